@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kselftests of the /dev/mailbox device itself: the node, opening it as
+ * any user, and the MBX_IOC_INFO ioctl with its size-versioned argument
+ * rules, through the raw ioctl and through libmsg.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "libmsg.h"
+
+#define NOBODY_UID	65534
+
+FIXTURE(dev) {
+	int fd;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = open(MBX_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MBX_DEVICE_PATH,
+				      strerror(errno));
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	close(self->fd);
+}
+
+/* The node is a character device any process may read and write. */
+TEST(node_is_world_rw_chardev)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(MBX_DEVICE_PATH, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0666u, st.st_mode & 07777);
+	/* A misc device: major 10. */
+	EXPECT_EQ(10u, major(st.st_rdev));
+}
+
+/* An unprivileged user can open it: access control is per mailbox. */
+TEST(unprivileged_open)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd;
+
+		if (setgid(NOBODY_UID) || setuid(NOBODY_UID))
+			_exit(2);
+		fd = open(MBX_DEVICE_PATH, O_RDWR);
+		_exit(fd < 0 ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* Each open is independent; many at once are fine and all close cleanly. */
+TEST(many_opens)
+{
+	int fds[256];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fds); i++) {
+		fds[i] = open(MBX_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, fds[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(fds); i++)
+		EXPECT_EQ(0, close(fds[i]));
+}
+
+TEST_F(dev, info_reports_version_and_limits)
+{
+	struct mbx_info info = { .size = sizeof(info) };
+
+	ASSERT_EQ(0, ioctl(self->fd, MBX_IOC_INFO, &info));
+	EXPECT_EQ(sizeof(info), info.size);
+	EXPECT_EQ((__u32)MBX_ABI_VERSION, info.abi_version);
+	EXPECT_LT(0u, info.max_msg_size);
+	EXPECT_LE(info.max_msg_size, info.max_msg_size_cap);
+	EXPECT_LE(4u << 20, info.max_msg_size_cap);
+}
+
+TEST_F(dev, unknown_ioctl_is_enotty)
+{
+	struct mbx_info info = { .size = sizeof(info) };
+
+	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(MBX_IOC_MAGIC, 0x7f,
+					    struct mbx_info), &info));
+	EXPECT_EQ(ENOTTY, errno);
+	/* Right number, wrong size encoded in the command: also unknown. */
+	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(MBX_IOC_MAGIC, 0x00, __u64),
+			    &info));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+TEST_F(dev, info_bad_pointer_is_efault)
+{
+	void *unmapped = mmap(NULL, 4096, PROT_NONE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, unmapped);
+	EXPECT_EQ(-1, ioctl(self->fd, MBX_IOC_INFO, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, MBX_IOC_INFO, unmapped));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(unmapped, 4096);
+}
+
+/* Output into read-only memory fails with EFAULT, not a crash. */
+TEST_F(dev, info_readonly_buffer_is_efault)
+{
+	struct mbx_info *info = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, info);
+	info->size = sizeof(*info);
+	ASSERT_EQ(0, mprotect(info, 4096, PROT_READ));
+	EXPECT_EQ(-1, ioctl(self->fd, MBX_IOC_INFO, info));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(info, 4096);
+}
+
+TEST_F(dev, info_size_below_ver0_is_einval)
+{
+	struct mbx_info info = { .size = MBX_INFO_SIZE_VER0 - 4 };
+
+	EXPECT_EQ(-1, ioctl(self->fd, MBX_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0u, info.abi_version);
+}
+
+TEST_F(dev, info_size_above_page_is_e2big)
+{
+	struct mbx_info info = { .size = 1u << 20 };
+
+	EXPECT_EQ(-1, ioctl(self->fd, MBX_IOC_INFO, &info));
+	EXPECT_EQ(E2BIG, errno);
+}
+
+/*
+ * A newer caller's larger struct: accepted while the bytes this module
+ * does not know are zero, E2BIG otherwise; the unknown tail is never
+ * written.
+ */
+TEST_F(dev, info_larger_struct_needs_zero_tail)
+{
+	struct {
+		struct mbx_info info;
+		__u64 future[2];
+	} big;
+
+	memset(&big, 0, sizeof(big));
+	big.info.size = sizeof(big);
+	ASSERT_EQ(0, ioctl(self->fd, MBX_IOC_INFO, &big));
+	EXPECT_EQ((__u32)MBX_ABI_VERSION, big.info.abi_version);
+	EXPECT_EQ(0ull, big.future[0]);
+	EXPECT_EQ(0ull, big.future[1]);
+
+	memset(&big, 0, sizeof(big));
+	big.info.size = sizeof(big);
+	big.future[1] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, MBX_IOC_INFO, &big));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(0u, big.info.abi_version);
+}
+
+TEST_F(dev, info_unknown_flags_are_einval)
+{
+	struct mbx_info info = { .size = sizeof(info), .flags = 1u << 31 };
+
+	EXPECT_EQ(-1, ioctl(self->fd, MBX_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0u, info.abi_version);
+}
+
+TEST_F(dev, info_nonzero_reserved_is_einval)
+{
+	struct mbx_info info = { .size = sizeof(info), .__reserved = 7 };
+
+	EXPECT_EQ(-1, ioctl(self->fd, MBX_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* libmsg returns negative errnos and leaves errno alone. */
+TEST(libmsg_info)
+{
+	struct mbx_info info;
+	int fd, p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	fd = msg_dev_open(0);
+	ASSERT_LE(0, fd);
+	errno = 1234;
+	ASSERT_EQ(0, msg_info(fd, &info));
+	EXPECT_EQ((__u32)MBX_ABI_VERSION, info.abi_version);
+	EXPECT_EQ(-EBADF, msg_info(-1, &info));
+	EXPECT_EQ(-ENOTTY, msg_info(p[0], &info));
+	EXPECT_EQ(-EINVAL, msg_dev_open(O_APPEND));
+	EXPECT_EQ(1234, errno);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_HARNESS_MAIN

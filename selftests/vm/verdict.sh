@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Read a test VM's serial log and decide.
+#
+#   verdict.sh LABEL LOG VM_STATUS EXPECT_KUNIT
+#
+# Prints one line per test ("PASS label: what" / "FAIL label: what" /
+# "SKIP ..."), the kernel reports found, and as its last line
+# "COUNTS passed failed skipped".  Exit status 0 when nothing failed.
+#
+# Tests counted:
+#  - every KUnit case (KTAP from /sys/kernel/debug/kunit/*/results),
+#  - every kselftest (TAP from the kselftest harness), plus a failure for
+#    a binary that exited non-zero without reporting a failed test,
+#  - "module loads", "module unloads", "guest finished", and
+#    "kernel log clean": no kernel report anywhere in the serial log or
+#    the dmesg dump, and no kmemleak suspect.
+set -uo pipefail
+
+label=$1 log=$2 vm_status=$3 expect_kunit=$4
+
+# Kernel reports that fail a run wherever they appear.
+reports='BUG:|WARNING:|KASAN:|UBSAN:|kernel BUG at|Oops|general protection fault'
+reports+='|possible circular locking dependency|possible recursive locking'
+reports+='|inconsistent lock state|lock held when returning|suspicious RCU usage'
+reports+='|INFO: task .* blocked for more than|soft lockup|hard LOCKUP|rcu_sched self-detected stall'
+reports+='|sleeping function called from invalid context|scheduling while atomic'
+reports+='|new suspected memory leak|unreferenced object 0x|Kernel panic|list_add corruption|list_del corruption'
+reports+='|refcount_t: |stack-protector|double free|use-after-free'
+
+# Serial output can carry \r; drop it so the patterns below anchor.
+tr -d '\r' <"$log" | awk -v label="$label" -v vm_status="$vm_status" \
+	-v expect_kunit="$expect_kunit" -v reports="$reports" '
+function result(ok, what) {
+	if (ok == "skip") {
+		printf "SKIP %s: %s\n", label, what; skipped++
+	} else if (ok) {
+		printf "PASS %s: %s\n", label, what; passed++
+	} else {
+		printf "FAIL %s: %s\n", label, what; failed++
+	}
+}
+# Marker lines from selftests/vm/init.
+/^@@MBX insmod ok/		{ insmod = "ok"; next }
+/^@@MBX insmod fail/		{ insmod = "fail"; next }
+/^@@MBX rmmod ok/		{ rmmod = "ok"; next }
+/^@@MBX rmmod fail/		{ rmmod = "fail"; next }
+/^@@MBX done/			{ done = 1; next }
+/^@@MBX kunit-load fail/	{ result(0, "kunit: mbx_test.ko loads"); next }
+/^@@MBX kunit-begin /		{ suite = $3; in_kunit = 1; kunit_suites++; next }
+/^@@MBX kunit-end /		{ in_kunit = 0; next }
+/^@@MBX kselftest-begin /	{ bin = $3; in_ksft = 1; bin_failed = 0; ksft_bins++; next }
+/^@@MBX kselftest-end /		{
+	in_ksft = 0
+	if ($4 != 0 && !bin_failed)
+		result(0, "kselftest " bin ": exited with status " $4)
+	next
+}
+/^@@MBX kmemleak-begin/		{ in_leak = 1; next }
+/^@@MBX kmemleak-end/		{ in_leak = 0; next }
+/^@@MBX /			{ next }
+in_kunit && /^    (not )?ok [0-9]+ / {
+	line = $0
+	sub(/^    /, "", line)
+	ok = (line !~ /^not ok/)
+	name = line
+	sub(/^(not )?ok [0-9]+ /, "", name)
+	if (name ~ /# SKIP/) { sub(/ *# SKIP.*/, "", name); ok = "skip" }
+	result(ok, "kunit " suite "." name)
+	next
+}
+in_ksft && /^(not )?ok [0-9]+ / {
+	ok = ($0 !~ /^not ok/)
+	name = $0
+	sub(/^(not )?ok [0-9]+ /, "", name)
+	if (name ~ /# SKIP/) { sub(/ *# SKIP.*/, "", name); ok = "skip" }
+	if (!ok) bin_failed = 1
+	result(ok, "kselftest " bin ": " name)
+	next
+}
+in_leak && /unreferenced object/ { leaks++ }
+$0 ~ reports { nreports++; if (nreports <= 40) report[nreports] = $0 }
+END {
+	if (insmod != "ok")
+		result(0, "module loads")
+	else
+		result(1, "module loads")
+	if (expect_kunit && !kunit_suites)
+		result(0, "kunit: no suite reported results")
+	if (insmod == "ok" && !ksft_bins)
+		result(0, "kselftest: no test binary ran")
+	if (insmod == "ok")
+		result(rmmod == "ok", "module unloads (rmmod)")
+	result(done && vm_status == 0, "guest finished (vm status " vm_status ")")
+	if (leaks)
+		report[++nreports] = "kmemleak: " leaks " unreferenced object(s)"
+	for (i = 1; i <= nreports && i <= 40; i++)
+		printf "  report: %s\n", report[i]
+	result(nreports == 0, "kernel log clean (no BUG/WARNING/KASAN/UBSAN/lockdep/kmemleak/hung task)")
+	printf "COUNTS %d %d %d\n", passed, failed, skipped
+	exit failed != 0
+}'

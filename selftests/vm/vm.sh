@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The test VM: `make check`, `make selfcheck`, `make run`, `make shell`.
+#
+#   vm.sh check       debug kernel (KUnit, kselftests, leak scan) and then
+#                     Debian's stock kernel (kselftests); last line
+#                     "N passed, N failed"
+#   vm.sh selfcheck   three debug boots, each with one planted failure (a
+#                     failing KUnit case, a failing kselftest, a WARN()):
+#                     passes only if every one of them turns the verdict red
+#   vm.sh run|shell   one boot ($KERNEL: stock, the default, or debug) with
+#                     the module loaded: the demo, or a shell
+#
+# Expects the userspace programs in build/bin (the Makefile builds them).
+set -uo pipefail
+
+mode=${1:?usage: vm.sh check|selfcheck|run|shell}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+vm=$top/selftests/vm
+build=$top/${BUILD:-build}
+start=$(date +%s)
+
+stage() { echo "==> $*"; }
+die() { echo "vm.sh: $*" >&2; exit 1; }
+
+"$vm/deps.sh" || exit 1
+
+# Debian's stock kernel: the image and the build tree of the version that
+# linux-headers-amd64 points at.
+stock_version() {
+	dpkg-query -W -f='${Depends}' linux-headers-amd64 |
+		sed -n 's/.*linux-headers-\([^ ,]*-amd64\).*/\1/p'
+}
+
+# prepare FLAVOUR [SELFCHECK_TEST]: kernel, module, initramfs.
+# Sets kernel_image and initrd.
+prepare() {
+	local flavour=$1 planted=${2:-} kdir bins ver extra=
+
+	if [ "$flavour" = debug ]; then
+		kdir=$("$vm/build-kernel.sh") || die "debug kernel build failed"
+		kernel_image=$kdir/arch/x86/boot/bzImage
+	else
+		ver=$(stock_version)
+		[ -n "$ver" ] || die "cannot tell the stock kernel version"
+		kdir=/usr/src/linux-headers-$ver
+		kernel_image=/boot/vmlinuz-$ver
+		[ -r "$kernel_image" ] || die "missing $kernel_image"
+	fi
+
+	local out=$build/vm/$flavour${planted:+-$planted}
+	[ -n "$planted" ] && [ "$planted" != kselftest ] &&
+		extra=$vm/selfcheck/$planted
+	stage "$flavour: module build ($(basename "$kdir"))"
+	"$vm/build-module.sh" "$kdir" "$out" $extra || die "module build failed"
+
+	bins=$out/bin
+	rm -rf "$bins"
+	mkdir -p "$bins"
+	cp "$build"/bin/* "$bins"/
+	if [ "$planted" = kselftest ]; then
+		cc -static -Wall -I"$top/selftests/include" \
+			-o "$bins/selfcheck_fail_test" "$vm/selfcheck/fail_test.c" ||
+			die "selfcheck test build failed"
+	fi
+	stage "$flavour: initramfs"
+	initrd=$out/initramfs.cpio.gz
+	"$vm/mkinitramfs.sh" "$initrd" "$out/ko" "$bins" || die "initramfs failed"
+	vm_log=$out/console.log
+}
+
+# boot FLAVOUR: run the check boot; appends to the totals.
+passed=0 failed=0 skipped=0
+boot_and_judge() {
+	local flavour=$1 label=$2 status expect_kunit=0 summary quiet=1
+
+	[ "$flavour" = debug ] && expect_kunit=1
+	[ -n "${V:-}" ] && quiet=
+	stage "$label: boot ($(basename "$kernel_image"), TCG, 2 vCPUs)"
+	VM_QUIET=$quiet VM_LABEL=$label \
+		"$vm/run-vm.sh" "$kernel_image" "$initrd" check "$vm_log"
+	status=$?
+	summary=$("$vm/verdict.sh" "$label" "$vm_log" "$status" "$expect_kunit")
+	echo "$summary" | grep -v '^COUNTS '
+	set -- $(echo "$summary" | sed -n 's/^COUNTS //p')
+	passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + $3))
+	[ "$2" = 0 ] || echo "    (console log: $vm_log)"
+	return $(( $2 != 0 ))
+}
+
+case $mode in
+check)
+	prepare debug
+	boot_and_judge debug debug
+	prepare stock
+	boot_and_judge stock stock
+	stage "check finished in $(( $(date +%s) - start ))s"
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" = 0 ]
+	;;
+selfcheck)
+	bad=0
+	for planted in kunit kselftest warn; do
+		prepare debug "$planted"
+		if boot_and_judge debug "selfcheck-$planted" >"$build/vm/selfcheck-$planted.out"; then
+			echo "SELFCHECK FAIL: a planted $planted failure was not caught"
+			bad=1
+		else
+			echo "SELFCHECK PASS: the planted $planted failure turned the verdict red:"
+			grep '^FAIL' "$build/vm/selfcheck-$planted.out" | sed 's/^/    /'
+		fi
+	done
+	passed=0 failed=0
+	prepare debug
+	if boot_and_judge debug selfcheck-clean >"$build/vm/selfcheck-clean.out"; then
+		echo "SELFCHECK PASS: the same boot without a planted failure is green"
+	else
+		echo "SELFCHECK FAIL: the clean boot failed:"
+		grep '^FAIL' "$build/vm/selfcheck-clean.out"
+		bad=1
+	fi
+	[ "$bad" = 0 ] && echo "selfcheck: every planted failure was caught"
+	exit "$bad"
+	;;
+run|shell)
+	flavour=${KERNEL:-stock}
+	prepare "$flavour"
+	stage "$flavour: boot ($mode); leave the shell with 'exit'"
+	VM_TIMEOUT=${VM_TIMEOUT:-600} "$vm/run-vm.sh" "$kernel_image" "$initrd" "$mode" "$vm_log"
+	;;
+*)
+	die "unknown mode $mode"
+	;;
+esac
