@@ -60,13 +60,15 @@ TEST(unprivileged_open)
 		int fd;
 
 		if (setgid(NOBODY_UID) || setuid(NOBODY_UID))
-			_exit(2);
+			_exit(255);
 		fd = open(MBX_DEVICE_PATH, O_RDWR);
-		_exit(fd < 0 ? 1 : 0);
+		/* The child's exit status is the errno of the failed open. */
+		_exit(fd < 0 ? errno : 0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("open as uid %d: %s", NOBODY_UID,
+						 strerror(WEXITSTATUS(status)));
 }
 
 /* Each open is independent; many at once are fine and all close cleanly. */

@@ -15,6 +15,7 @@ out=$1 kodir=$2 bindir=$3
 here=$(cd "$(dirname "$0")" && pwd)
 
 stage=$(mktemp -d)
+chmod 0755 "$stage"	# the root directory: every user must get through it
 trap 'rm -rf "$stage"' EXIT
 
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,lib/mbx,selftests,examples}
