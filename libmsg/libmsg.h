@@ -13,6 +13,9 @@
 #ifndef LIBMSG_H
 #define LIBMSG_H
 
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 #include <linux/mbx.h>
 
 #ifdef __cplusplus
@@ -36,6 +39,164 @@ int msg_dev_open(int flags);
  * Return: 0, or -EBADF, -ENOTTY (not /dev/mailbox), -EFAULT.
  */
 int msg_info(int fd, struct mbx_info *info);
+
+/*
+ * Mailboxes (indirect communication).  A mailbox is created or opened
+ * through a /dev/mailbox descriptor and used through its own descriptor,
+ * its handle; see uapi/linux/mbx.h for the flags and structures.
+ */
+
+/**
+ * struct msg_box_attr - what a new mailbox is like
+ * @capacity:	MBX_CAP_ZERO (rendezvous), MBX_CAP_BOUNDED, MBX_CAP_UNBOUNDED
+ * @limit:	MBX_CAP_BOUNDED: messages it holds (1..MBX_LIMIT_MAX); else 0
+ * @max_msg_size: largest message; 0 for the module's default (8192)
+ * @mode:	permission bits, 0777 at most: r = receive, w = send
+ */
+struct msg_box_attr {
+	unsigned int capacity;
+	unsigned int limit;
+	unsigned int max_msg_size;
+	unsigned int mode;
+};
+
+/**
+ * msg_box_open() - create or open a mailbox by name and/or key
+ * @devfd:	a descriptor from msg_dev_open()
+ * @name:	1..MBX_NAME_MAX bytes, or NULL
+ * @key:	a numeric key, or 0
+ * @flags:	MBX_O_SEND and/or MBX_O_RECV; MBX_O_CREAT, MBX_O_EXCL,
+ *		MBX_O_NONBLOCK, MBX_O_CLOEXEC; or MBX_O_PRIVATE (with @name
+ *		NULL and @key 0) for a new anonymous mailbox
+ * @attr:	used when the call creates the mailbox; NULL when it must
+ *		not (then only an existing mailbox is opened)
+ * @id:		if not NULL, receives the mailbox id
+ *
+ * Return: the handle's descriptor, or -ENOENT (no such mailbox), -EEXIST
+ * (MBX_O_EXCL and it exists, or name and key name different mailboxes),
+ * -EACCES (its mode denies the access), -EINVAL (bad flags or
+ * attributes), -ENAMETOOLONG, -ENOSPC (too many mailboxes), -ENOMEM,
+ * -EFAULT, -EMFILE.
+ */
+int msg_box_open(int devfd, const char *name, unsigned int key,
+		 unsigned int flags, const struct msg_box_attr *attr,
+		 unsigned int *id);
+
+/**
+ * msg_box_open_id() - open an existing mailbox by its id
+ * @devfd:	a descriptor from msg_dev_open()
+ * @id:		the mailbox id (from msg_box_open() or msg_stat())
+ * @flags:	MBX_O_SEND and/or MBX_O_RECV, MBX_O_NONBLOCK, MBX_O_CLOEXEC
+ *
+ * Return: the handle's descriptor, or as msg_box_open().
+ */
+int msg_box_open_id(int devfd, unsigned int id, unsigned int flags);
+
+/**
+ * msg_box_destroy() - destroy the mailbox of a handle
+ * @fd:		the handle
+ *
+ * Blocked senders and receivers wake with -EIDRM, queued messages are
+ * freed, and every handle on it fails with -EIDRM from then on.  The
+ * handle itself stays open: close it with close(2).
+ *
+ * Return: 0, or -EPERM (not its owner, creator or CAP_IPC_OWNER), -EIDRM.
+ */
+int msg_box_destroy(int fd);
+
+/**
+ * msg_send() - send a message
+ * @fd:		a handle opened with MBX_O_SEND
+ * @buf:	the message
+ * @len:	its length, 0..the mailbox's max_msg_size
+ * @flags:	0 (block while the mailbox cannot take it), MBX_F_NONBLOCK
+ *		(-EAGAIN instead), MBX_F_SYNC (return only once a receiver
+ *		has taken it)
+ *
+ * On a zero-capacity mailbox the call returns when a receiver has taken
+ * the message (a non-blocking send succeeds only if a receiver is
+ * already waiting).
+ *
+ * Return: for zero-capacity mailboxes and MBX_F_SYNC, the pid of the
+ * process that received the message (0 if it is not visible in the
+ * caller's pid namespace); otherwise 0.  On failure, with nothing sent:
+ * -EAGAIN, -EMSGSIZE (longer than max_msg_size), -ENOBUFS (the user's
+ * quota of queued bytes is used up), -EIDRM (destroyed), -EINTR (a
+ * signal), -EBADF (handle not opened for sending), -EFAULT, -ENOMEM.
+ */
+int msg_send(int fd, const void *buf, size_t len, unsigned int flags);
+
+/**
+ * msg_send_timed() - msg_send(), waiting at most @timeout_ns
+ * @fd, @buf, @len, @flags: as for msg_send() (not MBX_F_NONBLOCK)
+ * @timeout_ns:	relative timeout on CLOCK_MONOTONIC, >= 0
+ *
+ * Return: as msg_send(), or -ETIMEDOUT.
+ */
+int msg_send_timed(int fd, const void *buf, size_t len, unsigned int flags,
+		   int64_t timeout_ns);
+
+/**
+ * struct msg_meta - what the kernel says about a received message
+ * @len:	the message's length; after -EMSGSIZE, the size needed
+ * @sender_pid:	the sender's pid in the caller's pid namespace (0: not
+ *		visible there)
+ * @sender_uid:	the sender's effective uid
+ * @mailbox_id:	the mailbox it came from
+ */
+struct msg_meta {
+	size_t len;
+	pid_t sender_pid;
+	uid_t sender_uid;
+	unsigned int mailbox_id;
+};
+
+/**
+ * msg_recv() - receive the oldest message
+ * @fd:		a handle opened with MBX_O_RECV
+ * @buf:	the buffer
+ * @len:	its size
+ * @flags:	0 (block until a message comes), MBX_F_NONBLOCK (-EAGAIN
+ *		instead), MBX_F_TRUNC (a longer message is truncated to @len
+ *		instead of failing)
+ * @meta:	if not NULL, filled with the message's metadata
+ *
+ * Return: the number of bytes stored in @buf, or -EMSGSIZE (the message
+ * is longer than @len: it stays first in line and meta->len says how
+ * large the buffer must be), -EAGAIN, -EIDRM, -EINTR, -EBADF, -EFAULT.
+ */
+ssize_t msg_recv(int fd, void *buf, size_t len, unsigned int flags,
+		 struct msg_meta *meta);
+
+/**
+ * msg_recv_timed() - msg_recv(), waiting at most @timeout_ns
+ * @fd, @buf, @len, @flags, @meta: as for msg_recv() (not MBX_F_NONBLOCK)
+ * @timeout_ns:	relative timeout on CLOCK_MONOTONIC, >= 0
+ *
+ * Return: as msg_recv(), or -ETIMEDOUT.
+ */
+ssize_t msg_recv_timed(int fd, void *buf, size_t len, unsigned int flags,
+		       int64_t timeout_ns, struct msg_meta *meta);
+
+/**
+ * msg_stat() - status of a mailbox
+ * @fd:		a handle
+ * @st:		filled on success (the library sets st->size)
+ *
+ * Return: 0, or -EBADF, -ENOTTY, -EFAULT.
+ */
+int msg_stat(int fd, struct mbx_stat *st);
+
+/**
+ * msg_set() - change a mailbox's mode, owner or limits
+ * @fd:		a handle
+ * @set:	MBX_SET_* in set->flags and the new values (the library sets
+ *		set->size)
+ *
+ * Return: 0, or -EPERM (not owner, creator or CAP_IPC_OWNER), -EINVAL,
+ * -EIDRM.
+ */
+int msg_set(int fd, struct mbx_set *set);
 
 #ifdef __cplusplus
 }

@@ -6,18 +6,235 @@
 #ifndef _MBX_INTERNAL_H
 #define _MBX_INTERNAL_H
 
-#include <linux/types.h>
 #include <linux/compiler_types.h>
 #include <linux/kconfig.h>
+#include <linux/kref.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
 
 #include "../uapi/linux/mbx.h"
 
-/* Module parameters, validated and clamped at load time (mbx_main.c). */
+struct file;
+struct mm_struct;
+struct pid;
+struct poll_table_struct;
+struct task_struct;
+
+/* Module parameters, validated at load time (mbx_main.c). */
 extern unsigned int mbx_max_msg_size;
 extern unsigned int mbx_max_msg_size_cap;
+extern unsigned long mbx_user_bytes_max;
+extern unsigned int mbx_user_mailboxes_max;
 
 /* Features this build implements: the MBX_IOC_INFO features word. */
-#define MBX_FEATURES_SUPPORTED	0ULL
+#define MBX_FEATURES_SUPPORTED	MBX_FEATURE_MAILBOXES
+
+/*
+ * struct mbx_user - what one user (kuid) holds: queued message bytes and
+ * mailboxes created, each bounded by a module parameter.  Counters are
+ * atomics so that charging needs no lock; the structure itself lives in
+ * mbx_users (an xarray indexed by kuid) while referenced (mbx_user.c).
+ */
+struct mbx_user {
+	kuid_t uid;
+	refcount_t ref;
+	atomic_long_t bytes;
+	atomic_t mailboxes;
+};
+
+struct mbx_user *mbx_user_get(kuid_t uid);
+void mbx_user_put(struct mbx_user *user);
+int mbx_user_charge_bytes(struct mbx_user *user, size_t bytes,
+			  unsigned long max);
+void mbx_user_uncharge_bytes(struct mbx_user *user, size_t bytes);
+int mbx_user_charge_mailbox(struct mbx_user *user, unsigned int max);
+void mbx_user_uncharge_mailbox(struct mbx_user *user);
+
+/**
+ * struct mbx_msg - one queued message, header and payload in one block
+ * @node:	in mbx_box.queue
+ * @charged:	the user whose quota holds @len bytes (ref held)
+ * @sender:	the sending process (ref held)
+ * @sender_uid:	its effective uid at the time of sending
+ * @sync:	the waiter of an MBX_F_SYNC sender, NULL if none; cleared
+ *		when the message is received or freed, under the box lock
+ * @len:	payload length
+ * @data:	payload
+ */
+struct mbx_msg {
+	struct list_head node;
+	struct mbx_user *charged;
+	struct pid *sender;
+	kuid_t sender_uid;
+	struct mbx_waiter *sync;
+	size_t len;
+	u8 data[];
+};
+
+/**
+ * struct mbx_sendop - one send, as the ioctl decoded it
+ * @ubuf:	the message in the caller's memory, or
+ * @kbuf:	the message in kernel memory (KUnit); exactly one is set
+ * @len:	its length, already checked against nothing but the ABI
+ * @flags:	MBX_F_*
+ * @nonblock:	MBX_F_NONBLOCK or O_NONBLOCK on the handle
+ * @expires:	absolute CLOCK_MONOTONIC deadline, NULL to wait forever
+ * @receiver:	out (ref held): who received it, for zero-capacity and
+ *		MBX_F_SYNC sends; NULL otherwise
+ */
+struct mbx_sendop {
+	const void __user *ubuf;
+	const void *kbuf;
+	size_t len;
+	u32 flags;
+	bool nonblock;
+	ktime_t *expires;
+	struct pid *receiver;
+};
+
+/**
+ * struct mbx_recvop - one receive, as the ioctl decoded it
+ * @ubuf, @kbuf: the caller's buffer, user or kernel (KUnit)
+ * @len:	its size
+ * @flags, @nonblock, @expires: as for struct mbx_sendop
+ * @msg_len:	out: the message's length (on -EMSGSIZE: the size needed)
+ * @sender:	out (ref held): the sending process
+ * @sender_uid:	out: its effective uid when it sent
+ */
+struct mbx_recvop {
+	void __user *ubuf;
+	void *kbuf;
+	size_t len;
+	u32 flags;
+	bool nonblock;
+	ktime_t *expires;
+	size_t msg_len;
+	struct pid *sender;
+	kuid_t sender_uid;
+};
+
+/* struct mbx_waiter.state */
+enum mbx_wait_state {
+	MBX_WAITING,	/* on a wait list, nothing for it yet */
+	MBX_CLAIMED,	/* zero-capacity sender: a receiver is copying */
+	MBX_DONE,	/* finished: .err says how */
+};
+
+/**
+ * struct mbx_waiter - a task blocked in send or receive, on its stack
+ * @node:	in mbx_box.senders or mbx_box.receivers while MBX_WAITING
+ * @task:	the waiting task
+ * @state:	enum mbx_wait_state, changed only under the box lock
+ * @err:	with MBX_DONE: 0 or a negative errno
+ * @buf_len:	receiver: its buffer size
+ * @trunc:	receiver: MBX_F_TRUNC
+ * @msg:	receiver: the message handed to it (MBX_DONE, err 0); blocked
+ *		bounded sender: the message it waits to queue
+ * @peer:	receiver on a zero-capacity mailbox: the sender handed to it
+ * @needed:	receiver woken with -EMSGSIZE: the message's length
+ * @op:		zero-capacity sender: its message
+ * @mm:		zero-capacity sender: the address space of op->ubuf
+ * @sender_uid:	zero-capacity sender: its effective uid
+ * @sender:	zero-capacity sender: its process (no ref: it is blocked)
+ * @receiver:	sender: who received the message (ref held), for
+ *		zero-capacity and MBX_F_SYNC sends
+ */
+struct mbx_waiter {
+	struct list_head node;
+	struct task_struct *task;
+	enum mbx_wait_state state;
+	int err;
+	size_t buf_len;
+	bool trunc;
+	struct mbx_msg *msg;
+	struct mbx_waiter *peer;
+	size_t needed;
+	const struct mbx_sendop *op;
+	struct mm_struct *mm;
+	kuid_t sender_uid;
+	struct pid *sender;
+	struct pid *receiver;
+};
+
+/**
+ * struct mbx_box - a mailbox
+ *
+ * Fields marked [reg] are set under mbx_registry_lock (mbx_registry.c);
+ * [const] never change after creation; [lock] are protected by @lock.
+ * See the locking rules at the top of mbx_box.c.
+ */
+struct mbx_box {
+	struct kref ref;			/* registry + handles */
+	u32 id;					/* [const] */
+	u32 key;				/* [const] 0: none */
+	char name[MBX_NAME_MAX + 1];		/* [const] "": none */
+	struct rhash_head name_node;		/* [reg] */
+	struct mbx_user *creator;		/* [const] charged one mailbox */
+
+	spinlock_t lock;
+	bool destroyed;				/* [lock] */
+	kuid_t uid, cuid;			/* [lock] uid; cuid const */
+	kgid_t gid, cgid;			/* [lock] gid; cgid const */
+	umode_t mode;				/* [lock] */
+	u32 capacity;				/* [const] MBX_CAP_* */
+	u32 limit;				/* [lock] bounded: n messages */
+	u32 max_msg_size;			/* [lock] */
+
+	struct list_head queue;			/* [lock] struct mbx_msg */
+	struct list_head senders;		/* [lock] struct mbx_waiter */
+	struct list_head receivers;		/* [lock] struct mbx_waiter */
+	u64 msg_count, msg_bytes;		/* [lock] */
+	u32 senders_waiting, receivers_waiting;	/* [lock] */
+	struct pid *last_sender, *last_receiver;/* [lock] refs held */
+	s64 send_time, recv_time, change_time;	/* [lock] */
+
+	wait_queue_head_t poll_wq;		/* poll/epoll only */
+};
+
+/* mbx_box.c: the mailbox itself. */
+struct mbx_box *mbx_box_alloc(const struct mbx_open *args, const char *name,
+			      struct mbx_user *creator);
+void mbx_box_put(struct mbx_box *box);
+void mbx_box_kill(struct mbx_box *box);
+int mbx_box_permission(struct mbx_box *box, u32 open_flags);
+bool mbx_box_may_control(struct mbx_box *box);
+int mbx_box_send(struct mbx_box *box, struct mbx_user *charge,
+		 struct mbx_sendop *op);
+int mbx_box_recv(struct mbx_box *box, struct mbx_recvop *op);
+void mbx_box_stat(struct mbx_box *box, struct mbx_stat *st);
+int mbx_box_set(struct mbx_box *box, const struct mbx_set *args);
+__poll_t mbx_box_poll(struct mbx_box *box, struct file *file,
+		      struct poll_table_struct *wait, u32 open_flags);
+
+/* mbx_copy.c: the single copy of a rendezvous. */
+int mbx_copy_out(struct mbx_recvop *op, size_t offset, const void *src,
+		 size_t len);
+int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
+			 size_t len, bool *sender_fault);
+
+/* mbx_registry.c: ids, names, keys. */
+int mbx_registry_init(void);
+int mbx_registry_open(const struct mbx_open *args, const char *name,
+		      struct mbx_box **boxp);
+int mbx_registry_destroy(struct mbx_box *box);
+void mbx_registry_exit(void);
+
+/* mbx_args.c: validation of ioctl arguments, before anything changes. */
+int mbx_open_check(const struct mbx_open *args);
+int mbx_send_check(const struct mbx_send *args);
+int mbx_recv_check(const struct mbx_recv *args);
+int mbx_set_check(const struct mbx_set *args);
+int mbx_timeout_to_deadline(u32 flags, s64 timeout_ns, ktime_t *deadline,
+			    ktime_t **expires);
+
+/* mbx_handle.c: a mailbox handle, the file MBX_IOC_OPEN returns. */
+int mbx_handle_install(struct mbx_box *box, u32 open_flags);
 
 /* Size-versioned ioctl arguments (mbx_uarg.c). */
 int mbx_uarg_copy_in(void *karg, size_t ksize, size_t size_ver0,
@@ -31,6 +248,7 @@ int mbx_uarg_copy_out(void __user *uarg, const void *karg, size_t ksize);
 #if IS_ENABLED(CONFIG_KUNIT)
 int mbx_uarg_check_size(u32 usize, size_t size_ver0);
 int mbx_info_fill(struct mbx_info *info);
+int mbx_mode_allows(umode_t mode, bool owner, bool group, u32 open_flags);
 #endif
 
 #endif /* _MBX_INTERNAL_H */

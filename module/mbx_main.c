@@ -47,6 +47,32 @@ module_param_named(max_msg_size_cap, mbx_max_msg_size_cap, uint, 0444);
 MODULE_PARM_DESC(max_msg_size_cap,
 		 "Largest maximum message size a mailbox may ask for, bytes (16 MiB, at most 256 MiB)");
 
+/*
+ * Per-user limits.  Every queued message (header and payload) is charged
+ * to the user who opened the handle it was sent through, whatever the
+ * capacity mode, so no user can pin more than user_bytes_max of kernel
+ * memory in queues; a send past it fails with ENOBUFS and changes
+ * nothing.  64 MiB by default: eight times POSIX mq's default
+ * RLIMIT_MSGQUEUE of 800 KiB would be too small for the 4 MiB messages
+ * mailboxes must carry.  user_mailboxes_max bounds how many mailboxes one
+ * user may create (ENOSPC past it; CAP_SYS_RESOURCE is exempt).  Both can
+ * be changed at run time through /sys/module/mbx/parameters.
+ */
+#define MBX_USER_BYTES_DEFAULT		(64UL << 20)
+#define MBX_USER_MAILBOXES_DEFAULT	1024
+
+unsigned long mbx_user_bytes_max = MBX_USER_BYTES_DEFAULT;
+EXPORT_SYMBOL_IF_KUNIT(mbx_user_bytes_max);
+module_param_named(user_bytes_max, mbx_user_bytes_max, ulong, 0644);
+MODULE_PARM_DESC(user_bytes_max,
+		 "Bytes of queued messages one user may hold (64 MiB)");
+
+unsigned int mbx_user_mailboxes_max = MBX_USER_MAILBOXES_DEFAULT;
+EXPORT_SYMBOL_IF_KUNIT(mbx_user_mailboxes_max);
+module_param_named(user_mailboxes_max, mbx_user_mailboxes_max, uint, 0644);
+MODULE_PARM_DESC(user_mailboxes_max,
+		 "Mailboxes one user may create (1024)");
+
 /**
  * struct mbx_client - one open file of /dev/mailbox
  * @owner:	thread group of the process that opened the device (ref held)
@@ -88,6 +114,50 @@ static long mbx_ioctl_info(void __user *uarg)
 	return mbx_uarg_copy_out(uarg, &info, sizeof(info));
 }
 
+static long mbx_ioctl_open(void __user *uarg)
+{
+	char name[MBX_NAME_MAX + 1] = {};
+	struct mbx_open args;
+	struct mbx_box *box;
+	long len;
+	int ret;
+
+	ret = mbx_uarg_copy_in(&args, sizeof(args), MBX_OPEN_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	ret = mbx_open_check(&args);
+	if (ret)
+		return ret;
+	if (args.name) {
+		len = strncpy_from_user(name, u64_to_user_ptr(args.name),
+					sizeof(name));
+		if (len < 0)
+			return len;
+		if (len == sizeof(name))
+			return -ENAMETOOLONG;
+		if (len == 0)
+			return -EINVAL;
+	}
+	/* Prove the result can be written before creating anything. */
+	if (mbx_uarg_copy_out(uarg, &args, sizeof(args)))
+		return -EFAULT;
+
+	ret = mbx_registry_open(&args, name, &box);
+	if (ret)
+		return ret;
+	args.id = box->id;
+	ret = mbx_handle_install(box, args.flags);
+	if (ret < 0)
+		return ret;
+	/*
+	 * The descriptor is installed and cannot be taken back; a fault
+	 * writing the id is the caller's to notice (the handle is valid).
+	 */
+	if (mbx_uarg_copy_out(uarg, &args, sizeof(args)))
+		return -EFAULT;
+	return ret;
+}
+
 static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -95,6 +165,8 @@ static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case MBX_IOC_INFO:
 		return mbx_ioctl_info(uarg);
+	case MBX_IOC_OPEN:
+		return mbx_ioctl_open(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -139,8 +211,15 @@ static struct miscdevice mbx_misc = {
 
 static int __init mbx_init(void)
 {
+	int ret;
+
 	/* The ABI is frozen at these sizes; growth only appends. */
 	BUILD_BUG_ON(sizeof(struct mbx_info) != MBX_INFO_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mbx_open) != MBX_OPEN_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mbx_send) != MBX_SEND_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mbx_recv) != MBX_RECV_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mbx_stat) != MBX_STAT_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mbx_set) != MBX_SET_SIZE_VER0);
 
 	if (!mbx_max_msg_size_cap ||
 	    mbx_max_msg_size_cap > MBX_MAX_MSG_SIZE_CAP_LIMIT) {
@@ -153,12 +232,19 @@ static int __init mbx_init(void)
 		       mbx_max_msg_size_cap);
 		return -EINVAL;
 	}
-	return misc_register(&mbx_misc);
+	ret = mbx_registry_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&mbx_misc);
+	if (ret)
+		mbx_registry_exit();
+	return ret;
 }
 
 static void __exit mbx_exit(void)
 {
 	misc_deregister(&mbx_misc);
+	mbx_registry_exit();
 }
 
 module_init(mbx_init);

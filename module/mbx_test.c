@@ -9,6 +9,8 @@
  */
 #include <kunit/test.h>
 #include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
 
 #include "mbx_internal.h"
 
@@ -82,6 +84,384 @@ static void mbx_info_rejects_reserved(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, info.abi_version, 0);
 }
 
+/* ---- argument validation ------------------------------------------------ */
+
+struct mbx_open_case {
+	const char *what;
+	struct mbx_open args;
+	int expected;
+};
+
+#define RW	(MBX_O_SEND | MBX_O_RECV)
+
+static const struct mbx_open_case mbx_open_cases[] = {
+	{ "private zero", { .flags = RW | MBX_O_PRIVATE }, 0 },
+	{ "private bounded", { .flags = RW | MBX_O_PRIVATE,
+	  .capacity = MBX_CAP_BOUNDED, .limit = 1 }, 0 },
+	{ "named create", { .flags = RW | MBX_O_CREAT, .name = 1 }, 0 },
+	{ "keyed open", { .flags = MBX_O_RECV, .key = 9 }, 0 },
+	{ "by id", { .flags = MBX_O_SEND | MBX_O_BY_ID, .id = 3 }, 0 },
+	{ "unknown flag", { .flags = RW | MBX_O_PRIVATE | (1U << 31) },
+	  -EINVAL },
+	{ "no access", { .flags = MBX_O_PRIVATE }, -EINVAL },
+	{ "private and named", { .flags = RW | MBX_O_PRIVATE, .key = 1 },
+	  -EINVAL },
+	{ "private and by id", { .flags = RW | MBX_O_PRIVATE | MBX_O_BY_ID,
+	  .id = 1 }, -EINVAL },
+	{ "by id 0", { .flags = RW | MBX_O_BY_ID }, -EINVAL },
+	{ "by id with create", { .flags = RW | MBX_O_BY_ID | MBX_O_CREAT,
+	  .id = 1 }, -EINVAL },
+	{ "nameless", { .flags = RW | MBX_O_CREAT }, -EINVAL },
+	{ "excl without creat", { .flags = RW | MBX_O_EXCL, .key = 1 },
+	  -EINVAL },
+	{ "bad capacity", { .flags = RW | MBX_O_PRIVATE, .capacity = 3 },
+	  -EINVAL },
+	{ "bounded, limit 0", { .flags = RW | MBX_O_PRIVATE,
+	  .capacity = MBX_CAP_BOUNDED }, -EINVAL },
+	{ "bounded, limit too big", { .flags = RW | MBX_O_PRIVATE,
+	  .capacity = MBX_CAP_BOUNDED, .limit = MBX_LIMIT_MAX + 1 }, -EINVAL },
+	{ "unbounded with limit", { .flags = RW | MBX_O_PRIVATE,
+	  .capacity = MBX_CAP_UNBOUNDED, .limit = 5 }, -EINVAL },
+	{ "mode with sticky bit", { .flags = RW | MBX_O_PRIVATE,
+	  .mode = 01777 }, -EINVAL },
+	{ "size above cap", { .flags = RW | MBX_O_PRIVATE,
+	  .max_msg_size = U32_MAX }, -EINVAL },
+	{ "creation args on plain open", { .flags = RW, .key = 1,
+	  .mode = 0600 }, -EINVAL },
+};
+
+static void mbx_open_case_desc(const struct mbx_open_case *c, char *desc)
+{
+	strscpy(desc, c->what, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(mbx_open, mbx_open_cases, mbx_open_case_desc);
+
+static void mbx_open_args_are_checked(struct kunit *test)
+{
+	const struct mbx_open_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, mbx_open_check(&c->args), c->expected);
+}
+
+static void mbx_send_recv_args_are_checked(struct kunit *test)
+{
+	struct mbx_send s = { .size = sizeof(s) };
+	struct mbx_recv r = { .size = sizeof(r) };
+
+	KUNIT_EXPECT_EQ(test, mbx_send_check(&s), 0);
+	s.flags = MBX_F_TRUNC;
+	KUNIT_EXPECT_EQ(test, mbx_send_check(&s), -EINVAL);
+	s.flags = MBX_F_TIMEOUT;
+	s.timeout_ns = -1;
+	KUNIT_EXPECT_EQ(test, mbx_send_check(&s), -EINVAL);
+	s.timeout_ns = 0;
+	KUNIT_EXPECT_EQ(test, mbx_send_check(&s), 0);
+	s.flags = MBX_F_TIMEOUT | MBX_F_NONBLOCK;
+	KUNIT_EXPECT_EQ(test, mbx_send_check(&s), -EINVAL);
+	s.flags = 0;
+	s.timeout_ns = 5;	/* a timeout without MBX_F_TIMEOUT */
+	KUNIT_EXPECT_EQ(test, mbx_send_check(&s), -EINVAL);
+	s.timeout_ns = 0;
+	s.__reserved = 1;
+	KUNIT_EXPECT_EQ(test, mbx_send_check(&s), -EINVAL);
+
+	KUNIT_EXPECT_EQ(test, mbx_recv_check(&r), 0);
+	r.flags = MBX_F_TRUNC | MBX_F_NONBLOCK;
+	KUNIT_EXPECT_EQ(test, mbx_recv_check(&r), 0);
+	r.flags = MBX_F_SYNC;
+	KUNIT_EXPECT_EQ(test, mbx_recv_check(&r), -EINVAL);
+	r.flags = 0;
+	r.msg_len = 1;		/* an output field passed in */
+	KUNIT_EXPECT_EQ(test, mbx_recv_check(&r), -EINVAL);
+}
+
+static void mbx_set_args_are_checked(struct kunit *test)
+{
+	struct mbx_set a = { .size = sizeof(a) };
+
+	KUNIT_EXPECT_EQ(test, mbx_set_check(&a), -EINVAL);	/* no flags */
+	a.flags = MBX_SET_MODE;
+	a.mode = 0640;
+	KUNIT_EXPECT_EQ(test, mbx_set_check(&a), 0);
+	a.mode = 01000;
+	KUNIT_EXPECT_EQ(test, mbx_set_check(&a), -EINVAL);
+	a.mode = 0;
+	a.limit = 3;		/* a value without its flag */
+	KUNIT_EXPECT_EQ(test, mbx_set_check(&a), -EINVAL);
+	a.flags |= MBX_SET_LIMIT;
+	KUNIT_EXPECT_EQ(test, mbx_set_check(&a), 0);
+	a.flags = MBX_SET_MSGSIZE;
+	a.limit = 0;
+	a.max_msg_size = mbx_max_msg_size_cap + 1;
+	KUNIT_EXPECT_EQ(test, mbx_set_check(&a), -EINVAL);
+}
+
+/* The ipc_perm rule: owner bits, else group bits, else other bits. */
+static void mbx_mode_bits_decide_access(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, mbx_mode_allows(0600, true, false, RW), 0);
+	KUNIT_EXPECT_EQ(test, mbx_mode_allows(0600, false, true, MBX_O_SEND),
+			-EACCES);
+	KUNIT_EXPECT_EQ(test, mbx_mode_allows(0640, false, true, MBX_O_RECV),
+			0);
+	KUNIT_EXPECT_EQ(test, mbx_mode_allows(0640, false, true, RW),
+			-EACCES);
+	KUNIT_EXPECT_EQ(test, mbx_mode_allows(0602, false, false, MBX_O_SEND),
+			0);
+	KUNIT_EXPECT_EQ(test, mbx_mode_allows(0602, false, false, MBX_O_RECV),
+			-EACCES);
+	/* The owner gets owner bits even when "other" would allow more. */
+	KUNIT_EXPECT_EQ(test, mbx_mode_allows(0066, true, false, MBX_O_SEND),
+			-EACCES);
+}
+
+/* ---- per-user accounting ----------------------------------------------- */
+
+#define MBX_TEST_UID	KUIDT_INIT(424242)
+
+static void mbx_user_quota_is_enforced(struct kunit *test)
+{
+	struct mbx_user *u = mbx_user_get(MBX_TEST_UID);
+
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	KUNIT_EXPECT_PTR_EQ(test, mbx_user_get(MBX_TEST_UID), u);
+	mbx_user_put(u);
+
+	KUNIT_EXPECT_EQ(test, mbx_user_charge_bytes(u, 600, 1000), 0);
+	KUNIT_EXPECT_EQ(test, mbx_user_charge_bytes(u, 401, 1000), -ENOBUFS);
+	/* A failed charge leaves the count as it was. */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&u->bytes), 600);
+	KUNIT_EXPECT_EQ(test, mbx_user_charge_bytes(u, 400, 1000), 0);
+	mbx_user_uncharge_bytes(u, 1000);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&u->bytes), 0);
+
+	KUNIT_EXPECT_EQ(test, mbx_user_charge_mailbox(u, 2), 0);
+	KUNIT_EXPECT_EQ(test, mbx_user_charge_mailbox(u, 2), 0);
+	KUNIT_EXPECT_EQ(test, mbx_user_charge_mailbox(u, 2), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, atomic_read(&u->mailboxes), 2);
+	mbx_user_uncharge_mailbox(u);
+	mbx_user_uncharge_mailbox(u);
+	mbx_user_put(u);
+}
+
+/* ---- queue and capacity, with kernel buffers ---------------------------- */
+
+static struct mbx_box *mbx_test_box(struct kunit *test, u32 capacity,
+				    u32 limit, struct mbx_user **user)
+{
+	struct mbx_open args = {
+		.capacity = capacity, .limit = limit, .max_msg_size = 64,
+		.mode = 0600,
+	};
+	struct mbx_box *box;
+
+	*user = mbx_user_get(MBX_TEST_UID);
+	KUNIT_ASSERT_NOT_NULL(test, *user);
+	/* The box owns one creator reference and one mailbox charge. */
+	refcount_inc(&(*user)->ref);
+	atomic_inc(&(*user)->mailboxes);
+	box = mbx_box_alloc(&args, "", *user);
+	KUNIT_ASSERT_NOT_NULL(test, box);
+	return box;
+}
+
+static int mbx_test_send(struct mbx_box *box, struct mbx_user *user,
+			 const void *buf, size_t len)
+{
+	struct mbx_sendop op = { .kbuf = buf, .len = len, .nonblock = true };
+
+	return mbx_box_send(box, user, &op);
+}
+
+static int mbx_test_recv(struct mbx_box *box, void *buf, size_t len,
+			 u32 flags, struct mbx_recvop *op)
+{
+	memset(op, 0, sizeof(*op));
+	op->kbuf = buf;
+	op->len = len;
+	op->flags = flags;
+	op->nonblock = true;
+	return mbx_box_recv(box, op);
+}
+
+static void mbx_test_box_done(struct mbx_box *box, struct mbx_user *user)
+{
+	mbx_box_kill(box);
+	mbx_box_put(box);
+	mbx_user_put(user);
+}
+
+/* Bounded: FIFO, `limit` messages, then EAGAIN; metadata stamped. */
+static void mbx_bounded_queue_is_fifo(struct kunit *test)
+{
+	struct mbx_recvop op;
+	struct mbx_user *user;
+	struct mbx_box *box;
+	struct mbx_stat st = {};
+	int i, v;
+
+	box = mbx_test_box(test, MBX_CAP_BOUNDED, 3, &user);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, &i, sizeof(i)),
+				0);
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, &i, sizeof(i)),
+			-EAGAIN);
+	mbx_box_stat(box, &st);
+	KUNIT_EXPECT_EQ(test, st.msg_count, 3);
+	KUNIT_EXPECT_EQ(test, st.msg_bytes, 3 * sizeof(int));
+
+	for (i = 0; i < 3; i++) {
+		KUNIT_ASSERT_EQ(test, mbx_test_recv(box, &v, sizeof(v), 0, &op),
+				0);
+		KUNIT_EXPECT_EQ(test, v, i);
+		KUNIT_EXPECT_EQ(test, op.msg_len, sizeof(int));
+		KUNIT_EXPECT_PTR_EQ(test, op.sender, task_tgid(current));
+		put_pid(op.sender);
+	}
+	KUNIT_EXPECT_EQ(test, mbx_test_recv(box, &v, sizeof(v), 0, &op),
+			-EAGAIN);
+	mbx_test_box_done(box, user);
+}
+
+/* Too small a buffer: EMSGSIZE, size needed, message stays; TRUNC takes. */
+static void mbx_small_buffer_keeps_message(struct kunit *test)
+{
+	char msg[10] = "0123456789", buf[10] = {};
+	struct mbx_stat st = {};
+	struct mbx_recvop op;
+	struct mbx_user *user;
+	struct mbx_box *box;
+
+	box = mbx_test_box(test, MBX_CAP_UNBOUNDED, 0, &user);
+	KUNIT_ASSERT_EQ(test, mbx_test_send(box, user, msg, sizeof(msg)), 0);
+	KUNIT_EXPECT_EQ(test, mbx_test_recv(box, buf, 4, 0, &op), -EMSGSIZE);
+	KUNIT_EXPECT_EQ(test, op.msg_len, sizeof(msg));
+	mbx_box_stat(box, &st);
+	KUNIT_EXPECT_EQ(test, st.msg_count, 1);
+
+	KUNIT_ASSERT_EQ(test, mbx_test_recv(box, buf, 4, MBX_F_TRUNC, &op), 0);
+	KUNIT_EXPECT_EQ(test, op.msg_len, sizeof(msg));
+	KUNIT_EXPECT_EQ(test, memcmp(buf, "0123", 4), 0);
+	KUNIT_EXPECT_EQ(test, buf[4], 0);
+	put_pid(op.sender);
+	mbx_box_stat(box, &st);
+	KUNIT_EXPECT_EQ(test, st.msg_count, 0);
+	mbx_test_box_done(box, user);
+}
+
+/* Longer than the mailbox's maximum: EMSGSIZE and nothing queued. */
+static void mbx_oversized_send_fails(struct kunit *test)
+{
+	static const char big[65];
+	struct mbx_stat st = {};
+	struct mbx_user *user;
+	struct mbx_box *box;
+
+	box = mbx_test_box(test, MBX_CAP_UNBOUNDED, 0, &user);
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, big, 65), -EMSGSIZE);
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, big, 64), 0);
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, big, 0), 0);
+	mbx_box_stat(box, &st);
+	KUNIT_EXPECT_EQ(test, st.msg_count, 2);
+	KUNIT_EXPECT_EQ(test, st.msg_bytes, 64);
+	mbx_test_box_done(box, user);
+}
+
+/* Unbounded sends stop at the quota with ENOBUFS; receiving frees it. */
+static void mbx_unbounded_stops_at_quota(struct kunit *test)
+{
+	unsigned long saved = mbx_user_bytes_max;
+	const size_t per_msg = sizeof(struct mbx_msg) + 32;
+	struct mbx_recvop op;
+	struct mbx_user *user;
+	struct mbx_box *box;
+	char buf[32] = {};
+
+	box = mbx_test_box(test, MBX_CAP_UNBOUNDED, 0, &user);
+	WRITE_ONCE(mbx_user_bytes_max, 3 * per_msg);
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, buf, 32), 0);
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, buf, 32), 0);
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, buf, 32), 0);
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, buf, 32), -ENOBUFS);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&user->bytes), 3 * per_msg);
+	KUNIT_EXPECT_EQ(test, mbx_test_recv(box, buf, 32, 0, &op), 0);
+	put_pid(op.sender);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&user->bytes), 2 * per_msg);
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, buf, 32), 0);
+	WRITE_ONCE(mbx_user_bytes_max, saved);
+	/* Destroy frees what is queued and gives the quota back. */
+	mbx_box_kill(box);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&user->bytes), 0);
+	mbx_box_put(box);
+	mbx_user_put(user);
+}
+
+/* After kill every operation fails with EIDRM. */
+static void mbx_killed_box_is_eidrm(struct kunit *test)
+{
+	struct mbx_recvop op;
+	struct mbx_user *user;
+	struct mbx_box *box;
+	char buf[4] = "abc";
+
+	box = mbx_test_box(test, MBX_CAP_BOUNDED, 2, &user);
+	KUNIT_ASSERT_EQ(test, mbx_test_send(box, user, buf, 4), 0);
+	mbx_box_kill(box);
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, buf, 4), -EIDRM);
+	KUNIT_EXPECT_EQ(test, mbx_test_recv(box, buf, 4, 0, &op), -EIDRM);
+	mbx_box_put(box);
+	mbx_user_put(user);
+}
+
+/* Zero capacity never queues: without a partner, both sides EAGAIN. */
+static void mbx_zero_capacity_needs_partner(struct kunit *test)
+{
+	struct mbx_stat st = {};
+	struct mbx_recvop op;
+	struct mbx_user *user;
+	struct mbx_box *box;
+	char buf[4] = "abc";
+
+	box = mbx_test_box(test, MBX_CAP_ZERO, 0, &user);
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, buf, 4), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, mbx_test_recv(box, buf, 4, 0, &op), -EAGAIN);
+	mbx_box_stat(box, &st);
+	KUNIT_EXPECT_EQ(test, st.msg_count, 0);
+	KUNIT_EXPECT_EQ(test, st.senders_waiting, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&user->bytes), 0);
+	mbx_test_box_done(box, user);
+}
+
+static struct kunit_case mbx_args_cases[] = {
+	KUNIT_CASE_PARAM(mbx_open_args_are_checked, mbx_open_gen_params),
+	KUNIT_CASE(mbx_send_recv_args_are_checked),
+	KUNIT_CASE(mbx_set_args_are_checked),
+	KUNIT_CASE(mbx_mode_bits_decide_access),
+	{}
+};
+
+static struct kunit_suite mbx_args_suite = {
+	.name = "mbx_args",
+	.test_cases = mbx_args_cases,
+};
+
+static struct kunit_case mbx_queue_cases[] = {
+	KUNIT_CASE(mbx_user_quota_is_enforced),
+	KUNIT_CASE(mbx_bounded_queue_is_fifo),
+	KUNIT_CASE(mbx_small_buffer_keeps_message),
+	KUNIT_CASE(mbx_oversized_send_fails),
+	KUNIT_CASE(mbx_unbounded_stops_at_quota),
+	KUNIT_CASE(mbx_killed_box_is_eidrm),
+	KUNIT_CASE(mbx_zero_capacity_needs_partner),
+	{}
+};
+
+static struct kunit_suite mbx_queue_suite = {
+	.name = "mbx_queue",
+	.test_cases = mbx_queue_cases,
+};
+
 static struct kunit_case mbx_uarg_cases[] = {
 	KUNIT_CASE_PARAM(mbx_uarg_size_is_checked, mbx_size_gen_params),
 	{}
@@ -104,7 +484,8 @@ static struct kunit_suite mbx_info_suite = {
 	.test_cases = mbx_info_cases,
 };
 
-kunit_test_suites(&mbx_uarg_suite, &mbx_info_suite);
+kunit_test_suites(&mbx_uarg_suite, &mbx_info_suite, &mbx_args_suite,
+		  &mbx_queue_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for /dev/mailbox");

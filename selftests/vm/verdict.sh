@@ -70,11 +70,17 @@ in_kunit && /^    (not )?ok [0-9]+ / {
 	result(ok, "kunit " suite "." name)
 	next
 }
+# The harness names a skipped test only in its "#  RUN" line.
+in_ksft && /^#  RUN / { running = $3; next }
 in_ksft && /^(not )?ok [0-9]+ / {
 	ok = ($0 !~ /^not ok/)
 	name = $0
 	sub(/^(not )?ok [0-9]+ /, "", name)
-	if (name ~ /# SKIP/) { sub(/ *# SKIP.*/, "", name); ok = "skip" }
+	if (name ~ /# SKIP/) {
+		sub(/ *# SKIP.*/, "", name)
+		ok = "skip"
+		if (name == "") name = running
+	}
 	if (!ok) bin_failed = 1
 	result(ok, "kselftest " bin ": " name)
 	next

@@ -50,9 +50,214 @@ struct mbx_info {
 
 #define MBX_INFO_SIZE_VER0	32
 
+/* MBX_IOC_INFO features bits. */
+#define MBX_FEATURE_MAILBOXES	(1ULL << 0)	/* MBX_IOC_OPEN and handles */
+
+/*
+ * Mailboxes (indirect communication).
+ *
+ * MBX_IOC_OPEN on a /dev/mailbox descriptor creates or opens a mailbox and
+ * returns a new file descriptor, its handle.  Sending, receiving, status
+ * and destruction are ioctls on the handle; poll/select/epoll on handles
+ * wait on several mailboxes at once.  close() drops the handle, not the
+ * mailbox: a mailbox lives until MBX_IOC_DESTROY or module unload.
+ */
+
+/* Longest name, not counting the terminating NUL. */
+#define MBX_NAME_MAX		63
+
+/* Capacity modes (struct mbx_open.capacity, struct mbx_stat.capacity). */
+#define MBX_CAP_ZERO		0	/* rendezvous: nothing is queued */
+#define MBX_CAP_BOUNDED		1	/* at most .limit messages queued */
+#define MBX_CAP_UNBOUNDED	2	/* only the per-user byte quota */
+
+/* Largest .limit of a bounded mailbox. */
+#define MBX_LIMIT_MAX		(1U << 20)
+
+/* struct mbx_open.flags */
+#define MBX_O_CREAT		(1U << 0)  /* create if missing (IPC_CREAT) */
+#define MBX_O_EXCL		(1U << 1)  /* with CREAT: EEXIST if it exists */
+#define MBX_O_PRIVATE		(1U << 2)  /* always a new one, no name or key */
+#define MBX_O_BY_ID		(1U << 3)  /* open the mailbox .id */
+#define MBX_O_SEND		(1U << 4)  /* handle may send (needs w) */
+#define MBX_O_RECV		(1U << 5)  /* handle may receive (needs r) */
+#define MBX_O_NONBLOCK		(1U << 6)  /* O_NONBLOCK on the handle */
+#define MBX_O_CLOEXEC		(1U << 7)  /* O_CLOEXEC on the handle */
+
+/**
+ * struct mbx_open - create or open a mailbox (MBX_IOC_OPEN)
+ * @size:	sizeof(struct mbx_open)
+ * @flags:	MBX_O_*; at least one of MBX_O_SEND, MBX_O_RECV
+ * @name:	pointer to a NUL-terminated name of 1..MBX_NAME_MAX bytes, or 0
+ * @key:	numeric key, or 0 for none
+ * @mode:	permission bits (0777 at most; r = receive, w = send), used
+ *		when the call creates the mailbox
+ * @capacity:	MBX_CAP_*, used when creating
+ * @limit:	MBX_CAP_BOUNDED: 1..MBX_LIMIT_MAX messages; otherwise 0
+ * @max_msg_size: largest message, 0 for the module's default; at most the
+ *		module's max_msg_size_cap; used when creating
+ * @id:		in with MBX_O_BY_ID: the mailbox to open; out: the mailbox id
+ *
+ * Exactly one way of naming: @name and/or @key, or MBX_O_PRIVATE, or
+ * MBX_O_BY_ID.  When both @name and @key are given they name one mailbox.
+ * Returns the new handle's file descriptor.
+ */
+struct mbx_open {
+	__u32 size;
+	__u32 flags;
+	__u64 name;
+	__u32 key;
+	__u32 mode;
+	__u32 capacity;
+	__u32 limit;
+	__u32 max_msg_size;
+	__u32 id;
+};
+
+#define MBX_OPEN_SIZE_VER0	40
+
+/* Flags of struct mbx_send and struct mbx_recv. */
+#define MBX_F_NONBLOCK		(1U << 0)  /* EAGAIN instead of waiting */
+#define MBX_F_TIMEOUT		(1U << 1)  /* wait at most .timeout_ns */
+#define MBX_F_SYNC		(1U << 2)  /* send: until a receiver took it */
+#define MBX_F_TRUNC		(1U << 3)  /* recv: truncate, no EMSGSIZE */
+
+/**
+ * struct mbx_send - send one message (MBX_IOC_SEND on a handle)
+ * @size:	sizeof(struct mbx_send)
+ * @flags:	MBX_F_NONBLOCK, MBX_F_TIMEOUT, MBX_F_SYNC
+ * @buf:	pointer to the message
+ * @len:	its length, 0..the mailbox's max_msg_size
+ * @timeout_ns:	with MBX_F_TIMEOUT: relative timeout on CLOCK_MONOTONIC
+ * @receiver_pid: out, for zero-capacity mailboxes and MBX_F_SYNC: the
+ *		process that received the message, in the caller's pid
+ *		namespace (0 when it is not visible there); otherwise 0
+ * @__reserved:	must be 0
+ */
+struct mbx_send {
+	__u32 size;
+	__u32 flags;
+	__u64 buf;
+	__u64 len;
+	__s64 timeout_ns;
+	__s32 receiver_pid;
+	__u32 __reserved;
+};
+
+#define MBX_SEND_SIZE_VER0	40
+
+/**
+ * struct mbx_recv - receive one message (MBX_IOC_RECV on a handle)
+ * @size:	sizeof(struct mbx_recv)
+ * @flags:	MBX_F_NONBLOCK, MBX_F_TIMEOUT, MBX_F_TRUNC
+ * @buf:	pointer to the buffer
+ * @len:	its size
+ * @timeout_ns:	with MBX_F_TIMEOUT: relative timeout on CLOCK_MONOTONIC
+ * @msg_len:	out: the message's length.  On success min(@len, @msg_len)
+ *		bytes were copied; on EMSGSIZE the size the buffer needs
+ * @sender_pid:	out: the sender's process id in the caller's pid namespace
+ *		(0 when it is not visible there)
+ * @sender_uid:	out: the sender's effective uid in the caller's user ns
+ * @mailbox_id:	out: the mailbox the message came from
+ * @__reserved:	must be 0
+ */
+struct mbx_recv {
+	__u32 size;
+	__u32 flags;
+	__u64 buf;
+	__u64 len;
+	__s64 timeout_ns;
+	__u64 msg_len;
+	__s32 sender_pid;
+	__u32 sender_uid;
+	__u32 mailbox_id;
+	__u32 __reserved;
+};
+
+#define MBX_RECV_SIZE_VER0	56
+
+/**
+ * struct mbx_stat - status of a mailbox (MBX_IOC_STAT on a handle)
+ * @size:	in: sizeof(struct mbx_stat)
+ * @flags:	in: must be 0
+ * @id, @key, @name: the mailbox's id, key (0: none), name ("": none)
+ * @uid, @gid:	owner, in the caller's user namespace
+ * @cuid, @cgid: creator
+ * @mode:	permission bits
+ * @capacity, @limit, @max_msg_size: as given at creation or by MBX_IOC_SET
+ * @msg_count, @msg_bytes: messages queued and their payload bytes
+ * @senders_waiting, @receivers_waiting: tasks blocked in send and receive
+ * @last_send_pid, @last_recv_pid: processes of the last send and receive
+ *		(0: none, or not visible in the caller's pid namespace)
+ * @send_time, @recv_time, @change_time: CLOCK_REALTIME nanoseconds of the
+ *		last send, receive, and creation or MBX_IOC_SET (0: never)
+ */
+struct mbx_stat {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 key;
+	char name[MBX_NAME_MAX + 1];
+	__u32 uid;
+	__u32 gid;
+	__u32 cuid;
+	__u32 cgid;
+	__u32 mode;
+	__u32 capacity;
+	__u32 limit;
+	__u32 max_msg_size;
+	__u64 msg_count;
+	__u64 msg_bytes;
+	__u32 senders_waiting;
+	__u32 receivers_waiting;
+	__s32 last_send_pid;
+	__s32 last_recv_pid;
+	__s64 send_time;
+	__s64 recv_time;
+	__s64 change_time;
+};
+
+#define MBX_STAT_SIZE_VER0	168
+
+/* struct mbx_set.flags: which fields to change. */
+#define MBX_SET_MODE		(1U << 0)
+#define MBX_SET_OWNER		(1U << 1)  /* uid and gid */
+#define MBX_SET_LIMIT		(1U << 2)  /* bounded mailboxes only */
+#define MBX_SET_MSGSIZE		(1U << 3)
+
+/**
+ * struct mbx_set - change a mailbox (MBX_IOC_SET on a handle); allowed to
+ *		its owner, its creator and CAP_IPC_OWNER (else EPERM)
+ * @size:	sizeof(struct mbx_set)
+ * @flags:	MBX_SET_*, at least one
+ * @mode, @uid, @gid, @limit, @max_msg_size: new values (ranges as for
+ *		struct mbx_open; uid/gid in the caller's user namespace)
+ * @__reserved:	must be 0
+ */
+struct mbx_set {
+	__u32 size;
+	__u32 flags;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u32 limit;
+	__u32 max_msg_size;
+	__u32 __reserved;
+};
+
+#define MBX_SET_SIZE_VER0	32
+
 #define MBX_IOC_MAGIC		0xB8
 
-/* Query the module's version, features and limits. */
+/* On a /dev/mailbox descriptor. */
 #define MBX_IOC_INFO		_IOWR(MBX_IOC_MAGIC, 0x00, struct mbx_info)
+#define MBX_IOC_OPEN		_IOWR(MBX_IOC_MAGIC, 0x01, struct mbx_open)
+
+/* On a mailbox handle. */
+#define MBX_IOC_SEND		_IOWR(MBX_IOC_MAGIC, 0x10, struct mbx_send)
+#define MBX_IOC_RECV		_IOWR(MBX_IOC_MAGIC, 0x11, struct mbx_recv)
+#define MBX_IOC_STAT		_IOWR(MBX_IOC_MAGIC, 0x12, struct mbx_stat)
+#define MBX_IOC_SET		_IOW(MBX_IOC_MAGIC, 0x13, struct mbx_set)
+#define MBX_IOC_DESTROY		_IO(MBX_IOC_MAGIC, 0x14)
 
 #endif /* _UAPI_LINUX_MBX_H */

@@ -1,0 +1,987 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A mailbox: its queue, its waiters, and send and receive in every
+ * capacity mode.
+ *
+ * Locking rules
+ * =============
+ *
+ * Each mailbox has one spinlock, box->lock.  It protects everything marked
+ * [lock] in struct mbx_box and every struct mbx_waiter queued on the box,
+ * and the state of every waiter (struct mbx_waiter.state, .err, .msg,
+ * .peer, .receiver), wherever the waiter is.  No other lock is taken on
+ * the send or receive path: the registry's mutex is for create, open and
+ * destroy only.  Under box->lock nothing sleeps: messages are allocated
+ * and filled before it is taken, copied out after it is dropped, and
+ * tasks are woken (struct mbx_wake) after it is dropped.  box->lock nests
+ * inside mbx_registry_lock and never the other way round.  (The deferred
+ * wake-ups are struct mbx_wake below: wake_q is not exported to modules.)
+ *
+ * Hand-off
+ * ========
+ *
+ * Waiters are kept in FIFO lists.  A sender that finds a receiver waiting
+ * hands its message straight to the one that has waited longest (the
+ * receiver's waiter gets .msg or, for zero capacity, .peer) and wakes only
+ * that task: one wake-up per message, no thundering herd, and a receiver
+ * that arrives later cannot overtake one that waited.  Likewise a receiver
+ * that takes a message from a full bounded queue moves the longest-waiting
+ * sender's message into the queue.  Invariant: while receivers wait the
+ * queue is empty (a receiver waits only when it is, and every message
+ * sent meanwhile is handed to a waiter).
+ *
+ * Waking: the waker removes the waiter from its list, sets .state under
+ * the lock and queues the task for waking; the waiter re-reads .state
+ * under the lock when it runs.  A waiter that times out or is interrupted
+ * while still MBX_WAITING removes itself.
+ *
+ * Zero capacity
+ * =============
+ *
+ * Nothing is queued.  A blocked sender's waiter describes its message in
+ * its own memory.  A receiver claims it (state MBX_CLAIMED, off the list),
+ * drops the lock and copies the payload once, from the sender's pages into
+ * its own buffer (mbx_copy.c); then it completes the sender (MBX_DONE) and
+ * tells it who received.  A claimed sender waits uninterruptibly, since
+ * the copy reads its buffer; the wait is bounded by one copy.  If the
+ * receiver's buffer faults, the sender is put back at the head of the
+ * list, unclaimed: the message is neither lost nor delivered twice.
+ *
+ * MBX_F_SYNC on a buffered mailbox works the same way through msg->sync:
+ * the sender waits until a receiver copied the message out.  Interrupted
+ * before that, it takes its message back out of the queue and fails.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/capability.h>
+#include <linux/hrtimer.h>
+#include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <kunit/visibility.h>
+
+#include "mbx_internal.h"
+
+/*
+ * Deferred wake-ups.  mbx_wake_add()/wake_up_q() are not exported to
+ * modules, so this is the same idea on a small array: tasks are collected
+ * (with a reference) under box->lock and woken after it is dropped.  Past
+ * MBX_WAKE_BATCH (only a destroy with many waiters gets there) the rest
+ * are woken at once, under the lock, which is allowed, merely slower.
+ * A woken task re-checks its state under the lock, so a spurious or
+ * late wake-up is harmless.
+ */
+#define MBX_WAKE_BATCH	8
+
+struct mbx_wake {
+	unsigned int n;
+	struct task_struct *task[MBX_WAKE_BATCH];
+};
+
+static void mbx_wake_add(struct mbx_wake *wake, struct task_struct *task)
+{
+	if (wake->n < MBX_WAKE_BATCH) {
+		get_task_struct(task);
+		wake->task[wake->n++] = task;
+	} else {
+		wake_up_process(task);
+	}
+}
+
+static void mbx_wake_all(struct mbx_wake *wake)
+{
+	unsigned int i;
+
+	for (i = 0; i < wake->n; i++) {
+		wake_up_process(wake->task[i]);
+		put_task_struct(wake->task[i]);
+	}
+	wake->n = 0;
+}
+
+struct mbx_box *mbx_box_alloc(const struct mbx_open *args, const char *name,
+			      struct mbx_user *creator)
+{
+	struct mbx_box *box;
+
+	box = kzalloc(sizeof(*box), GFP_KERNEL_ACCOUNT);
+	if (!box)
+		return NULL;
+	kref_init(&box->ref);
+	box->key = args->key;
+	strscpy(box->name, name, sizeof(box->name));
+	box->creator = creator;
+	spin_lock_init(&box->lock);
+	box->uid = box->cuid = current_euid();
+	box->gid = box->cgid = current_egid();
+	box->mode = args->mode;
+	box->capacity = args->capacity;
+	box->limit = args->limit;
+	box->max_msg_size = args->max_msg_size ?: mbx_max_msg_size;
+	INIT_LIST_HEAD(&box->queue);
+	INIT_LIST_HEAD(&box->senders);
+	INIT_LIST_HEAD(&box->receivers);
+	box->change_time = ktime_get_real_ns();
+	init_waitqueue_head(&box->poll_wq);
+	return box;
+}
+EXPORT_SYMBOL_IF_KUNIT(mbx_box_alloc);
+
+static void mbx_msg_free(struct mbx_msg *msg)
+{
+	mbx_user_uncharge_bytes(msg->charged, sizeof(*msg) + msg->len);
+	mbx_user_put(msg->charged);
+	put_pid(msg->sender);
+	kvfree(msg);
+}
+
+static void mbx_box_release(struct kref *ref)
+{
+	struct mbx_box *box = container_of(ref, struct mbx_box, ref);
+	struct mbx_msg *msg, *tmp;
+
+	/* Killed boxes are empty; only module unload frees a live one. */
+	list_for_each_entry_safe(msg, tmp, &box->queue, node)
+		mbx_msg_free(msg);
+	put_pid(box->last_sender);
+	put_pid(box->last_receiver);
+	mbx_user_uncharge_mailbox(box->creator);
+	mbx_user_put(box->creator);
+	kfree(box);
+}
+
+void mbx_box_put(struct mbx_box *box)
+{
+	kref_put(&box->ref, mbx_box_release);
+}
+EXPORT_SYMBOL_IF_KUNIT(mbx_box_put);
+
+/* Wake pollers; cheap when nobody polls. */
+static void mbx_poll_wake(struct mbx_box *box, __poll_t mask)
+{
+	if (wq_has_sleeper(&box->poll_wq))
+		wake_up_interruptible_poll(&box->poll_wq, mask);
+}
+
+/* Finish a waiter: off its list (if on one), done with @err, woken later. */
+static void mbx_waiter_done(struct mbx_waiter *w, int err,
+			    struct mbx_wake *wake_q)
+{
+	if (w->state == MBX_WAITING && !list_empty(&w->node))
+		list_del_init(&w->node);
+	w->state = MBX_DONE;
+	w->err = err;
+	mbx_wake_add(wake_q, w->task);
+}
+
+/*
+ * Start waiting: on @list (or on none, for a sync sender whose message is
+ * queued, or a zero-capacity sender already claimed), counted in
+ * @waiting.  The caller set w->state.  Called with box->lock held.
+ */
+static void mbx_wait_enqueue(struct mbx_waiter *w, struct list_head *list,
+			     u32 *waiting)
+{
+	w->task = current;
+	if (list)
+		list_add_tail(&w->node, list);
+	else
+		INIT_LIST_HEAD(&w->node);
+	(*waiting)++;
+}
+
+/*
+ * Sleep until another task finishes @w, or until a signal or the
+ * deadline.  Called and returns with box->lock held, after
+ * mbx_wait_enqueue().  Returns 0 when the waiter was finished (the caller
+ * reads .err), or -ERESTARTSYS, -EINTR (timed waits are not restarted:
+ * their timeout is relative) or -ETIMEDOUT with @w off every list.  A
+ * claimed waiter (MBX_CLAIMED) ignores signals and the deadline until the
+ * claim is over: a receiver is reading its buffer.
+ */
+static int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
+			  u32 *waiting, ktime_t *expires)
+	__must_hold(&box->lock)
+{
+	bool timed_out = false;
+	int ret = 0;
+
+	for (;;) {
+		if (w->state == MBX_DONE)
+			break;
+		if (w->state == MBX_WAITING) {
+			if (signal_pending(current)) {
+				ret = expires ? -EINTR : -ERESTARTSYS;
+				break;
+			}
+			if (timed_out) {
+				ret = -ETIMEDOUT;
+				break;
+			}
+			set_current_state(TASK_INTERRUPTIBLE);
+			spin_unlock(&box->lock);
+			timed_out = !schedule_hrtimeout_range_clock(expires, 0,
+					HRTIMER_MODE_ABS, CLOCK_MONOTONIC);
+		} else {
+			set_current_state(TASK_UNINTERRUPTIBLE);
+			spin_unlock(&box->lock);
+			schedule();
+		}
+		spin_lock(&box->lock);
+	}
+	__set_current_state(TASK_RUNNING);
+	(*waiting)--;
+	if (ret)
+		list_del_init(&w->node);
+	return ret;
+}
+
+static int mbx_wait(struct mbx_box *box, struct mbx_waiter *w,
+		    struct list_head *list, u32 *waiting, ktime_t *expires)
+	__must_hold(&box->lock)
+{
+	mbx_wait_enqueue(w, list, waiting);
+	return mbx_wait_sleep(box, w, waiting, expires);
+}
+
+/* Undo a claim: the waiter waits again, and re-arms its deadline. */
+static void mbx_unclaim(struct mbx_waiter *w, struct mbx_wake *wake_q)
+{
+	w->state = MBX_WAITING;
+	mbx_wake_add(wake_q, w->task);
+}
+
+/* ---- buffered mailboxes (bounded, unbounded) ------------------------- */
+
+static struct mbx_msg *mbx_msg_new(struct mbx_user *charge,
+				   const struct mbx_sendop *op)
+{
+	struct mbx_msg *msg;
+	int ret;
+
+	ret = mbx_user_charge_bytes(charge, sizeof(*msg) + op->len,
+				    READ_ONCE(mbx_user_bytes_max));
+	if (ret)
+		return ERR_PTR(ret);
+	msg = kvmalloc(struct_size(msg, data, op->len), GFP_KERNEL_ACCOUNT);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto uncharge;
+	}
+	if (op->kbuf) {
+		memcpy(msg->data, op->kbuf, op->len);
+	} else if (copy_from_user(msg->data, op->ubuf, op->len)) {
+		ret = -EFAULT;
+		goto free;
+	}
+	msg->len = op->len;
+	msg->charged = charge;
+	refcount_inc(&charge->ref);
+	msg->sender = get_pid(task_tgid(current));
+	msg->sender_uid = current_euid();
+	msg->sync = NULL;
+	return msg;
+
+free:
+	kvfree(msg);
+uncharge:
+	mbx_user_uncharge_bytes(charge, sizeof(*msg) + op->len);
+	return ERR_PTR(ret);
+}
+
+static void mbx_queue_add(struct mbx_box *box, struct mbx_msg *msg, bool head)
+	__must_hold(&box->lock)
+{
+	if (head)
+		list_add(&msg->node, &box->queue);
+	else
+		list_add_tail(&msg->node, &box->queue);
+	box->msg_count++;
+	box->msg_bytes += msg->len;
+}
+
+static void mbx_queue_del(struct mbx_box *box, struct mbx_msg *msg)
+	__must_hold(&box->lock)
+{
+	list_del(&msg->node);
+	box->msg_count--;
+	box->msg_bytes -= msg->len;
+}
+
+static bool mbx_box_full(struct mbx_box *box)
+	__must_hold(&box->lock)
+{
+	return box->capacity == MBX_CAP_BOUNDED &&
+	       box->msg_count >= box->limit;
+}
+
+/*
+ * Hand @msg to the longest-waiting receiver whose buffer fits it.  Waiting
+ * receivers whose buffer is too small are finished with -EMSGSIZE and the
+ * size they need, as they would have been had they come after the send.
+ * Returns true if the message was handed over.
+ */
+static bool mbx_hand_to_receiver(struct mbx_box *box, struct mbx_msg *msg,
+				 struct mbx_wake *wake_q)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter *r;
+
+	while ((r = list_first_entry_or_null(&box->receivers,
+					     struct mbx_waiter, node))) {
+		if (msg->len > r->buf_len && !r->trunc) {
+			r->needed = msg->len;
+			mbx_waiter_done(r, -EMSGSIZE, wake_q);
+			continue;
+		}
+		r->msg = msg;
+		if (msg->sync)
+			msg->sync->state = MBX_CLAIMED;
+		mbx_waiter_done(r, 0, wake_q);
+		return true;
+	}
+	return false;
+}
+
+static void mbx_note_send(struct mbx_box *box)
+	__must_hold(&box->lock)
+{
+	struct pid *me = task_tgid(current);
+
+	if (box->last_sender != me) {
+		put_pid(box->last_sender);
+		box->last_sender = get_pid(me);
+	}
+	box->send_time = ktime_get_real_ns();
+}
+
+static void mbx_note_recv(struct mbx_box *box)
+	__must_hold(&box->lock)
+{
+	struct pid *me = task_tgid(current);
+
+	if (box->last_receiver != me) {
+		put_pid(box->last_receiver);
+		box->last_receiver = get_pid(me);
+	}
+	box->recv_time = ktime_get_real_ns();
+}
+
+static int mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
+			     struct mbx_sendop *op)
+{
+	struct mbx_wake wake_q = {};
+	struct mbx_waiter blocked = { .state = MBX_WAITING };
+	struct mbx_waiter sync = { .state = MBX_WAITING, .task = current };
+	struct mbx_msg *msg;
+	int ret;
+
+	INIT_LIST_HEAD(&sync.node);
+	msg = mbx_msg_new(charge, op);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+	if (op->flags & MBX_F_SYNC)
+		msg->sync = &sync;
+
+	spin_lock(&box->lock);
+	if (box->destroyed) {
+		ret = -EIDRM;
+		goto out_free;
+	}
+	if (mbx_hand_to_receiver(box, msg, &wake_q))
+		goto sent;
+	if (mbx_box_full(box)) {
+		if (op->nonblock) {
+			ret = -EAGAIN;
+			goto out_free;
+		}
+		/* A receiver that makes room queues our message for us. */
+		blocked.msg = msg;
+		ret = mbx_wait(box, &blocked, &box->senders,
+			       &box->senders_waiting, op->expires);
+		if (!ret)
+			ret = blocked.err;
+		if (ret)
+			goto out_free;
+		goto sent;
+	}
+	mbx_queue_add(box, msg, false);
+sent:
+	mbx_note_send(box);
+	ret = 0;
+	if (msg->sync) {
+		/*
+		 * Sent; now wait until it has been received.  The message may
+		 * be gone already (received: sync is MBX_DONE), and once
+		 * handed over or destroyed it is not ours to touch.
+		 */
+		ret = mbx_wait(box, &sync, NULL, &box->senders_waiting,
+			       op->expires);
+		if (ret) {
+			/* Still queued and unclaimed: take it back. */
+			mbx_queue_del(box, msg);
+			goto out_free;
+		}
+		ret = sync.err;
+		op->receiver = sync.receiver;
+	}
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
+	return ret;
+
+out_free:
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	mbx_msg_free(msg);
+	return ret;
+}
+
+/*
+ * After a receive made room in a bounded queue, move the longest-waiting
+ * blocked sender's message into it.
+ */
+static void mbx_refill_from_sender(struct mbx_box *box,
+				   struct mbx_wake *wake_q)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter *s;
+
+	if (mbx_box_full(box))
+		return;
+	s = list_first_entry_or_null(&box->senders, struct mbx_waiter, node);
+	if (!s)
+		return;
+	mbx_queue_add(box, s->msg, false);
+	s->msg = NULL;
+	mbx_waiter_done(s, 0, wake_q);
+}
+
+/* Copy a taken message out; on a fault put it back where it was. */
+static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
+		       struct mbx_recvop *op)
+{
+	struct mbx_wake wake_q = {};
+	size_t n = min(op->len, msg->len);
+	struct mbx_waiter *sync;
+
+	if (mbx_copy_out(op, 0, msg->data, n)) {
+		/*
+		 * Back at the head, where it was.  A blocked sender may have
+		 * taken the slot meanwhile: a bounded queue can then hold one
+		 * more than its limit until the next receive.
+		 */
+		spin_lock(&box->lock);
+		sync = msg->sync;
+		if (box->destroyed) {
+			if (sync)
+				mbx_waiter_done(sync, -EIDRM, &wake_q);
+			spin_unlock(&box->lock);
+			mbx_wake_all(&wake_q);
+			mbx_msg_free(msg);
+		} else {
+			if (sync)
+				mbx_unclaim(sync, &wake_q);
+			mbx_queue_add(box, msg, true);
+			spin_unlock(&box->lock);
+			mbx_wake_all(&wake_q);
+			mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
+		}
+		return -EFAULT;
+	}
+
+	op->msg_len = msg->len;
+	op->sender = get_pid(msg->sender);
+	op->sender_uid = msg->sender_uid;
+
+	spin_lock(&box->lock);
+	mbx_note_recv(box);
+	sync = msg->sync;
+	if (sync) {
+		sync->receiver = get_pid(task_tgid(current));
+		mbx_waiter_done(sync, 0, &wake_q);
+	}
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	mbx_msg_free(msg);
+	return 0;
+}
+
+static int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
+{
+	struct mbx_wake wake_q = {};
+	struct mbx_waiter w = {
+		.buf_len = op->len,
+		.trunc = op->flags & MBX_F_TRUNC,
+	};
+	struct mbx_msg *msg;
+	bool was_full;
+	int ret;
+
+	spin_lock(&box->lock);
+	if (box->destroyed) {
+		ret = -EIDRM;
+		goto out_unlock;
+	}
+	msg = list_first_entry_or_null(&box->queue, struct mbx_msg, node);
+	if (msg) {
+		if (msg->len > op->len && !w.trunc) {
+			op->msg_len = msg->len;
+			ret = -EMSGSIZE;
+			goto out_unlock;
+		}
+		was_full = mbx_box_full(box);
+		mbx_queue_del(box, msg);
+		if (msg->sync)
+			msg->sync->state = MBX_CLAIMED;
+		mbx_refill_from_sender(box, &wake_q);
+		spin_unlock(&box->lock);
+		mbx_wake_all(&wake_q);
+		if (was_full)
+			mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
+		return mbx_deliver(box, msg, op);
+	}
+	if (op->nonblock) {
+		ret = -EAGAIN;
+		goto out_unlock;
+	}
+	ret = mbx_wait(box, &w, &box->receivers, &box->receivers_waiting,
+		       op->expires);
+	if (!ret)
+		ret = w.err;
+	if (ret) {
+		if (ret == -EMSGSIZE)
+			op->msg_len = w.needed;
+		goto out_unlock;
+	}
+	spin_unlock(&box->lock);
+	return mbx_deliver(box, w.msg, op);
+
+out_unlock:
+	spin_unlock(&box->lock);
+	return ret;
+}
+
+/* ---- zero capacity (rendezvous) -------------------------------------- */
+
+static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
+{
+	struct mbx_wake wake_q = {};
+	struct mbx_waiter w = {
+		.state = MBX_WAITING,
+		.op = op,
+		.mm = op->kbuf ? NULL : current->mm,
+		.sender_uid = current_euid(),
+		.sender = task_tgid(current),
+	};
+	struct mbx_waiter *r;
+	int ret;
+
+	spin_lock(&box->lock);
+	if (box->destroyed) {
+		ret = -EIDRM;
+		goto out_unlock;
+	}
+	while ((r = list_first_entry_or_null(&box->receivers,
+					     struct mbx_waiter, node))) {
+		if (op->len > r->buf_len && !r->trunc) {
+			r->needed = op->len;
+			mbx_waiter_done(r, -EMSGSIZE, &wake_q);
+			continue;
+		}
+		r->peer = &w;
+		w.state = MBX_CLAIMED;
+		mbx_waiter_done(r, 0, &wake_q);
+		break;
+	}
+	if (w.state == MBX_WAITING) {
+		if (op->nonblock) {
+			ret = -EAGAIN;
+			goto out_unlock;
+		}
+		mbx_wait_enqueue(&w, &box->senders, &box->senders_waiting);
+		/* A receiver may come through poll: tell pollers. */
+		spin_unlock(&box->lock);
+		mbx_wake_all(&wake_q);
+		mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
+		spin_lock(&box->lock);
+	} else {
+		mbx_wait_enqueue(&w, NULL, &box->senders_waiting);
+		spin_unlock(&box->lock);
+		mbx_wake_all(&wake_q);
+		spin_lock(&box->lock);
+	}
+	ret = mbx_wait_sleep(box, &w, &box->senders_waiting, op->expires);
+	if (!ret)
+		ret = w.err;
+	if (!ret) {
+		mbx_note_send(box);
+		op->receiver = w.receiver;
+	} else {
+		put_pid(w.receiver);
+	}
+out_unlock:
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	return ret;
+}
+
+static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
+{
+	struct mbx_wake wake_q = {};
+	struct mbx_waiter w, *s;
+	bool sender_fault;
+	size_t n;
+	int ret;
+
+again:
+	memset(&w, 0, sizeof(w));
+	w.buf_len = op->len;
+	w.trunc = op->flags & MBX_F_TRUNC;
+	spin_lock(&box->lock);
+	if (box->destroyed) {
+		ret = -EIDRM;
+		goto out_unlock;
+	}
+	s = list_first_entry_or_null(&box->senders, struct mbx_waiter, node);
+	if (s) {
+		if (s->op->len > op->len && !w.trunc) {
+			op->msg_len = s->op->len;
+			ret = -EMSGSIZE;
+			goto out_unlock;
+		}
+		list_del_init(&s->node);
+		s->state = MBX_CLAIMED;
+	} else {
+		if (op->nonblock) {
+			ret = -EAGAIN;
+			goto out_unlock;
+		}
+		mbx_wait_enqueue(&w, &box->receivers, &box->receivers_waiting);
+		/* A sender may come through poll: tell pollers. */
+		spin_unlock(&box->lock);
+		mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
+		spin_lock(&box->lock);
+		ret = mbx_wait_sleep(box, &w, &box->receivers_waiting,
+				     op->expires);
+		if (!ret)
+			ret = w.err;
+		if (ret) {
+			if (ret == -EMSGSIZE)
+				op->msg_len = w.needed;
+			goto out_unlock;
+		}
+		s = w.peer;
+	}
+	/* s is claimed: it cannot go away until we finish it. */
+	spin_unlock(&box->lock);
+
+	n = min(op->len, s->op->len);
+	sender_fault = false;
+	ret = mbx_copy_from_sender(op, s, n, &sender_fault);
+
+	spin_lock(&box->lock);
+	if (!ret) {
+		op->msg_len = s->op->len;
+		op->sender = get_pid(s->sender);
+		op->sender_uid = s->sender_uid;
+		s->receiver = get_pid(task_tgid(current));
+		mbx_note_recv(box);
+		mbx_waiter_done(s, 0, &wake_q);
+	} else if (sender_fault) {
+		/* The sender's buffer is bad: its send fails, we go on. */
+		mbx_waiter_done(s, -EFAULT, &wake_q);
+		spin_unlock(&box->lock);
+		mbx_wake_all(&wake_q);
+		goto again;
+	} else if (box->destroyed) {
+		mbx_waiter_done(s, -EIDRM, &wake_q);
+	} else {
+		/* Our buffer is bad: the sender keeps its place. */
+		list_add(&s->node, &box->senders);
+		mbx_unclaim(s, &wake_q);
+	}
+out_unlock:
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	return ret;
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+/**
+ * mbx_box_send() - send one message
+ * @box:	the mailbox
+ * @charge:	the user whose quota pays for a queued message
+ * @op:		the message and how to wait
+ *
+ * Return: 0, or -EMSGSIZE (too long for this mailbox), -EIDRM (destroyed),
+ * -EAGAIN (would block), -ETIMEDOUT, -EINTR/-ERESTARTSYS (signal),
+ * -ENOBUFS (the user's quota of queued bytes is used up), -ENOMEM,
+ * -EFAULT.  On any error the message was not sent.
+ */
+int mbx_box_send(struct mbx_box *box, struct mbx_user *charge,
+		 struct mbx_sendop *op)
+{
+	op->receiver = NULL;
+	if (op->len > READ_ONCE(box->max_msg_size))
+		return -EMSGSIZE;
+	if (box->capacity == MBX_CAP_ZERO)
+		return mbx_send_zero(box, op);
+	return mbx_send_buffered(box, charge, op);
+}
+EXPORT_SYMBOL_IF_KUNIT(mbx_box_send);
+
+/**
+ * mbx_box_recv() - receive one message
+ * @box:	the mailbox
+ * @op:		the buffer and how to wait; metadata out
+ *
+ * Return: 0, or -EMSGSIZE (buffer too small: op->msg_len says how large it
+ * must be, and the message stays first in line), -EIDRM, -EAGAIN,
+ * -ETIMEDOUT, -EINTR/-ERESTARTSYS, -EFAULT.  On any error no message was
+ * taken.
+ */
+int mbx_box_recv(struct mbx_box *box, struct mbx_recvop *op)
+{
+	op->sender = NULL;
+	op->msg_len = 0;
+	if (box->capacity == MBX_CAP_ZERO)
+		return mbx_recv_zero(box, op);
+	return mbx_recv_buffered(box, op);
+}
+EXPORT_SYMBOL_IF_KUNIT(mbx_box_recv);
+
+/**
+ * mbx_box_kill() - the destroy half that concerns waiters and messages
+ * @box:	a mailbox already unlinked from the registry
+ *
+ * Every blocked sender and receiver wakes with -EIDRM, queued messages are
+ * freed (a sync sender waiting on one gets -EIDRM: it was not received),
+ * and pollers see EPOLLERR.  Messages already handed to a receiver, and
+ * senders already claimed by one, complete normally.
+ */
+void mbx_box_kill(struct mbx_box *box)
+{
+	struct mbx_wake wake_q = {};
+	struct mbx_waiter *w, *wtmp;
+	struct mbx_msg *msg, *mtmp;
+	LIST_HEAD(freed);
+
+	spin_lock(&box->lock);
+	box->destroyed = true;
+	list_for_each_entry_safe(w, wtmp, &box->receivers, node)
+		mbx_waiter_done(w, -EIDRM, &wake_q);
+	list_for_each_entry_safe(w, wtmp, &box->senders, node)
+		mbx_waiter_done(w, -EIDRM, &wake_q);
+	list_for_each_entry_safe(msg, mtmp, &box->queue, node) {
+		mbx_queue_del(box, msg);
+		if (msg->sync)
+			mbx_waiter_done(msg->sync, -EIDRM, &wake_q);
+		list_add_tail(&msg->node, &freed);
+	}
+	box->change_time = ktime_get_real_ns();
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	wake_up_interruptible_poll(&box->poll_wq, EPOLLERR | EPOLLHUP |
+				   EPOLLIN | EPOLLOUT);
+
+	list_for_each_entry_safe(msg, mtmp, &freed, node)
+		mbx_msg_free(msg);
+}
+EXPORT_SYMBOL_IF_KUNIT(mbx_box_kill);
+
+/**
+ * mbx_mode_allows() - the ipc_perm check
+ * @mode:	the mailbox's permission bits
+ * @owner:	the caller is its owner or creator
+ * @group:	the caller is in its group or creator group
+ * @open_flags:	MBX_O_SEND (needs w) and/or MBX_O_RECV (needs r)
+ *
+ * Return: 0 or -EACCES.
+ */
+VISIBLE_IF_KUNIT int mbx_mode_allows(umode_t mode, bool owner, bool group,
+				     u32 open_flags)
+{
+	unsigned int granted, need = 0;
+
+	if (open_flags & MBX_O_SEND)
+		need |= 2;
+	if (open_flags & MBX_O_RECV)
+		need |= 4;
+	if (owner)
+		granted = mode >> 6;
+	else if (group)
+		granted = mode >> 3;
+	else
+		granted = mode;
+	return (granted & need) == need ? 0 : -EACCES;
+}
+EXPORT_SYMBOL_IF_KUNIT(mbx_mode_allows);
+
+/* May the caller open @box for @open_flags?  0 or -EACCES. */
+int mbx_box_permission(struct mbx_box *box, u32 open_flags)
+{
+	kuid_t euid = current_euid();
+	bool owner, group;
+	umode_t mode;
+
+	spin_lock(&box->lock);
+	owner = uid_eq(euid, box->uid) || uid_eq(euid, box->cuid);
+	group = in_group_p(box->gid) || in_group_p(box->cgid);
+	mode = box->mode;
+	spin_unlock(&box->lock);
+
+	if (!mbx_mode_allows(mode, owner, group, open_flags))
+		return 0;
+	return capable(CAP_IPC_OWNER) ? 0 : -EACCES;
+}
+
+/* Owner, creator or CAP_IPC_OWNER: may destroy or change @box. */
+bool mbx_box_may_control(struct mbx_box *box)
+{
+	kuid_t euid = current_euid();
+	bool ok;
+
+	spin_lock(&box->lock);
+	ok = uid_eq(euid, box->uid) || uid_eq(euid, box->cuid);
+	spin_unlock(&box->lock);
+	return ok || capable(CAP_IPC_OWNER);
+}
+
+static s32 mbx_pid_vnr(struct pid *pid)
+{
+	return pid ? pid_vnr(pid) : 0;
+}
+
+/* Status as the caller may see it: ids in its namespaces. */
+void mbx_box_stat(struct mbx_box *box, struct mbx_stat *st)
+{
+	struct user_namespace *ns = current_user_ns();
+	u32 size = st->size;
+
+	memset(st, 0, sizeof(*st));
+	st->size = size;
+	st->id = box->id;
+	st->key = box->key;
+	memcpy(st->name, box->name, sizeof(st->name));
+	st->capacity = box->capacity;
+
+	spin_lock(&box->lock);
+	st->uid = from_kuid_munged(ns, box->uid);
+	st->gid = from_kgid_munged(ns, box->gid);
+	st->cuid = from_kuid_munged(ns, box->cuid);
+	st->cgid = from_kgid_munged(ns, box->cgid);
+	st->mode = box->mode;
+	st->limit = box->limit;
+	st->max_msg_size = box->max_msg_size;
+	st->msg_count = box->msg_count;
+	st->msg_bytes = box->msg_bytes;
+	st->senders_waiting = box->senders_waiting;
+	st->receivers_waiting = box->receivers_waiting;
+	st->last_send_pid = mbx_pid_vnr(box->last_sender);
+	st->last_recv_pid = mbx_pid_vnr(box->last_receiver);
+	st->send_time = box->send_time;
+	st->recv_time = box->recv_time;
+	st->change_time = box->change_time;
+	spin_unlock(&box->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(mbx_box_stat);
+
+/**
+ * mbx_box_set() - MBX_IOC_SET, arguments already validated
+ * @box:	the mailbox
+ * @args:	what to change
+ *
+ * Return: 0, -EPERM (not owner, creator or CAP_IPC_OWNER), -EINVAL (a
+ * uid/gid with no mapping, or a limit on a mailbox that is not bounded),
+ * -EIDRM.
+ */
+int mbx_box_set(struct mbx_box *box, const struct mbx_set *args)
+{
+	struct user_namespace *ns = current_user_ns();
+	struct mbx_wake wake_q = {};
+	kuid_t uid = INVALID_UID;
+	kgid_t gid = INVALID_GID;
+	int ret = 0;
+
+	if (args->flags & MBX_SET_OWNER) {
+		uid = make_kuid(ns, args->uid);
+		gid = make_kgid(ns, args->gid);
+		if (!uid_valid(uid) || !gid_valid(gid))
+			return -EINVAL;
+	}
+	if ((args->flags & MBX_SET_LIMIT) && box->capacity != MBX_CAP_BOUNDED)
+		return -EINVAL;
+	if (!mbx_box_may_control(box))
+		return -EPERM;
+
+	spin_lock(&box->lock);
+	if (box->destroyed) {
+		ret = -EIDRM;
+		goto out;
+	}
+	if (args->flags & MBX_SET_MODE)
+		box->mode = args->mode;
+	if (args->flags & MBX_SET_OWNER) {
+		box->uid = uid;
+		box->gid = gid;
+	}
+	if (args->flags & MBX_SET_MSGSIZE)
+		WRITE_ONCE(box->max_msg_size, args->max_msg_size);
+	if (args->flags & MBX_SET_LIMIT) {
+		box->limit = args->limit;
+		/* A larger queue may take blocked senders' messages now. */
+		while (!list_empty(&box->senders) && !mbx_box_full(box))
+			mbx_refill_from_sender(box, &wake_q);
+	}
+	box->change_time = ktime_get_real_ns();
+out:
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	return ret;
+}
+
+/*
+ * poll: EPOLLIN when a receive would not block, EPOLLOUT when a send would
+ * not, each only for a handle that may do it.  On a zero-capacity mailbox
+ * that means a sender or a receiver is blocked on the other side: two
+ * processes that only poll never meet, as with any rendezvous.
+ */
+__poll_t mbx_box_poll(struct mbx_box *box, struct file *file,
+		      struct poll_table_struct *wait, u32 open_flags)
+{
+	__poll_t mask = 0;
+	bool in, out;
+
+	/* Register first, then look: a change after the look wakes us. */
+	poll_wait(file, &box->poll_wq, wait);
+
+	spin_lock(&box->lock);
+	if (box->destroyed) {
+		spin_unlock(&box->lock);
+		return EPOLLERR | EPOLLHUP;
+	}
+	if (box->capacity == MBX_CAP_ZERO) {
+		in = !list_empty(&box->senders);
+		out = !list_empty(&box->receivers);
+	} else {
+		in = !list_empty(&box->queue);
+		out = !mbx_box_full(box);
+	}
+	spin_unlock(&box->lock);
+
+	if (in && (open_flags & MBX_O_RECV))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (out && (open_flags & MBX_O_SEND))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one copy of a zero-capacity rendezvous.
+ *
+ * The sender is blocked and claimed (see mbx_box.c), so its buffer and its
+ * address space stay put; the receiver, running in its own context, pins
+ * the sender's pages a batch at a time with get_user_pages_remote() and
+ * copies from them straight into its own buffer.  No intermediate kernel
+ * buffer: one copy where a pipe or a message queue makes two.
+ *
+ * The sender's mmap_lock is held only while pinning, never while touching
+ * the receiver's memory, so a fault on the receiver's buffer (which takes
+ * the receiver's mmap_lock, maybe the same one) cannot deadlock.
+ */
+#include <linux/highmem.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+
+#include "mbx_internal.h"
+
+/* Pages pinned per batch: bounds the stack and the time a batch is held. */
+#define MBX_PIN_BATCH	16
+
+/**
+ * mbx_copy_out() - copy into a receiver's buffer
+ * @op:		the receive, with a user or kernel buffer
+ * @offset:	where in the buffer
+ * @src:	kernel source
+ * @len:	bytes
+ *
+ * Return: 0 or -EFAULT.
+ */
+int mbx_copy_out(struct mbx_recvop *op, size_t offset, const void *src,
+		 size_t len)
+{
+	if (op->kbuf) {
+		memcpy(op->kbuf + offset, src, len);
+		return 0;
+	}
+	return copy_to_user(op->ubuf + offset, src, len) ? -EFAULT : 0;
+}
+
+/**
+ * mbx_copy_from_sender() - copy a claimed sender's message to a receiver
+ * @op:		the receive
+ * @sender:	the claimed sender's waiter
+ * @len:	bytes to copy (the message, or less when truncating)
+ * @sender_fault: set when the failure is the sender's buffer's fault
+ *
+ * Return: 0 or -EFAULT (whose buffer: see @sender_fault).
+ */
+int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
+			 size_t len, bool *sender_fault)
+{
+	unsigned long addr = (unsigned long)sender->op->ubuf;
+	struct page *pages[MBX_PIN_BATCH];
+	size_t done = 0;
+
+	*sender_fault = false;
+	if (!sender->mm)	/* a kernel sender (KUnit) */
+		return mbx_copy_out(op, 0, sender->op->kbuf, len);
+
+	while (done < len) {
+		unsigned long start = addr + done;
+		size_t off = offset_in_page(start);
+		unsigned long nr = min_t(unsigned long, MBX_PIN_BATCH,
+					 DIV_ROUND_UP(off + len - done, PAGE_SIZE));
+		long got, i;
+		int err = 0;
+
+		mmap_read_lock(sender->mm);
+		got = get_user_pages_remote(sender->mm, start & PAGE_MASK, nr,
+					    0, pages, NULL, NULL);
+		mmap_read_unlock(sender->mm);
+		if (got <= 0) {
+			*sender_fault = true;
+			return -EFAULT;
+		}
+
+		for (i = 0; i < got; i++) {
+			size_t n = min_t(size_t, PAGE_SIZE - off, len - done);
+			void *kaddr;
+
+			if (!err) {
+				kaddr = kmap_local_page(pages[i]);
+				err = mbx_copy_out(op, done, kaddr + off, n);
+				kunmap_local(kaddr);
+				if (!err)
+					done += n;
+			}
+			off = 0;
+			put_page(pages[i]);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mailbox handles: the file descriptors MBX_IOC_OPEN returns.
+ *
+ * A handle is an anonymous-inode file whose private data is a struct
+ * mbx_handle: a reference to the mailbox, the access it was opened for
+ * (checked once, at open, as for POSIX message queue descriptors: a later
+ * MBX_IOC_SET of the mode does not revoke open handles), and the user
+ * whose quota pays for what it sends (the opener's effective uid).  Each
+ * handle is its own file, so poll/select/epoll wait on several mailboxes
+ * at once, and it can be inherited, dup()ed or passed over a Unix socket.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/cred.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/pid.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "mbx_internal.h"
+
+struct mbx_handle {
+	struct mbx_box *box;
+	struct mbx_user *user;
+	u32 access;		/* MBX_O_SEND | MBX_O_RECV */
+};
+
+static long mbx_handle_send(struct file *file, struct mbx_handle *h,
+			    void __user *uarg)
+{
+	struct mbx_sendop op = {};
+	struct mbx_send args;
+	ktime_t deadline;
+	int ret;
+
+	ret = mbx_uarg_copy_in(&args, sizeof(args), MBX_SEND_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	ret = mbx_send_check(&args);
+	if (ret)
+		return ret;
+	if (!(h->access & MBX_O_SEND))
+		return -EBADF;
+
+	op.ubuf = u64_to_user_ptr(args.buf);
+	op.len = args.len;
+	op.flags = args.flags;
+	op.nonblock = (args.flags & MBX_F_NONBLOCK) ||
+		      (file->f_flags & O_NONBLOCK);
+	mbx_timeout_to_deadline(args.flags, args.timeout_ns, &deadline,
+				&op.expires);
+
+	ret = mbx_box_send(h->box, h->user, &op);
+	if (ret)
+		return ret;
+	args.receiver_pid = op.receiver ? pid_vnr(op.receiver) : 0;
+	put_pid(op.receiver);
+	/* The message is sent: a fault here cannot unsend it. */
+	return mbx_uarg_copy_out(uarg, &args, sizeof(args));
+}
+
+static long mbx_handle_recv(struct file *file, struct mbx_handle *h,
+			    void __user *uarg)
+{
+	struct mbx_recvop op = {};
+	struct mbx_recv args;
+	ktime_t deadline;
+	int ret;
+
+	ret = mbx_uarg_copy_in(&args, sizeof(args), MBX_RECV_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	ret = mbx_recv_check(&args);
+	if (ret)
+		return ret;
+	if (!(h->access & MBX_O_RECV))
+		return -EBADF;
+	/*
+	 * Fail before taking a message we could not report: write the
+	 * arguments back unchanged to prove they are writable.
+	 */
+	if (mbx_uarg_copy_out(uarg, &args, sizeof(args)))
+		return -EFAULT;
+
+	op.ubuf = u64_to_user_ptr(args.buf);
+	op.len = args.len;
+	op.flags = args.flags;
+	op.nonblock = (args.flags & MBX_F_NONBLOCK) ||
+		      (file->f_flags & O_NONBLOCK);
+	mbx_timeout_to_deadline(args.flags, args.timeout_ns, &deadline,
+				&op.expires);
+
+	ret = mbx_box_recv(h->box, &op);
+	if (ret == -EMSGSIZE) {
+		args.msg_len = op.msg_len;
+		if (mbx_uarg_copy_out(uarg, &args, sizeof(args)))
+			return -EFAULT;
+		return ret;
+	}
+	if (ret)
+		return ret;
+	args.msg_len = op.msg_len;
+	args.sender_pid = pid_vnr(op.sender);
+	args.sender_uid = from_kuid_munged(current_user_ns(), op.sender_uid);
+	args.mailbox_id = h->box->id;
+	put_pid(op.sender);
+	return mbx_uarg_copy_out(uarg, &args, sizeof(args));
+}
+
+static long mbx_handle_stat(struct mbx_handle *h, void __user *uarg)
+{
+	struct mbx_stat st;
+	int ret;
+
+	ret = mbx_uarg_copy_in(&st, sizeof(st), MBX_STAT_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	if (st.flags)
+		return -EINVAL;
+	mbx_box_stat(h->box, &st);
+	return mbx_uarg_copy_out(uarg, &st, sizeof(st));
+}
+
+static long mbx_handle_set(struct mbx_handle *h, void __user *uarg)
+{
+	struct mbx_set args;
+	int ret;
+
+	ret = mbx_uarg_copy_in(&args, sizeof(args), MBX_SET_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	ret = mbx_set_check(&args);
+	if (ret)
+		return ret;
+	return mbx_box_set(h->box, &args);
+}
+
+static long mbx_handle_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct mbx_handle *h = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case MBX_IOC_SEND:
+		return mbx_handle_send(file, h, uarg);
+	case MBX_IOC_RECV:
+		return mbx_handle_recv(file, h, uarg);
+	case MBX_IOC_STAT:
+		return mbx_handle_stat(h, uarg);
+	case MBX_IOC_SET:
+		return mbx_handle_set(h, uarg);
+	case MBX_IOC_DESTROY:
+		return arg ? -EINVAL : mbx_registry_destroy(h->box);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static __poll_t mbx_handle_poll(struct file *file, poll_table *wait)
+{
+	struct mbx_handle *h = file->private_data;
+
+	return mbx_box_poll(h->box, file, wait, h->access);
+}
+
+static int mbx_handle_release(struct inode *inode, struct file *file)
+{
+	struct mbx_handle *h = file->private_data;
+
+	mbx_box_put(h->box);
+	mbx_user_put(h->user);
+	kfree(h);
+	return 0;
+}
+
+static const struct file_operations mbx_handle_fops = {
+	.owner		= THIS_MODULE,
+	.release	= mbx_handle_release,
+	.poll		= mbx_handle_poll,
+	.unlocked_ioctl	= mbx_handle_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * mbx_handle_install() - give the caller a handle on @box
+ * @box:	the mailbox; the reference passes to the handle (also on
+ *		failure, when it is dropped)
+ * @open_flags:	MBX_O_* of the open
+ *
+ * Return: the new file descriptor, or a negative errno.
+ */
+int mbx_handle_install(struct mbx_box *box, u32 open_flags)
+{
+	struct mbx_handle *h;
+	int flags = O_RDWR;
+	int fd;
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+	if (!h)
+		goto nomem;
+	h->user = mbx_user_get(current_euid());
+	if (!h->user)
+		goto nomem;
+	h->box = box;
+	h->access = open_flags & (MBX_O_SEND | MBX_O_RECV);
+
+	if (open_flags & MBX_O_NONBLOCK)
+		flags |= O_NONBLOCK;
+	if (open_flags & MBX_O_CLOEXEC)
+		flags |= O_CLOEXEC;
+	fd = anon_inode_getfd("[mailbox]", &mbx_handle_fops, h, flags);
+	if (fd < 0) {
+		mbx_user_put(h->user);
+		kfree(h);
+		mbx_box_put(box);
+	}
+	return fd;
+
+nomem:
+	kfree(h);
+	mbx_box_put(box);
+	return -ENOMEM;
+}

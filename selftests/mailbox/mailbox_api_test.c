@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kselftests of the mailbox API around the messages: naming and the
+ * create/open flags, permissions as a second user, the per-user quota,
+ * and one test per documented errno of bad input.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "mbx_util.h"
+
+#define RW		(MBX_O_SEND | MBX_O_RECV)
+#define QUOTA_PARAM	"/sys/module/mbx/parameters/user_bytes_max"
+
+static const struct msg_box_attr bounded8 = {
+	.capacity = MBX_CAP_BOUNDED, .limit = 8, .mode = 0600,
+};
+
+FIXTURE(api) {
+	int dev;
+	char name[32];
+};
+
+FIXTURE_SETUP(api)
+{
+	self->dev = msg_dev_open(0);
+	ASSERT_LE(0, self->dev);
+	/* A name of its own per test, so tests never see each other. */
+	snprintf(self->name, sizeof(self->name), "/t%d", getpid());
+}
+
+FIXTURE_TEARDOWN(api)
+{
+	int fd = msg_box_open(self->dev, self->name, 0, RW, NULL, NULL);
+
+	if (fd >= 0) {
+		msg_box_destroy(fd);
+		close(fd);
+	}
+	close(self->dev);
+}
+
+/* Run @fn as uid/gid NOBODY in a child; returns its exit code. */
+static int as_nobody(int (*fn)(int dev, const char *name), int dev,
+		     const char *name)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setgid(NOBODY) || setuid(NOBODY))
+			_exit(200);
+		child_exit(fn(dev, name));
+	}
+	return reap(pid);
+}
+
+TEST_F(api, create_then_open_by_name)
+{
+	unsigned int id1, id2;
+	int a, b;
+
+	a = msg_box_open(self->dev, self->name, 0, RW | MBX_O_CREAT, &bounded8,
+			 &id1);
+	ASSERT_LE(0, a);
+	b = msg_box_open(self->dev, self->name, 0, RW, NULL, &id2);
+	ASSERT_LE(0, b);
+	EXPECT_EQ(id1, id2);
+	ASSERT_EQ(0, msg_send(a, "x", 1, 0));
+	EXPECT_EQ(1, msg_recv(b, &id2, sizeof(id2), 0, NULL));
+	close(a);
+	close(b);
+}
+
+TEST_F(api, open_missing_is_enoent)
+{
+	EXPECT_EQ(-ENOENT, msg_box_open(self->dev, self->name, 0, RW, NULL,
+					NULL));
+	EXPECT_EQ(-ENOENT, msg_box_open(self->dev, NULL, 0x7fff1234, RW, NULL,
+					NULL));
+	EXPECT_EQ(-ENOENT, msg_box_open_id(self->dev, 0x7ffffff0, RW));
+}
+
+TEST_F(api, create_exclusive_is_eexist)
+{
+	int a;
+
+	a = msg_box_open(self->dev, self->name, 0,
+			 RW | MBX_O_CREAT | MBX_O_EXCL, &bounded8, NULL);
+	ASSERT_LE(0, a);
+	EXPECT_EQ(-EEXIST, msg_box_open(self->dev, self->name, 0,
+					RW | MBX_O_CREAT | MBX_O_EXCL,
+					&bounded8, NULL));
+	/* Without EXCL, CREAT opens the existing one. */
+	close(msg_box_open(self->dev, self->name, 0, RW | MBX_O_CREAT,
+			   &bounded8, NULL));
+	close(a);
+}
+
+TEST_F(api, keys_and_ids)
+{
+	unsigned int key = 0x51000000 | (getpid() & 0xffff), id, id2;
+	int a, b, c;
+
+	a = msg_box_open(self->dev, NULL, key, RW | MBX_O_CREAT, &bounded8,
+			 &id);
+	ASSERT_LE(0, a);
+	b = msg_box_open(self->dev, NULL, key, RW, NULL, &id2);
+	ASSERT_LE(0, b);
+	EXPECT_EQ(id, id2);
+	c = msg_box_open_id(self->dev, id, RW);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, msg_send(c, "k", 1, 0));
+	EXPECT_EQ(1, msg_recv(a, &id2, sizeof(id2), 0, NULL));
+	/* A name and a key that name different mailboxes. */
+	EXPECT_EQ(-ENOENT, msg_box_open(self->dev, self->name, key, RW, NULL,
+					NULL));
+	ASSERT_EQ(0, msg_box_destroy(a));
+	/* Destroyed: its key and id find nothing any more. */
+	EXPECT_EQ(-ENOENT, msg_box_open(self->dev, NULL, key, RW, NULL, NULL));
+	EXPECT_EQ(-ENOENT, msg_box_open_id(self->dev, id, RW));
+	close(a);
+	close(b);
+	close(c);
+}
+
+TEST_F(api, private_mailboxes_are_distinct)
+{
+	unsigned int id1, id2;
+	int a, b;
+
+	a = msg_box_open(self->dev, NULL, 0, RW | MBX_O_PRIVATE, &bounded8,
+			 &id1);
+	b = msg_box_open(self->dev, NULL, 0, RW | MBX_O_PRIVATE, &bounded8,
+			 &id2);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	EXPECT_NE(id1, id2);
+	ASSERT_EQ(0, msg_send(a, "p", 1, 0));
+	EXPECT_EQ(-EAGAIN, msg_recv(b, &id1, sizeof(id1), MBX_F_NONBLOCK,
+				    NULL));
+	msg_box_destroy(a);
+	msg_box_destroy(b);
+	close(a);
+	close(b);
+}
+
+/* A mailbox outlives its handles until destroyed, messages included. */
+TEST_F(api, mailbox_persists_after_close)
+{
+	char buf[8];
+	int a;
+
+	a = msg_box_open(self->dev, self->name, 0, RW | MBX_O_CREAT, &bounded8,
+			 NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, msg_send(a, "kept", 4, 0));
+	close(a);
+	a = msg_box_open(self->dev, self->name, 0, RW, NULL, NULL);
+	ASSERT_LE(0, a);
+	EXPECT_EQ(4, msg_recv(a, buf, sizeof(buf), MBX_F_NONBLOCK, NULL));
+	close(a);
+}
+
+static int open_send(int dev, const char *name)
+{
+	return msg_box_open(dev, name, 0, MBX_O_SEND, NULL, NULL);
+}
+
+static int open_recv(int dev, const char *name)
+{
+	return msg_box_open(dev, name, 0, MBX_O_RECV, NULL, NULL);
+}
+
+static int destroy_it(int dev, const char *name)
+{
+	int fd = open_send(dev, name);
+
+	return fd < 0 ? fd : msg_box_destroy(fd);
+}
+
+static int chmod_it(int dev, const char *name)
+{
+	struct mbx_set set = { .flags = MBX_SET_MODE, .mode = 0666 };
+	int fd = open_send(dev, name);
+
+	return fd < 0 ? fd : msg_set(fd, &set);
+}
+
+/* Mode bits as ipc_perm: r = receive, w = send, for "other" here. */
+TEST_F(api, permission_denied_to_other_uid)
+{
+	struct msg_box_attr attr = bounded8;
+	struct mbx_set set = { .flags = MBX_SET_MODE };
+	int a;
+
+	attr.mode = 0600;
+	a = msg_box_open(self->dev, self->name, 0, RW | MBX_O_CREAT, &attr,
+			 NULL);
+	ASSERT_LE(0, a);
+	EXPECT_EQ(EACCES, as_nobody(open_send, self->dev, self->name));
+	EXPECT_EQ(EACCES, as_nobody(open_recv, self->dev, self->name));
+
+	set.mode = 0602;	/* others may send, not receive */
+	ASSERT_EQ(0, msg_set(a, &set));
+	EXPECT_EQ(0, as_nobody(open_send, self->dev, self->name));
+	EXPECT_EQ(EACCES, as_nobody(open_recv, self->dev, self->name));
+	/* Able to send is not able to destroy or change it. */
+	EXPECT_EQ(EPERM, as_nobody(destroy_it, self->dev, self->name));
+	EXPECT_EQ(EPERM, as_nobody(chmod_it, self->dev, self->name));
+	close(a);
+}
+
+/* A handle opened for one direction cannot be used for the other. */
+TEST_F(api, handle_access_is_checked)
+{
+	char buf[4];
+	int a, s;
+
+	a = msg_box_open(self->dev, self->name, 0, RW | MBX_O_CREAT, &bounded8,
+			 NULL);
+	ASSERT_LE(0, a);
+	s = msg_box_open(self->dev, self->name, 0, MBX_O_SEND, NULL, NULL);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(-EBADF, msg_recv(s, buf, sizeof(buf), MBX_F_NONBLOCK, NULL));
+	close(s);
+	s = msg_box_open(self->dev, self->name, 0, MBX_O_RECV, NULL, NULL);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(-EBADF, msg_send(s, buf, 1, MBX_F_NONBLOCK));
+	close(s);
+	close(a);
+}
+
+static int read_param(unsigned long *v)
+{
+	FILE *f = fopen(QUOTA_PARAM, "r");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fscanf(f, "%lu", v) == 1;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+static int write_param(unsigned long v)
+{
+	FILE *f = fopen(QUOTA_PARAM, "w");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%lu\n", v) > 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/*
+ * Unbounded: sends succeed until the user's quota of queued bytes, then
+ * fail with ENOBUFS; nothing queued is lost, and receiving frees quota.
+ */
+TEST_F(api, unbounded_until_quota)
+{
+	const struct msg_box_attr attr = {
+		.capacity = MBX_CAP_UNBOUNDED, .max_msg_size = 65536,
+		.mode = 0600,
+	};
+	unsigned long saved;
+	static char buf[65536];
+	int a, i, sent = 0, ret;
+
+	if (read_param(&saved))
+		SKIP(return, "no %s", QUOTA_PARAM);
+	ASSERT_EQ(0, write_param(1 << 20));
+	a = msg_box_open(self->dev, NULL, 0, RW | MBX_O_PRIVATE, &attr, NULL);
+	ASSERT_LE(0, a);
+	for (i = 0; i < 64; i++) {
+		fill(buf, sizeof(buf), i);
+		ret = msg_send(a, buf, sizeof(buf), 0);
+		if (ret == -ENOBUFS)
+			break;
+		ASSERT_EQ(0, ret);
+		sent++;
+	}
+	EXPECT_EQ(-ENOBUFS, ret);
+	EXPECT_LE(14, sent) TH_LOG("1 MiB holds about 15 64-KiB messages");
+	EXPECT_GE(16, sent);
+	/* Receiving one makes room for one. */
+	ASSERT_EQ((ssize_t)sizeof(buf),
+		  msg_recv(a, buf, sizeof(buf), 0, NULL));
+	EXPECT_EQ(0, check_fill(buf, sizeof(buf), 0));
+	fill(buf, sizeof(buf), sent);
+	EXPECT_EQ(0, msg_send(a, buf, sizeof(buf), 0));
+	for (i = 1; i <= sent; i++) {
+		ASSERT_EQ((ssize_t)sizeof(buf),
+			  msg_recv(a, buf, sizeof(buf), MBX_F_NONBLOCK, NULL));
+		EXPECT_EQ(0, check_fill(buf, sizeof(buf), i)) TH_LOG("msg %d", i);
+	}
+	EXPECT_EQ(0, write_param(saved));
+	msg_box_destroy(a);
+	close(a);
+}
+
+/* ---- bad input: each errno, and nothing changes ---------------------- */
+
+static int raw_open(int dev, struct mbx_open *args)
+{
+	args->size = sizeof(*args);
+	return ioctl(dev, MBX_IOC_OPEN, args) < 0 ? -errno : 0;
+}
+
+TEST_F(api, open_bad_flags_are_einval)
+{
+	struct mbx_open o;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = RW | MBX_O_PRIVATE | (1u << 20);
+	EXPECT_EQ(-EINVAL, raw_open(self->dev, &o)) TH_LOG("unknown flag");
+	memset(&o, 0, sizeof(o));
+	o.flags = MBX_O_PRIVATE;
+	EXPECT_EQ(-EINVAL, raw_open(self->dev, &o)) TH_LOG("no access asked");
+	memset(&o, 0, sizeof(o));
+	o.flags = RW | MBX_O_PRIVATE;
+	o.key = 5;
+	EXPECT_EQ(-EINVAL, raw_open(self->dev, &o)) TH_LOG("private with key");
+	memset(&o, 0, sizeof(o));
+	o.flags = RW;
+	EXPECT_EQ(-EINVAL, raw_open(self->dev, &o)) TH_LOG("no name at all");
+	memset(&o, 0, sizeof(o));
+	o.flags = RW | MBX_O_PRIVATE;
+	o.capacity = 7;
+	EXPECT_EQ(-EINVAL, raw_open(self->dev, &o)) TH_LOG("capacity 7");
+	o.capacity = MBX_CAP_BOUNDED;
+	EXPECT_EQ(-EINVAL, raw_open(self->dev, &o)) TH_LOG("bounded, limit 0");
+	o.limit = MBX_LIMIT_MAX + 1;
+	EXPECT_EQ(-EINVAL, raw_open(self->dev, &o)) TH_LOG("limit too big");
+	o.limit = 1;
+	o.mode = 01777;
+	EXPECT_EQ(-EINVAL, raw_open(self->dev, &o)) TH_LOG("mode 01777");
+	o.mode = 0600;
+	o.max_msg_size = 0xffffffff;
+	EXPECT_EQ(-EINVAL, raw_open(self->dev, &o)) TH_LOG("max size > cap");
+}
+
+TEST_F(api, open_name_errors)
+{
+	char longname[MBX_NAME_MAX + 2];
+	struct mbx_open o;
+
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	EXPECT_EQ(-ENAMETOOLONG, msg_box_open(self->dev, longname, 0,
+					      RW | MBX_O_CREAT, &bounded8,
+					      NULL));
+	longname[MBX_NAME_MAX] = 0;	/* exactly MBX_NAME_MAX: fine */
+	memcpy(longname, self->name, strlen(self->name));
+	EXPECT_LE(0, msg_box_open(self->dev, longname, 0, RW | MBX_O_CREAT,
+				  &bounded8, NULL));
+	EXPECT_EQ(0, msg_box_destroy(msg_box_open(self->dev, longname, 0, RW,
+						  NULL, NULL)));
+	EXPECT_EQ(-EINVAL, msg_box_open(self->dev, "", 0, RW | MBX_O_CREAT,
+					&bounded8, NULL));
+	memset(&o, 0, sizeof(o));
+	o.flags = RW | MBX_O_CREAT;
+	o.name = 8;	/* unmapped */
+	EXPECT_EQ(-EFAULT, raw_open(self->dev, &o));
+}
+
+TEST_F(api, send_recv_bad_input)
+{
+	struct mbx_send s;
+	struct mbx_recv r;
+	char buf[16];
+	int a;
+
+	a = msg_box_open(self->dev, self->name, 0, RW | MBX_O_CREAT, &bounded8,
+			 NULL);
+	ASSERT_LE(0, a);
+
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.flags = 1u << 30;
+	EXPECT_EQ(-1, ioctl(a, MBX_IOC_SEND, &s));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("unknown send flag");
+	s.flags = 0;
+	s.__reserved = 1;
+	EXPECT_EQ(-1, ioctl(a, MBX_IOC_SEND, &s));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("reserved field");
+	s.__reserved = 0;
+	s.flags = MBX_F_TIMEOUT;
+	s.timeout_ns = -1;
+	EXPECT_EQ(-1, ioctl(a, MBX_IOC_SEND, &s));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("negative timeout");
+	EXPECT_EQ(-EFAULT, msg_send(a, (void *)8, 4, 0)) TH_LOG("bad buffer");
+	EXPECT_EQ(-EMSGSIZE, msg_send(a, buf, 8193, 0)) TH_LOG("too long");
+	EXPECT_EQ(-EFAULT, (int)ioctl(a, MBX_IOC_SEND, NULL) ? -errno : 0);
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.flags = MBX_F_SYNC;	/* a send flag */
+	EXPECT_EQ(-1, ioctl(a, MBX_IOC_RECV, &r));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("send flag on receive");
+	r.flags = MBX_F_NONBLOCK | MBX_F_TIMEOUT;
+	EXPECT_EQ(-1, ioctl(a, MBX_IOC_RECV, &r));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("nonblock and timeout");
+	EXPECT_EQ(-1, ioctl(a, _IO(MBX_IOC_MAGIC, 0x7e), 0));
+	EXPECT_EQ(ENOTTY, errno);
+
+	/* A receive into a bad buffer fails and leaves the message queued. */
+	ASSERT_EQ(0, msg_send(a, "keep", 4, 0));
+	EXPECT_EQ(-EFAULT, msg_recv(a, (void *)8, sizeof(buf), 0, NULL));
+	EXPECT_EQ(4, msg_recv(a, buf, sizeof(buf), MBX_F_NONBLOCK, NULL));
+	EXPECT_EQ(0, memcmp(buf, "keep", 4));
+
+	/* Nothing was queued by the failed sends. */
+	EXPECT_EQ(-EAGAIN, msg_recv(a, buf, sizeof(buf), MBX_F_NONBLOCK, NULL));
+	close(a);
+}
+
+/* A zero-capacity receive into a bad buffer: the sender keeps waiting. */
+TEST_F(api, rendezvous_bad_receive_buffer_keeps_sender)
+{
+	const struct msg_box_attr zero = { .capacity = MBX_CAP_ZERO,
+					   .mode = 0600 };
+	char buf[16];
+	pid_t tx;
+	int a;
+
+	a = msg_box_open(self->dev, NULL, 0, RW | MBX_O_PRIVATE, &zero, NULL);
+	ASSERT_LE(0, a);
+	tx = spawn_send(a, "still here", 10, 0);
+	ASSERT_EQ(0, wait_blocked(a, 1, -1));
+	EXPECT_EQ(-EFAULT, msg_recv(a, (void *)8, sizeof(buf), 0, NULL));
+	EXPECT_EQ(10, msg_recv(a, buf, sizeof(buf), 0, NULL));
+	EXPECT_EQ(0, memcmp(buf, "still here", 10));
+	EXPECT_EQ(0, reap(tx));
+	msg_box_destroy(a);
+	close(a);
+}
+
+/* A zero-capacity sender with a bad buffer fails; the receiver goes on. */
+TEST_F(api, rendezvous_bad_send_buffer_fails_sender)
+{
+	const struct msg_box_attr zero = { .capacity = MBX_CAP_ZERO,
+					   .mode = 0600 };
+	char buf[16];
+	pid_t tx;
+	int a;
+
+	a = msg_box_open(self->dev, NULL, 0, RW | MBX_O_PRIVATE, &zero, NULL);
+	ASSERT_LE(0, a);
+	tx = spawn_send(a, (void *)8, 10, 0);
+	ASSERT_EQ(0, wait_blocked(a, 1, -1));
+	EXPECT_EQ(-ETIMEDOUT, msg_recv_timed(a, buf, sizeof(buf), 0, 100 * MS,
+					     NULL));
+	EXPECT_EQ(EFAULT, reap(tx));
+	msg_box_destroy(a);
+	close(a);
+}
+
+TEST_F(api, set_bad_input)
+{
+	struct mbx_set set;
+	int a;
+
+	a = msg_box_open(self->dev, self->name, 0, RW | MBX_O_CREAT, &bounded8,
+			 NULL);
+	ASSERT_LE(0, a);
+	memset(&set, 0, sizeof(set));
+	EXPECT_EQ(-EINVAL, msg_set(a, &set)) TH_LOG("no flags");
+	set.flags = MBX_SET_MODE;
+	set.mode = 010000;
+	EXPECT_EQ(-EINVAL, msg_set(a, &set)) TH_LOG("bad mode");
+	memset(&set, 0, sizeof(set));
+	set.flags = MBX_SET_LIMIT;
+	EXPECT_EQ(-EINVAL, msg_set(a, &set)) TH_LOG("limit 0");
+	memset(&set, 0, sizeof(set));
+	set.flags = MBX_SET_OWNER;
+	set.uid = (unsigned int)-1;
+	EXPECT_EQ(-EINVAL, msg_set(a, &set)) TH_LOG("uid -1");
+	close(a);
+}
+
+TEST_HARNESS_MAIN

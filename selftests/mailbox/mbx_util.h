@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the mailbox kselftests: child processes that send or
+ * receive once and exit with the errno they got, and waiting until a
+ * mailbox shows a number of blocked tasks (synchronisation through the
+ * kernel's own status, not through sleeps).
+ */
+#ifndef MBX_UTIL_H
+#define MBX_UTIL_H
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libmsg.h"
+
+#define NOBODY		65534
+#define MS		1000000LL
+
+/* Exit status of a child that did one call: 0 or the positive errno. */
+static inline int child_exit(long ret)
+{
+	_exit(ret < 0 ? (int)-ret : 0);
+}
+
+static inline pid_t spawn_send(int fd, const void *buf, size_t len,
+			       unsigned int flags)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		child_exit(msg_send(fd, buf, len, flags));
+	return pid;
+}
+
+static inline pid_t spawn_recv(int fd, size_t len, unsigned int flags)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *buf = malloc(len ? len : 1);
+
+		child_exit(buf ? msg_recv(fd, buf, len, flags, NULL) : -ENOMEM);
+	}
+	return pid;
+}
+
+/* The child's exit code (0 or an errno), or 1000 + signal if killed. */
+static inline int reap(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return 1000 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static inline long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * Wait (10 s at most) until @fd's mailbox has @senders blocked senders and
+ * @receivers blocked receivers (-1: don't care).  Returns 0 or -1.
+ */
+static inline int wait_blocked(int fd, int senders, int receivers)
+{
+	long long deadline = now_ns() + 10000 * MS;
+	struct mbx_stat st;
+
+	while (now_ns() < deadline) {
+		if (msg_stat(fd, &st))
+			return -1;
+		if ((senders < 0 || st.senders_waiting == (unsigned int)senders) &&
+		    (receivers < 0 ||
+		     st.receivers_waiting == (unsigned int)receivers))
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+/* Fill @buf with a pattern that depends on @seed and the offset. */
+static inline void fill(void *buf, size_t len, unsigned int seed)
+{
+	unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(seed * 131 + i * 7 + (i >> 12));
+}
+
+static inline int check_fill(const void *buf, size_t len, unsigned int seed)
+{
+	const unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != (unsigned char)(seed * 131 + i * 7 + (i >> 12)))
+			return -1;
+	return 0;
+}
+
+static inline void noop_handler(int sig)
+{
+	(void)sig;
+}
+
+/* SIGUSR1 interrupts system calls (no SA_RESTART). */
+static inline void interrupt_on_sigusr1(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = noop_handler;
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+#endif /* MBX_UTIL_H */
