@@ -120,8 +120,10 @@ struct mbx_box *mbx_box_alloc(const struct mbx_open *args, const char *name,
 	strscpy(box->name, name, sizeof(box->name));
 	box->creator = creator;
 	spin_lock_init(&box->lock);
-	box->uid = box->cuid = current_euid();
-	box->gid = box->cgid = current_egid();
+	box->uid = current_euid();
+	box->cuid = box->uid;
+	box->gid = current_egid();
+	box->cgid = box->gid;
 	box->mode = args->mode;
 	box->capacity = args->capacity;
 	box->limit = args->limit;

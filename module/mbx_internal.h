@@ -177,7 +177,7 @@ struct mbx_box {
 	struct rhash_head name_node;		/* [reg] */
 	struct mbx_user *creator;		/* [const] charged one mailbox */
 
-	spinlock_t lock;
+	spinlock_t lock;			/* the [lock] fields, waiters */
 	bool destroyed;				/* [lock] */
 	kuid_t uid, cuid;			/* [lock] uid; cuid const */
 	kgid_t gid, cgid;			/* [lock] gid; cgid const */

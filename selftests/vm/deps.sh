@@ -8,6 +8,7 @@ set -euo pipefail
 
 packages=(
 	build-essential bc bison flex libelf-dev libssl-dev kmod cpio xz-utils
+	sparse		# make check runs it on the module
 
 	linux-source-6.1	# the debug test kernel's source
 	linux-image-amd64 linux-headers-amd64	# the stock kernel and its tree

@@ -38,7 +38,11 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m 1G -nographic -no-reboot
       -device isa-debug-exit,iobase=0xf4,iosize=0x04)
 
 if [ "$mode" = shell ]; then
-	exec "${qemu[@]}"
+	"${qemu[@]}"
+	# isa-debug-exit code 0 (the shell was left with exit) is status 1.
+	status=$?
+	[ "$status" = 1 ] && exit 0
+	exit "$status"
 fi
 
 # VM_QUIET=1 shows only the guest's stage lines; the whole console is in

@@ -3,9 +3,10 @@
 #
 # The test VM: `make check`, `make selfcheck`, `make run`, `make shell`.
 #
-#   vm.sh check       debug kernel (KUnit, kselftests, leak scan) and then
-#                     Debian's stock kernel (kselftests); last line
-#                     "N passed, N failed"
+#   vm.sh check       static checks (checkpatch, sparse), the debug kernel
+#                     (KUnit, kselftests, leak scan) and then Debian's
+#                     stock kernel (kselftests); last line
+#                     "N passed, N failed, N skipped"
 #   vm.sh selfcheck   three debug boots, each with one planted failure (a
 #                     failing KUnit case, a failing kselftest, a WARN()):
 #                     passes only if every one of them turns the verdict red
@@ -94,6 +95,13 @@ check)
 	# FLAVOURS narrows a run by hand (e.g. FLAVOURS=stock); CI runs both.
 	for flavour in ${FLAVOURS:-debug stock}; do
 		prepare "$flavour"
+		if [ "$flavour" = debug ]; then
+			stage "static checks: checkpatch, sparse, W=1, uapi in C90"
+			lint=$("$vm/lint.sh" "$("$vm/build-kernel.sh" 2>/dev/null)")
+			echo "$lint" | grep -v '^COUNTS '
+			set -- $(echo "$lint" | sed -n 's/^COUNTS //p')
+			passed=$((passed + $1)) failed=$((failed + $2))
+		fi
 		boot_and_judge "$flavour" "$flavour"
 	done
 	stage "check finished in $(( $(date +%s) - start ))s"

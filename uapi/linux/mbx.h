@@ -51,7 +51,7 @@ struct mbx_info {
 #define MBX_INFO_SIZE_VER0	32
 
 /* MBX_IOC_INFO features bits. */
-#define MBX_FEATURE_MAILBOXES	(1ULL << 0)	/* MBX_IOC_OPEN and handles */
+#define MBX_FEATURE_MAILBOXES	0x1ULL	/* MBX_IOC_OPEN and handles */
 
 /*
  * Mailboxes (indirect communication).
@@ -72,17 +72,17 @@ struct mbx_info {
 #define MBX_CAP_UNBOUNDED	2	/* only the per-user byte quota */
 
 /* Largest .limit of a bounded mailbox. */
-#define MBX_LIMIT_MAX		(1U << 20)
+#define MBX_LIMIT_MAX		0x100000U
 
 /* struct mbx_open.flags */
-#define MBX_O_CREAT		(1U << 0)  /* create if missing (IPC_CREAT) */
-#define MBX_O_EXCL		(1U << 1)  /* with CREAT: EEXIST if it exists */
-#define MBX_O_PRIVATE		(1U << 2)  /* always a new one, no name or key */
-#define MBX_O_BY_ID		(1U << 3)  /* open the mailbox .id */
-#define MBX_O_SEND		(1U << 4)  /* handle may send (needs w) */
-#define MBX_O_RECV		(1U << 5)  /* handle may receive (needs r) */
-#define MBX_O_NONBLOCK		(1U << 6)  /* O_NONBLOCK on the handle */
-#define MBX_O_CLOEXEC		(1U << 7)  /* O_CLOEXEC on the handle */
+#define MBX_O_CREAT		0x1U  /* create if missing (IPC_CREAT) */
+#define MBX_O_EXCL		0x2U  /* with CREAT: EEXIST if it exists */
+#define MBX_O_PRIVATE		0x4U  /* always a new one, no name or key */
+#define MBX_O_BY_ID		0x8U  /* open the mailbox .id */
+#define MBX_O_SEND		0x10U  /* handle may send (needs w) */
+#define MBX_O_RECV		0x20U  /* handle may receive (needs r) */
+#define MBX_O_NONBLOCK		0x40U  /* O_NONBLOCK on the handle */
+#define MBX_O_CLOEXEC		0x80U  /* O_CLOEXEC on the handle */
 
 /**
  * struct mbx_open - create or open a mailbox (MBX_IOC_OPEN)
@@ -117,10 +117,10 @@ struct mbx_open {
 #define MBX_OPEN_SIZE_VER0	40
 
 /* Flags of struct mbx_send and struct mbx_recv. */
-#define MBX_F_NONBLOCK		(1U << 0)  /* EAGAIN instead of waiting */
-#define MBX_F_TIMEOUT		(1U << 1)  /* wait at most .timeout_ns */
-#define MBX_F_SYNC		(1U << 2)  /* send: until a receiver took it */
-#define MBX_F_TRUNC		(1U << 3)  /* recv: truncate, no EMSGSIZE */
+#define MBX_F_NONBLOCK		0x1U  /* EAGAIN instead of waiting */
+#define MBX_F_TIMEOUT		0x2U  /* wait at most .timeout_ns */
+#define MBX_F_SYNC		0x4U  /* send: until a receiver took it */
+#define MBX_F_TRUNC		0x8U  /* recv: truncate, no EMSGSIZE */
 
 /**
  * struct mbx_send - send one message (MBX_IOC_SEND on a handle)
@@ -220,10 +220,10 @@ struct mbx_stat {
 #define MBX_STAT_SIZE_VER0	168
 
 /* struct mbx_set.flags: which fields to change. */
-#define MBX_SET_MODE		(1U << 0)
-#define MBX_SET_OWNER		(1U << 1)  /* uid and gid */
-#define MBX_SET_LIMIT		(1U << 2)  /* bounded mailboxes only */
-#define MBX_SET_MSGSIZE		(1U << 3)
+#define MBX_SET_MODE		0x1U
+#define MBX_SET_OWNER		0x2U  /* uid and gid */
+#define MBX_SET_LIMIT		0x4U  /* bounded mailboxes only */
+#define MBX_SET_MSGSIZE		0x8U
 
 /**
  * struct mbx_set - change a mailbox (MBX_IOC_SET on a handle); allowed to

@@ -21,6 +21,7 @@ static struct kunit_suite mbx_selfcheck_suite = {
 	.name = "mbx_selfcheck",
 	.test_cases = mbx_selfcheck_cases,
 };
+
 kunit_test_suite(mbx_selfcheck_suite);
 
 MODULE_LICENSE("GPL");
