@@ -155,7 +155,6 @@ static void mbx_box_release(struct kref *ref)
 		mbx_msg_free(msg);
 	put_pid(box->last_sender);
 	put_pid(box->last_receiver);
-	mbx_user_uncharge_mailbox(box->creator);
 	mbx_user_put(box->creator);
 	kfree(box);
 }

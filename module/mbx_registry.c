@@ -42,9 +42,15 @@ int mbx_registry_init(void)
 	return rhashtable_init(&mbx_names, &mbx_name_params);
 }
 
+/*
+ * Take a mailbox out of every index.  Its creator's mailbox count drops
+ * here, not when the last handle closes: a destroyed mailbox is gone for
+ * its user even while old handles still hold the memory.
+ */
 static void mbx_registry_unlink(struct mbx_box *box)
 {
 	lockdep_assert_held(&mbx_registry_lock);
+	mbx_user_uncharge_mailbox(box->creator);
 	xa_erase(&mbx_ids, box->id);
 	if (box->key)
 		xa_erase(&mbx_keys, box->key);
@@ -79,7 +85,7 @@ static struct mbx_box *mbx_registry_create(const struct mbx_open *args,
 		mbx_user_put(creator);
 		return ERR_PTR(-ENOMEM);
 	}
-	/* From here on freeing the box releases the creator's charge. */
+	/* From here on freeing the box drops the creator reference. */
 	ret = xa_alloc_cyclic(&mbx_ids, &box->id, NULL, XA_LIMIT(1, INT_MAX),
 			      &mbx_next_id, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
@@ -105,6 +111,7 @@ out_erase_key:
 out_erase_id:
 	xa_erase(&mbx_ids, box->id);
 out_put:
+	mbx_user_uncharge_mailbox(creator);
 	mbx_box_put(box);
 	return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
 }

@@ -258,9 +258,8 @@ static struct mbx_box *mbx_test_box(struct kunit *test, u32 capacity,
 
 	*user = mbx_user_get(MBX_TEST_UID);
 	KUNIT_ASSERT_NOT_NULL(test, *user);
-	/* The box owns one creator reference and one mailbox charge. */
+	/* The box owns one creator reference. */
 	refcount_inc(&(*user)->ref);
-	atomic_inc(&(*user)->mailboxes);
 	box = mbx_box_alloc(&args, "", *user);
 	KUNIT_ASSERT_NOT_NULL(test, box);
 	return box;

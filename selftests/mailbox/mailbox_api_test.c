@@ -20,6 +20,7 @@
 
 #define RW		(MBX_O_SEND | MBX_O_RECV)
 #define QUOTA_PARAM	"/sys/module/mbx/parameters/user_bytes_max"
+#define BOXES_PARAM	"/sys/module/mbx/parameters/user_mailboxes_max"
 
 static const struct msg_box_attr bounded8 = {
 	.capacity = MBX_CAP_BOUNDED, .limit = 8, .mode = 0600,
@@ -239,9 +240,9 @@ TEST_F(api, handle_access_is_checked)
 	close(a);
 }
 
-static int read_param(unsigned long *v)
+static int read_param_file(const char *path, unsigned long *v)
 {
-	FILE *f = fopen(QUOTA_PARAM, "r");
+	FILE *f = fopen(path, "r");
 	int ok;
 
 	if (!f)
@@ -251,15 +252,120 @@ static int read_param(unsigned long *v)
 	return ok ? 0 : -1;
 }
 
-static int write_param(unsigned long v)
+static int write_param_file(const char *path, unsigned long v)
 {
-	FILE *f = fopen(QUOTA_PARAM, "w");
+	FILE *f = fopen(path, "w");
 	int ok;
 
 	if (!f)
 		return -1;
 	ok = fprintf(f, "%lu\n", v) > 0;
 	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static int read_param(unsigned long *v)
+{
+	return read_param_file(QUOTA_PARAM, v);
+}
+
+static int write_param(unsigned long v)
+{
+	return write_param_file(QUOTA_PARAM, v);
+}
+
+/* Create and destroy three mailboxes in turn; 0 or the first errno. */
+static int create_three(int dev, const char *name)
+{
+	int i, fd = 0;
+
+	(void)name;
+	for (i = 0; i < 3; i++) {
+		fd = msg_box_open(dev, NULL, 0, RW | MBX_O_PRIVATE, &bounded8,
+				  NULL);
+		if (fd < 0)
+			return fd;
+		msg_box_destroy(fd);
+	}
+	return 0;
+}
+
+/*
+ * The per-user mailbox limit: past it, creating fails with ENOSPC; a
+ * destroyed mailbox no longer counts.
+ */
+TEST_F(api, user_mailbox_limit_is_enospc)
+{
+	unsigned long saved;
+	int fd, i, boxes[2];
+
+	if (read_param_file(BOXES_PARAM, &saved))
+		SKIP(return, "no %s", BOXES_PARAM);
+	ASSERT_EQ(0, write_param_file(BOXES_PARAM, 2));
+	/* Destroyed ones do not count: three in a row, one at a time. */
+	EXPECT_EQ(0, as_nobody(create_three, self->dev, NULL));
+	for (i = 0; i < 2; i++) {
+		boxes[i] = msg_box_open(self->dev, NULL, 0, RW | MBX_O_PRIVATE,
+					&bounded8, NULL);
+		ASSERT_LE(0, boxes[i]);
+	}
+	/* root has CAP_SYS_RESOURCE: over the limit is allowed. */
+	fd = msg_box_open(self->dev, NULL, 0, RW | MBX_O_PRIVATE, &bounded8,
+			  NULL);
+	EXPECT_LE(0, fd);
+	msg_box_destroy(fd);
+	close(fd);
+	for (i = 0; i < 2; i++) {
+		msg_box_destroy(boxes[i]);
+		close(boxes[i]);
+	}
+	EXPECT_EQ(0, write_param_file(BOXES_PARAM, saved));
+}
+
+/* As nobody, the third live mailbox is refused. */
+static int hold_three(int dev, const char *name)
+{
+	int i, fd[3], ret = 0;
+
+	(void)name;
+	for (i = 0; i < 3; i++) {
+		fd[i] = msg_box_open(dev, NULL, 0, RW | MBX_O_PRIVATE,
+				     &bounded8, NULL);
+		if (fd[i] < 0) {
+			ret = i == 2 ? fd[i] : -100;
+			break;
+		}
+	}
+	while (i-- > 0)
+		msg_box_destroy(fd[i]);
+	return ret;
+}
+
+TEST_F(api, unprivileged_mailbox_limit)
+{
+	unsigned long saved;
+
+	if (read_param_file(BOXES_PARAM, &saved))
+		SKIP(return, "no %s", BOXES_PARAM);
+	ASSERT_EQ(0, write_param_file(BOXES_PARAM, 2));
+	EXPECT_EQ(ENOSPC, as_nobody(hold_three, self->dev, NULL));
+	EXPECT_EQ(0, write_param_file(BOXES_PARAM, saved));
+}
+
+/*
+ * Mailboxes persist until destroyed or until the module is unloaded: this
+ * leaves one behind, with messages, so the test VM's rmmod and leak scan
+ * check that unloading frees them.
+ */
+TEST_F(api, left_for_module_unload)
+{
+	int fd, i;
+
+	fd = msg_box_open(self->dev, "/left-for-unload", 0, RW | MBX_O_CREAT,
+			  &bounded8, NULL);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, msg_send(fd, &i, sizeof(i), MBX_F_NONBLOCK));
+	close(fd);
 }
 
 /*
