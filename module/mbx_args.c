@@ -59,7 +59,7 @@ int mbx_open_check(const struct mbx_open *args)
 		if (named || !args->id || (f & (MBX_O_CREAT | MBX_O_EXCL)))
 			return -EINVAL;
 	} else {
-		if (!named || args->id)
+		if (!named)
 			return -EINVAL;
 		if ((f & MBX_O_EXCL) && !(f & MBX_O_CREAT))
 			return -EINVAL;
@@ -95,7 +95,8 @@ int mbx_send_check(const struct mbx_send *args)
 {
 	if (args->flags & ~MBX_SEND_FLAGS)
 		return -EINVAL;
-	if (args->receiver_pid || args->__reserved)
+	/* receiver_pid is output only: its input value is ignored. */
+	if (args->__reserved)
 		return -EINVAL;
 	return mbx_timeout_check(args->flags, args->timeout_ns);
 }
@@ -105,8 +106,8 @@ int mbx_recv_check(const struct mbx_recv *args)
 {
 	if (args->flags & ~MBX_RECV_FLAGS)
 		return -EINVAL;
-	if (args->msg_len || args->sender_pid || args->sender_uid ||
-	    args->mailbox_id || args->__reserved)
+	/* The metadata fields are output only: input values are ignored. */
+	if (args->__reserved)
 		return -EINVAL;
 	return mbx_timeout_check(args->flags, args->timeout_ns);
 }

@@ -43,9 +43,12 @@
  * drops the lock and copies the payload once, from the sender's pages into
  * its own buffer (mbx_copy.c); then it completes the sender (MBX_DONE) and
  * tells it who received.  A claimed sender waits uninterruptibly, since
- * the copy reads its buffer; the wait is bounded by one copy.  If the
- * receiver's buffer faults, the sender is put back at the head of the
- * list, unclaimed: the message is neither lost nor delivered twice.
+ * the copy reads its buffer; the copy runs with page faults disabled, so
+ * the wait is bounded by copying resident memory.  If the receiver's
+ * buffer is not resident (or the receiver fails in any other way), the
+ * sender is released first (back at the head of the list, or straight to
+ * a receiver that has started waiting), and the receiver faults its buffer
+ * in and retries: the message is neither lost nor delivered twice.
  *
  * MBX_F_SYNC on a buffered mailbox works the same way through msg->sync:
  * the sender waits until a receiver copied the message out.  Interrupted
@@ -57,6 +60,7 @@
 #include <linux/capability.h>
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
@@ -204,9 +208,15 @@ static void mbx_wait_enqueue(struct mbx_waiter *w, struct list_head *list,
  * deadline.  Called and returns with box->lock held, after
  * mbx_wait_enqueue().  Returns 0 when the waiter was finished (the caller
  * reads .err), or -ERESTARTSYS, -EINTR (timed waits are not restarted:
- * their timeout is relative) or -ETIMEDOUT with @w off every list.  A
- * claimed waiter (MBX_CLAIMED) ignores signals and the deadline until the
- * claim is over: a receiver is reading its buffer.
+ * their timeout is relative) or -ETIMEDOUT with @w off every list.
+ *
+ * A claimed waiter (MBX_CLAIMED) ignores signals and the deadline until
+ * the claim is over.  For a zero-capacity sender that is one copy from
+ * its pinned pages into memory the receiver has faulted in (mbx_copy.c),
+ * so the uninterruptible sleep is short.  A sync sender (@w->sync_msg set)
+ * waits killably instead: the receiver's copy can take as long as the
+ * receiver's page faults do, so on SIGKILL it leaves the message to be
+ * delivered without it (-EINTR, state still MBX_CLAIMED).
  */
 static int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
 			  u32 *waiting, ktime_t *expires)
@@ -231,6 +241,18 @@ static int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
 			spin_unlock(&box->lock);
 			timed_out = !schedule_hrtimeout_range_clock(expires, 0,
 					HRTIMER_MODE_ABS, CLOCK_MONOTONIC);
+		} else if (w->sync_msg) {
+			if (fatal_signal_pending(current)) {
+				/* The message lives until its receiver's
+				 * last locked section: detach from it.
+				 */
+				w->sync_msg->sync = NULL;
+				ret = -EINTR;
+				break;
+			}
+			set_current_state(TASK_KILLABLE);
+			spin_unlock(&box->lock);
+			schedule();
 		} else {
 			set_current_state(TASK_UNINTERRUPTIBLE);
 			spin_unlock(&box->lock);
@@ -376,6 +398,26 @@ static void mbx_note_recv(struct mbx_box *box)
 	box->recv_time = ktime_get_real_ns();
 }
 
+/*
+ * After a receive made room in a bounded queue, move the longest-waiting
+ * blocked sender's message into it.
+ */
+static void mbx_refill_from_sender(struct mbx_box *box,
+				   struct mbx_wake *wake_q)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter *s;
+
+	if (mbx_box_full(box))
+		return;
+	s = list_first_entry_or_null(&box->senders, struct mbx_waiter, node);
+	if (!s)
+		return;
+	mbx_queue_add(box, s->msg, false);
+	s->msg = NULL;
+	mbx_waiter_done(s, 0, wake_q);
+}
+
 static int mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 			     struct mbx_sendop *op)
 {
@@ -418,21 +460,36 @@ static int mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 sent:
 	mbx_note_send(box);
 	ret = 0;
-	if (msg->sync) {
+	/* @msg may be received and freed once we unlock: test the flag. */
+	if (op->flags & MBX_F_SYNC) {
 		/*
-		 * Sent; now wait until it has been received.  The message may
-		 * be gone already (received: sync is MBX_DONE), and once
-		 * handed over or destroyed it is not ours to touch.
+		 * Sent; now wait until it has been received.  Wake the
+		 * receiver we handed it to, and pollers, before sleeping.
 		 */
-		ret = mbx_wait(box, &sync, NULL, &box->senders_waiting,
-			       op->expires);
-		if (ret) {
+		sync.sync_msg = msg;
+		mbx_wait_enqueue(&sync, NULL, &box->senders_waiting);
+		spin_unlock(&box->lock);
+		mbx_wake_all(&wake_q);
+		mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
+		spin_lock(&box->lock);
+		ret = mbx_wait_sleep(box, &sync, &box->senders_waiting,
+				     op->expires);
+		if (ret && sync.state == MBX_WAITING) {
 			/* Still queued and unclaimed: take it back. */
 			mbx_queue_del(box, msg);
-			goto out_free;
+			mbx_refill_from_sender(box, &wake_q);
+			spin_unlock(&box->lock);
+			mbx_wake_all(&wake_q);
+			mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
+			mbx_msg_free(msg);
+			return ret;
 		}
-		ret = sync.err;
+		if (!ret)
+			ret = sync.err;
 		op->receiver = sync.receiver;
+		spin_unlock(&box->lock);
+		mbx_wake_all(&wake_q);
+		return ret;
 	}
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
@@ -444,26 +501,6 @@ out_free:
 	mbx_wake_all(&wake_q);
 	mbx_msg_free(msg);
 	return ret;
-}
-
-/*
- * After a receive made room in a bounded queue, move the longest-waiting
- * blocked sender's message into it.
- */
-static void mbx_refill_from_sender(struct mbx_box *box,
-				   struct mbx_wake *wake_q)
-	__must_hold(&box->lock)
-{
-	struct mbx_waiter *s;
-
-	if (mbx_box_full(box))
-		return;
-	s = list_first_entry_or_null(&box->senders, struct mbx_waiter, node);
-	if (!s)
-		return;
-	mbx_queue_add(box, s->msg, false);
-	s->msg = NULL;
-	mbx_waiter_done(s, 0, wake_q);
 }
 
 /* Copy a taken message out; on a fault put it back where it was. */
@@ -489,9 +526,15 @@ static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 			mbx_wake_all(&wake_q);
 			mbx_msg_free(msg);
 		} else {
-			if (sync)
-				mbx_unclaim(sync, &wake_q);
-			mbx_queue_add(box, msg, true);
+			/*
+			 * A receiver may have started waiting meanwhile (it
+			 * found the queue empty): it gets the message first.
+			 */
+			if (!mbx_hand_to_receiver(box, msg, &wake_q)) {
+				if (sync)
+					mbx_unclaim(sync, &wake_q);
+				mbx_queue_add(box, msg, true);
+			}
 			spin_unlock(&box->lock);
 			mbx_wake_all(&wake_q);
 			mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
@@ -573,6 +616,32 @@ out_unlock:
 
 /* ---- zero capacity (rendezvous) -------------------------------------- */
 
+/*
+ * Hand zero-capacity sender @s to the longest-waiting receiver whose
+ * buffer fits (too-small ones are finished with -EMSGSIZE): @s becomes
+ * MBX_CLAIMED by it.  Returns false if no receiver took it.
+ */
+static bool mbx_offer_sender(struct mbx_box *box, struct mbx_waiter *s,
+			     struct mbx_wake *wake_q)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter *r;
+
+	while ((r = list_first_entry_or_null(&box->receivers,
+					     struct mbx_waiter, node))) {
+		if (s->op->len > r->buf_len && !r->trunc) {
+			r->needed = s->op->len;
+			mbx_waiter_done(r, -EMSGSIZE, wake_q);
+			continue;
+		}
+		r->peer = s;
+		s->state = MBX_CLAIMED;
+		mbx_waiter_done(r, 0, wake_q);
+		return true;
+	}
+	return false;
+}
+
 static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 {
 	struct mbx_wake wake_q = {};
@@ -583,7 +652,6 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 		.sender_uid = current_euid(),
 		.sender = task_tgid(current),
 	};
-	struct mbx_waiter *r;
 	int ret;
 
 	spin_lock(&box->lock);
@@ -591,18 +659,7 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 		ret = -EIDRM;
 		goto out_unlock;
 	}
-	while ((r = list_first_entry_or_null(&box->receivers,
-					     struct mbx_waiter, node))) {
-		if (op->len > r->buf_len && !r->trunc) {
-			r->needed = op->len;
-			mbx_waiter_done(r, -EMSGSIZE, &wake_q);
-			continue;
-		}
-		r->peer = &w;
-		w.state = MBX_CLAIMED;
-		mbx_waiter_done(r, 0, &wake_q);
-		break;
-	}
+	mbx_offer_sender(box, &w, &wake_q);
 	if (w.state == MBX_WAITING) {
 		if (op->nonblock) {
 			ret = -EAGAIN;
@@ -639,8 +696,7 @@ static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 {
 	struct mbx_wake wake_q = {};
 	struct mbx_waiter w, *s;
-	bool sender_fault;
-	size_t n;
+	size_t n, fault_at;
 	int ret;
 
 again:
@@ -682,12 +738,11 @@ again:
 		}
 		s = w.peer;
 	}
-	/* s is claimed: it cannot go away until we finish it. */
+	/* s is claimed: it cannot go away until we finish or release it. */
 	spin_unlock(&box->lock);
 
 	n = min(op->len, s->op->len);
-	sender_fault = false;
-	ret = mbx_copy_from_sender(op, s, n, &sender_fault);
+	ret = mbx_copy_from_sender(op, s, n, &fault_at);
 
 	spin_lock(&box->lock);
 	if (!ret) {
@@ -697,19 +752,39 @@ again:
 		s->receiver = get_pid(task_tgid(current));
 		mbx_note_recv(box);
 		mbx_waiter_done(s, 0, &wake_q);
-	} else if (sender_fault) {
+		goto out_unlock;
+	}
+	if (ret == -EFAULT) {
 		/* The sender's buffer is bad: its send fails, we go on. */
 		mbx_waiter_done(s, -EFAULT, &wake_q);
 		spin_unlock(&box->lock);
 		mbx_wake_all(&wake_q);
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		goto again;
-	} else if (box->destroyed) {
+	}
+	/*
+	 * Our side failed (our buffer is not resident, no memory, a fatal
+	 * signal): the sender keeps its place, or goes to a receiver that
+	 * started waiting meanwhile.
+	 */
+	if (box->destroyed) {
 		mbx_waiter_done(s, -EIDRM, &wake_q);
-	} else {
-		/* Our buffer is bad: the sender keeps its place. */
+	} else if (!mbx_offer_sender(box, s, &wake_q)) {
 		list_add(&s->node, &box->senders);
 		mbx_unclaim(s, &wake_q);
 	}
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
+	if (ret == -EAGAIN) {
+		/* Fault our buffer in, outside any claim, and try again. */
+		if (fault_in_writeable(op->ubuf + fault_at, n - fault_at))
+			return -EFAULT;
+		goto again;
+	}
+	return ret;
+
 out_unlock:
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
@@ -948,6 +1023,8 @@ int mbx_box_set(struct mbx_box *box, const struct mbx_set *args)
 out:
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
+	if (args->flags & MBX_SET_LIMIT)
+		mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
 	return ret;
 }
 

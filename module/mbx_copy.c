@@ -46,18 +46,26 @@ int mbx_copy_out(struct mbx_recvop *op, size_t offset, const void *src,
  * @op:		the receive
  * @sender:	the claimed sender's waiter
  * @len:	bytes to copy (the message, or less when truncating)
- * @sender_fault: set when the failure is the sender's buffer's fault
+ * @fault_at:	with -EAGAIN: the offset in the receiver's buffer that is
+ *		not resident
  *
- * Return: 0 or -EFAULT (whose buffer: see @sender_fault).
+ * The copy into the receiver's buffer runs with page faults disabled: the
+ * sender sleeps uninterruptibly while claimed, and a fault on the
+ * receiver's side could take as long as the receiver likes (userfaultfd,
+ * FUSE).  The caller releases the sender before faulting the buffer in.
+ *
+ * Return: 0; -EFAULT when the sender's buffer is bad; -EAGAIN when the
+ * receiver's buffer is not resident at @fault_at; or another negative
+ * errno from pinning (-ENOMEM, -EINTR on a fatal signal), the receiver's
+ * problem.
  */
 int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
-			 size_t len, bool *sender_fault)
+			 size_t len, size_t *fault_at)
 {
 	unsigned long addr = (unsigned long)sender->op->ubuf;
 	struct page *pages[MBX_PIN_BATCH];
 	size_t done = 0;
 
-	*sender_fault = false;
 	if (!sender->mm)	/* a kernel sender (KUnit) */
 		return mbx_copy_out(op, 0, sender->op->kbuf, len);
 
@@ -73,10 +81,10 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 		got = get_user_pages_remote(sender->mm, start & PAGE_MASK, nr,
 					    0, pages, NULL, NULL);
 		mmap_read_unlock(sender->mm);
-		if (got <= 0) {
-			*sender_fault = true;
+		if (got == 0 || got == -EFAULT)
 			return -EFAULT;
-		}
+		if (got < 0)
+			return got;
 
 		for (i = 0; i < got; i++) {
 			size_t n = min_t(size_t, PAGE_SIZE - off, len - done);
@@ -84,16 +92,20 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 
 			if (!err) {
 				kaddr = kmap_local_page(pages[i]);
+				pagefault_disable();
 				err = mbx_copy_out(op, done, kaddr + off, n);
+				pagefault_enable();
 				kunmap_local(kaddr);
-				if (!err)
+				if (err)
+					*fault_at = done;
+				else
 					done += n;
 			}
 			off = 0;
 			put_page(pages[i]);
 		}
 		if (err)
-			return err;
+			return -EAGAIN;
 	}
 	return 0;
 }

@@ -85,6 +85,10 @@ static long mbx_handle_recv(struct file *file, struct mbx_handle *h,
 	if (mbx_uarg_copy_out(uarg, &args, sizeof(args)))
 		return -EFAULT;
 
+	args.msg_len = 0;
+	args.sender_pid = 0;
+	args.sender_uid = 0;
+	args.mailbox_id = 0;
 	op.ubuf = u64_to_user_ptr(args.buf);
 	op.len = args.len;
 	op.flags = args.flags;

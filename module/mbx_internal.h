@@ -96,6 +96,7 @@ struct mbx_sendop {
 	bool nonblock;
 	ktime_t *expires;
 	struct pid *receiver;
+	struct mbx_msg *sync_msg;
 };
 
 /**
@@ -144,6 +145,7 @@ enum mbx_wait_state {
  * @sender:	zero-capacity sender: its process (no ref: it is blocked)
  * @receiver:	sender: who received the message (ref held), for
  *		zero-capacity and MBX_F_SYNC sends
+ * @sync_msg:	MBX_F_SYNC sender: its message, to detach from on SIGKILL
  */
 struct mbx_waiter {
 	struct list_head node;
@@ -160,6 +162,7 @@ struct mbx_waiter {
 	kuid_t sender_uid;
 	struct pid *sender;
 	struct pid *receiver;
+	struct mbx_msg *sync_msg;
 };
 
 /**
@@ -216,7 +219,7 @@ __poll_t mbx_box_poll(struct mbx_box *box, struct file *file,
 int mbx_copy_out(struct mbx_recvop *op, size_t offset, const void *src,
 		 size_t len);
 int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
-			 size_t len, bool *sender_fault);
+			 size_t len, size_t *fault_at);
 
 /* mbx_registry.c: ids, names, keys. */
 int mbx_registry_init(void);

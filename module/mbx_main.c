@@ -125,6 +125,8 @@ static long mbx_ioctl_open(void __user *uarg)
 	ret = mbx_uarg_copy_in(&args, sizeof(args), MBX_OPEN_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
+	if (!(args.flags & MBX_O_BY_ID))
+		args.id = 0;	/* output only: ignore what was there */
 	ret = mbx_open_check(&args);
 	if (ret)
 		return ret;

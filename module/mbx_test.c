@@ -172,7 +172,10 @@ static void mbx_send_recv_args_are_checked(struct kunit *test)
 	r.flags = MBX_F_SYNC;
 	KUNIT_EXPECT_EQ(test, mbx_recv_check(&r), -EINVAL);
 	r.flags = 0;
-	r.msg_len = 1;		/* an output field passed in */
+	r.msg_len = 1;		/* output left over from a previous call */
+	r.sender_pid = 7;
+	KUNIT_EXPECT_EQ(test, mbx_recv_check(&r), 0);
+	r.__reserved = 1;
 	KUNIT_EXPECT_EQ(test, mbx_recv_check(&r), -EINVAL);
 }
 

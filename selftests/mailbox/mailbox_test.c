@@ -688,6 +688,43 @@ TEST_F(box, sync_send_interrupted_withdraws)
 	EXPECT_EQ(0u, st.msg_count) TH_LOG("the withdrawn message is gone");
 }
 
+/* A sync send to a receiver already blocked: both complete. */
+TEST_F(box, sync_send_to_blocked_receiver)
+{
+	pid_t rx;
+
+	rx = spawn_recv(self->fd, 16, 0);
+	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+	EXPECT_EQ(rx, msg_send(self->fd, "to you", 6, MBX_F_SYNC));
+	EXPECT_EQ(0, reap(rx));
+}
+
+/*
+ * A withdrawn sync message frees its slot for a blocked sender: the queue
+ * is full again and nobody is left waiting.
+ */
+TEST_F(box, withdrawn_sync_message_makes_room)
+{
+	struct mbx_stat st;
+	pid_t s1, s2;
+	int i;
+
+	if (variant->capacity != MBX_CAP_BOUNDED)
+		SKIP(return, "bounded only");
+	for (i = 0; i < BOUNDED_LIMIT - 1; i++)
+		ASSERT_EQ(0, msg_send(self->fd, &i, sizeof(i), 0));
+	s1 = spawn_send(self->fd, "sync", 4, MBX_F_SYNC);
+	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+	s2 = spawn_send(self->fd, "next", 4, 0);
+	ASSERT_EQ(0, wait_blocked(self->fd, 2, -1));
+	ASSERT_EQ(0, kill(s1, SIGUSR1));
+	EXPECT_EQ(EINTR, reap(s1));
+	EXPECT_EQ(0, reap(s2));
+	ASSERT_EQ(0, msg_stat(self->fd, &st));
+	EXPECT_EQ((uint64_t)BOUNDED_LIMIT, st.msg_count);
+	EXPECT_EQ(0u, st.senders_waiting);
+}
+
 /* Bounded: a full mailbox blocks the sender until a receive makes room. */
 TEST_F(box, bounded_blocks_until_room)
 {

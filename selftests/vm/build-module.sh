@@ -34,11 +34,20 @@ build() {
 	cp "$src"/*.ko "$dest"/
 }
 
+# Sources only: never objects left by a build against another kernel.
+copy_sources() {
+	mkdir -p "$2"
+	cp "$1"/Kbuild "$1"/*.[ch] "$2"/
+}
+
 rm -rf "$out/src" "$out/ko"
-mkdir -p "$out/src"
-cp -r "$top/module" "$top/uapi" "$out/src/"
+copy_sources "$top/module" "$out/src/module"
+mkdir -p "$out/src/uapi/linux"
+cp "$top/uapi/linux/mbx.h" "$out/src/uapi/linux/"
+rm -f "$out"/src/module/*.mod.c
 build "$out/src/module" "$out/ko"
 if [ -n "$extra" ]; then
-	cp -r "$extra" "$out/src/selfcheck"
+	copy_sources "$extra" "$out/src/selfcheck"
+	rm -f "$out"/src/selfcheck/*.mod.c
 	build "$out/src/selfcheck" "$out/ko/selfcheck"
 fi

@@ -12,7 +12,10 @@
  *    the caller did not pass read as zero, and output is written only up
  *    to the caller's size.  New fields are only ever appended;
  *  - unknown flags and non-zero padding or reserved fields fail with
- *    EINVAL, an unknown ioctl command with ENOTTY.
+ *    EINVAL, an unknown ioctl command with ENOTTY;
+ *  - fields documented "out" are ignored on input (a structure can be
+ *    reused from call to call) and written only on success, except where
+ *    an error says otherwise (EMSGSIZE reports the size needed).
  *
  * The header includes only <linux/types.h> and <linux/ioctl.h> and builds
  * in userspace with -std=c90.
@@ -96,7 +99,8 @@ struct mbx_info {
  * @limit:	MBX_CAP_BOUNDED: 1..MBX_LIMIT_MAX messages; otherwise 0
  * @max_msg_size: largest message, 0 for the module's default; at most the
  *		module's max_msg_size_cap; used when creating
- * @id:		in with MBX_O_BY_ID: the mailbox to open; out: the mailbox id
+ * @id:		in with MBX_O_BY_ID: the mailbox to open (else ignored); out:
+ *		the mailbox id
  *
  * Exactly one way of naming: @name and/or @key, or MBX_O_PRIVATE, or
  * MBX_O_BY_ID.  When both @name and @key are given they name one mailbox.
