@@ -82,17 +82,12 @@ $(BUILD)/bin/%: examples/%.c $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -static -o $@ $< $(LIB_A) -lpthread
 
-check: userspace
-	selftests/vm/vm.sh check
-
-selfcheck: userspace
-	selftests/vm/vm.sh selfcheck
-
-run: userspace
-	selftests/vm/vm.sh run
-
-shell: userspace
-	selftests/vm/vm.sh shell
+# The VM targets install missing Debian packages first (deps.sh), so that
+# a fresh machine has a compiler and static libc before anything builds.
+check selfcheck run shell:
+	selftests/vm/deps.sh
+	$(MAKE) userspace
+	selftests/vm/vm.sh $@
 
 clean:
 	rm -rf $(BUILD)

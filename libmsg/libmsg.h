@@ -198,6 +198,76 @@ int msg_stat(int fd, struct mbx_stat *st);
  */
 int msg_set(int fd, struct mbx_set *set);
 
+/*
+ * Direct communication.  A process that has /dev/mailbox open has an
+ * inbox and is addressed by its pid; see uapi/linux/mbx.h.
+ */
+
+/**
+ * msg_send_to() - send(P, message): send to a process's inbox
+ * @devfd:	a descriptor from msg_dev_open()
+ * @pid:	the receiving process, in the caller's pid namespace
+ * @buf, @len, @flags: as for msg_send(); the receiver's inbox decides the
+ *		capacity mode (default: bounded, 64 messages)
+ *
+ * Return: as msg_send() (the receiver's pid for zero-capacity inboxes and
+ * MBX_F_SYNC), or -ESRCH (no such process, it has no inbox, or it exited
+ * while we waited), -EPERM (its policy refuses us: by default only
+ * processes of its uid, or with CAP_IPC_OWNER, may send to it).
+ */
+int msg_send_to(int devfd, pid_t pid, const void *buf, size_t len,
+		unsigned int flags);
+
+/**
+ * msg_send_to_timed() - msg_send_to(), waiting at most @timeout_ns
+ *
+ * Return: as msg_send_to(), or -ETIMEDOUT.
+ */
+int msg_send_to_timed(int devfd, pid_t pid, const void *buf, size_t len,
+		      unsigned int flags, int64_t timeout_ns);
+
+/**
+ * msg_recv_from() - receive(Q, message), or receive from anyone
+ * @fd:		a /dev/mailbox descriptor opened by this process (its inbox;
+ *		-EPERM for one inherited from another process), or a
+ *		mailbox handle
+ * @from:	only a message sent by this process; 0 for the oldest
+ *		message from anyone.  If @from has exited, its messages still
+ *		queued are received, and then -ESRCH
+ * @buf, @len, @flags, @meta: as for msg_recv(); meta->sender_pid says who
+ *		sent it
+ *
+ * Messages from one sender arrive in the order it sent them; receiving
+ * from one sender leaves the others' messages queued.
+ *
+ * Return: as msg_recv(), or -ESRCH (no process @from and nothing from it
+ * queued), -EPERM.
+ */
+ssize_t msg_recv_from(int fd, pid_t from, void *buf, size_t len,
+		      unsigned int flags, struct msg_meta *meta);
+
+/**
+ * msg_recv_from_timed() - msg_recv_from(), waiting at most @timeout_ns
+ *
+ * Return: as msg_recv_from(), or -ETIMEDOUT.
+ */
+ssize_t msg_recv_from_timed(int fd, pid_t from, void *buf, size_t len,
+			    unsigned int flags, int64_t timeout_ns,
+			    struct msg_meta *meta);
+
+/**
+ * msg_inbox_set() - configure the caller's inbox
+ * @devfd:	a /dev/mailbox descriptor opened by this process
+ * @cfg:	MBX_INBOX_SET_* in cfg->flags and the new values (the library
+ *		sets cfg->size): capacity mode, maximum message size, and who
+ *		may send (MBX_POLICY_SAME_UID, the default; _REFUSE;
+ *		_ONE_UID with cfg->allow_uid; _ANYONE)
+ *
+ * Return: 0, or -EINVAL, -EBUSY (capacity change while messages are
+ * queued or senders blocked), -EPERM (not this process's inbox).
+ */
+int msg_inbox_set(int devfd, struct mbx_inbox_config *cfg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -49,7 +49,7 @@ int msg_box_destroy(int fd)
 	return msg_ioctl(fd, MBX_IOC_DESTROY, NULL);
 }
 
-static int msg_send_args(int fd, const void *buf, size_t len,
+static int msg_send_args(int fd, pid_t to, const void *buf, size_t len,
 			 unsigned int flags, int64_t timeout_ns)
 {
 	struct mbx_send args;
@@ -57,6 +57,7 @@ static int msg_send_args(int fd, const void *buf, size_t len,
 
 	memset(&args, 0, sizeof(args));
 	args.size = sizeof(args);
+	args.to_pid = to;
 	args.flags = flags;
 	args.buf = (uintptr_t)buf;
 	args.len = len;
@@ -69,24 +70,46 @@ int msg_send(int fd, const void *buf, size_t len, unsigned int flags)
 {
 	if (flags & MBX_F_TIMEOUT)
 		return -EINVAL;
-	return msg_send_args(fd, buf, len, flags, 0);
+	return msg_send_args(fd, 0, buf, len, flags, 0);
 }
 
 int msg_send_timed(int fd, const void *buf, size_t len, unsigned int flags,
 		   int64_t timeout_ns)
 {
-	return msg_send_args(fd, buf, len, flags | MBX_F_TIMEOUT, timeout_ns);
+	return msg_send_args(fd, 0, buf, len, flags | MBX_F_TIMEOUT, timeout_ns);
 }
 
-static ssize_t msg_recv_args(int fd, void *buf, size_t len,
+int msg_send_to(int devfd, pid_t pid, const void *buf, size_t len,
+		unsigned int flags)
+{
+	if (flags & MBX_F_TIMEOUT)
+		return -EINVAL;
+	if (pid <= 0)
+		return -ESRCH;
+	return msg_send_args(devfd, pid, buf, len, flags, 0);
+}
+
+int msg_send_to_timed(int devfd, pid_t pid, const void *buf, size_t len,
+		      unsigned int flags, int64_t timeout_ns)
+{
+	if (pid <= 0)
+		return -ESRCH;
+	return msg_send_args(devfd, pid, buf, len, flags | MBX_F_TIMEOUT,
+			     timeout_ns);
+}
+
+static ssize_t msg_recv_args(int fd, pid_t from, void *buf, size_t len,
 			     unsigned int flags, int64_t timeout_ns,
 			     struct msg_meta *meta)
 {
 	struct mbx_recv args;
 	int ret;
 
+	if (from < 0)
+		return -EINVAL;
 	memset(&args, 0, sizeof(args));
 	args.size = sizeof(args);
+	args.from_pid = from;
 	args.flags = flags;
 	args.buf = (uintptr_t)buf;
 	args.len = len;
@@ -108,14 +131,36 @@ ssize_t msg_recv(int fd, void *buf, size_t len, unsigned int flags,
 {
 	if (flags & MBX_F_TIMEOUT)
 		return -EINVAL;
-	return msg_recv_args(fd, buf, len, flags, 0, meta);
+	return msg_recv_args(fd, 0, buf, len, flags, 0, meta);
 }
 
 ssize_t msg_recv_timed(int fd, void *buf, size_t len, unsigned int flags,
 		       int64_t timeout_ns, struct msg_meta *meta)
 {
-	return msg_recv_args(fd, buf, len, flags | MBX_F_TIMEOUT, timeout_ns,
+	return msg_recv_args(fd, 0, buf, len, flags | MBX_F_TIMEOUT, timeout_ns,
 			     meta);
+}
+
+ssize_t msg_recv_from(int fd, pid_t from, void *buf, size_t len,
+		      unsigned int flags, struct msg_meta *meta)
+{
+	if (flags & MBX_F_TIMEOUT)
+		return -EINVAL;
+	return msg_recv_args(fd, from, buf, len, flags, 0, meta);
+}
+
+ssize_t msg_recv_from_timed(int fd, pid_t from, void *buf, size_t len,
+			    unsigned int flags, int64_t timeout_ns,
+			    struct msg_meta *meta)
+{
+	return msg_recv_args(fd, from, buf, len, flags | MBX_F_TIMEOUT,
+			     timeout_ns, meta);
+}
+
+int msg_inbox_set(int devfd, struct mbx_inbox_config *cfg)
+{
+	cfg->size = sizeof(*cfg);
+	return msg_ioctl(devfd, MBX_IOC_INBOX_SET, cfg);
 }
 
 int msg_stat(int fd, struct mbx_stat *st)

@@ -96,7 +96,7 @@ int mbx_send_check(const struct mbx_send *args)
 	if (args->flags & ~MBX_SEND_FLAGS)
 		return -EINVAL;
 	/* receiver_pid is output only: its input value is ignored. */
-	if (args->__reserved)
+	if (args->__reserved || args->__reserved2 || args->to_pid < 0)
 		return -EINVAL;
 	return mbx_timeout_check(args->flags, args->timeout_ns);
 }
@@ -107,7 +107,7 @@ int mbx_recv_check(const struct mbx_recv *args)
 	if (args->flags & ~MBX_RECV_FLAGS)
 		return -EINVAL;
 	/* The metadata fields are output only: input values are ignored. */
-	if (args->__reserved)
+	if (args->__reserved || args->__reserved2 || args->from_pid < 0)
 		return -EINVAL;
 	return mbx_timeout_check(args->flags, args->timeout_ns);
 }
@@ -133,6 +133,31 @@ int mbx_set_check(const struct mbx_set *args)
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_set_check);
+
+int mbx_inbox_config_check(const struct mbx_inbox_config *cfg)
+{
+	u32 f = cfg->flags;
+
+	if (!f || (f & ~(MBX_INBOX_SET_CAPACITY | MBX_INBOX_SET_MSGSIZE |
+			 MBX_INBOX_SET_POLICY)) || cfg->__reserved)
+		return -EINVAL;
+	if ((f & MBX_INBOX_SET_CAPACITY) ?
+	    mbx_capacity_check(cfg->capacity, cfg->limit) :
+	    cfg->capacity || cfg->limit)
+		return -EINVAL;
+	if ((f & MBX_INBOX_SET_MSGSIZE) ?
+	    !cfg->max_msg_size || cfg->max_msg_size > mbx_max_msg_size_cap :
+	    cfg->max_msg_size)
+		return -EINVAL;
+	if (!(f & MBX_INBOX_SET_POLICY))
+		return cfg->policy || cfg->allow_uid ? -EINVAL : 0;
+	if (cfg->policy > MBX_POLICY_ANYONE)
+		return -EINVAL;
+	if (cfg->policy != MBX_POLICY_ONE_UID && cfg->allow_uid)
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_config_check);
 
 /**
  * mbx_timeout_to_deadline() - turn a relative timeout into a deadline

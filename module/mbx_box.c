@@ -26,9 +26,13 @@
  * that task: one wake-up per message, no thundering herd, and a receiver
  * that arrives later cannot overtake one that waited.  Likewise a receiver
  * that takes a message from a full bounded queue moves the longest-waiting
- * sender's message into the queue.  Invariant: while receivers wait the
- * queue is empty (a receiver waits only when it is, and every message
- * sent meanwhile is handed to a waiter).
+ * sender's message into the queue.  A receiver may want only one
+ * sender's messages (receive(Q), struct mbx_waiter.from): hand-off skips
+ * receivers that do not want a message, and a receive walks the queue
+ * past other senders' messages.  Invariant: no message is queued that a
+ * waiting receiver wants (a receiver waits only when nothing it wants is
+ * queued, and every message queued meanwhile is first offered to the
+ * waiting receivers, including one put back after a fault).
  *
  * Waking: the waker removes the waiter from its list, sets .state under
  * the lock and queues the task for waking; the waiter re-reads .state
@@ -111,14 +115,17 @@ static void mbx_wake_all(struct mbx_wake *wake)
 	wake->n = 0;
 }
 
-struct mbx_box *mbx_box_alloc(const struct mbx_open *args, const char *name,
-			      struct mbx_user *creator)
+/**
+ * mbx_box_init() - initialise a zeroed mailbox
+ * @box:	the mailbox, zeroed (embedded in an inbox, or from
+ *		mbx_box_alloc())
+ * @args:	capacity, limit, mode, maximum message size (validated)
+ * @name:	its name, "" for none
+ * @creator:	the creator's accounting record; the box keeps this reference
+ */
+void mbx_box_init(struct mbx_box *box, const struct mbx_open *args,
+		  const char *name, struct mbx_user *creator)
 {
-	struct mbx_box *box;
-
-	box = kzalloc(sizeof(*box), GFP_KERNEL_ACCOUNT);
-	if (!box)
-		return NULL;
 	kref_init(&box->ref);
 	box->key = args->key;
 	strscpy(box->name, name, sizeof(box->name));
@@ -136,7 +143,18 @@ struct mbx_box *mbx_box_alloc(const struct mbx_open *args, const char *name,
 	INIT_LIST_HEAD(&box->senders);
 	INIT_LIST_HEAD(&box->receivers);
 	box->change_time = ktime_get_real_ns();
+	box->gone_err = -EIDRM;
 	init_waitqueue_head(&box->poll_wq);
+}
+
+struct mbx_box *mbx_box_alloc(const struct mbx_open *args, const char *name,
+			      struct mbx_user *creator)
+{
+	struct mbx_box *box;
+
+	box = kzalloc(sizeof(*box), GFP_KERNEL_ACCOUNT);
+	if (box)
+		mbx_box_init(box, args, name, creator);
 	return box;
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_box_alloc);
@@ -159,8 +177,10 @@ static void mbx_box_release(struct kref *ref)
 		mbx_msg_free(msg);
 	put_pid(box->last_sender);
 	put_pid(box->last_receiver);
+	put_pid(box->owner);
 	mbx_user_put(box->creator);
-	kfree(box);
+	/* An inbox embeds its box first: this frees the whole inbox. */
+	kfree_rcu(box, rcu);
 }
 
 void mbx_box_put(struct mbx_box *box)
@@ -346,8 +366,33 @@ static bool mbx_box_full(struct mbx_box *box)
 	       box->msg_count >= box->limit;
 }
 
+/* Does a receiver that wants messages from @from take one from @sender? */
+static bool mbx_wants(struct pid *from, struct pid *sender)
+{
+	return !from || from == sender;
+}
+
 /*
- * Hand @msg to the longest-waiting receiver whose buffer fits it.  Waiting
+ * The first queued message a receive from @from would take, FIFO: with a
+ * filter (receive(Q)) that is a walk past other senders' messages.
+ */
+static struct mbx_msg *mbx_queue_first(struct mbx_box *box,
+				       const struct mbx_recvop *op)
+	__must_hold(&box->lock)
+{
+	struct mbx_msg *msg;
+
+	list_for_each_entry(msg, &box->queue, node) {
+		if (op->from_nr ? pid_vnr(msg->sender) == op->from_nr :
+				  mbx_wants(op->from, msg->sender))
+			return msg;
+	}
+	return NULL;
+}
+
+/*
+ * Hand @msg to the longest-waiting receiver that wants it and whose buffer
+ * fits it.  Waiting
  * receivers whose buffer is too small are finished with -EMSGSIZE and the
  * size they need, as they would have been had they come after the send.
  * Returns true if the message was handed over.
@@ -356,10 +401,11 @@ static bool mbx_hand_to_receiver(struct mbx_box *box, struct mbx_msg *msg,
 				 struct mbx_wake *wake_q)
 	__must_hold(&box->lock)
 {
-	struct mbx_waiter *r;
+	struct mbx_waiter *r, *tmp;
 
-	while ((r = list_first_entry_or_null(&box->receivers,
-					     struct mbx_waiter, node))) {
+	list_for_each_entry_safe(r, tmp, &box->receivers, node) {
+		if (!mbx_wants(r->from, msg->sender))
+			continue;
 		if (msg->len > r->buf_len && !r->trunc) {
 			r->needed = msg->len;
 			mbx_waiter_done(r, -EMSGSIZE, wake_q);
@@ -413,7 +459,9 @@ static void mbx_refill_from_sender(struct mbx_box *box,
 	s = list_first_entry_or_null(&box->senders, struct mbx_waiter, node);
 	if (!s)
 		return;
-	mbx_queue_add(box, s->msg, false);
+	/* A receiver waiting for this sender (receive(Q)) takes it now. */
+	if (!mbx_hand_to_receiver(box, s->msg, wake_q))
+		mbx_queue_add(box, s->msg, false);
 	s->msg = NULL;
 	mbx_waiter_done(s, 0, wake_q);
 }
@@ -436,7 +484,7 @@ static int mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 
 	spin_lock(&box->lock);
 	if (box->destroyed) {
-		ret = -EIDRM;
+		ret = box->gone_err;
 		goto out_free;
 	}
 	if (mbx_hand_to_receiver(box, msg, &wake_q))
@@ -521,7 +569,7 @@ static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 		sync = msg->sync;
 		if (box->destroyed) {
 			if (sync)
-				mbx_waiter_done(sync, -EIDRM, &wake_q);
+				mbx_waiter_done(sync, box->gone_err, &wake_q);
 			spin_unlock(&box->lock);
 			mbx_wake_all(&wake_q);
 			mbx_msg_free(msg);
@@ -565,6 +613,7 @@ static int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 	struct mbx_waiter w = {
 		.buf_len = op->len,
 		.trunc = op->flags & MBX_F_TRUNC,
+		.from = op->from,
 	};
 	struct mbx_msg *msg;
 	bool was_full;
@@ -572,10 +621,10 @@ static int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 
 	spin_lock(&box->lock);
 	if (box->destroyed) {
-		ret = -EIDRM;
+		ret = box->gone_err;
 		goto out_unlock;
 	}
-	msg = list_first_entry_or_null(&box->queue, struct mbx_msg, node);
+	msg = mbx_queue_first(box, op);
 	if (msg) {
 		if (msg->len > op->len && !w.trunc) {
 			op->msg_len = msg->len;
@@ -592,6 +641,11 @@ static int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 		if (was_full)
 			mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
 		return mbx_deliver(box, msg, op);
+	}
+	if (op->from_nr) {
+		/* An exited sender sends no more: nothing to wait for. */
+		ret = -ESRCH;
+		goto out_unlock;
 	}
 	if (op->nonblock) {
 		ret = -EAGAIN;
@@ -625,10 +679,11 @@ static bool mbx_offer_sender(struct mbx_box *box, struct mbx_waiter *s,
 			     struct mbx_wake *wake_q)
 	__must_hold(&box->lock)
 {
-	struct mbx_waiter *r;
+	struct mbx_waiter *r, *tmp;
 
-	while ((r = list_first_entry_or_null(&box->receivers,
-					     struct mbx_waiter, node))) {
+	list_for_each_entry_safe(r, tmp, &box->receivers, node) {
+		if (!mbx_wants(r->from, s->sender))
+			continue;
 		if (s->op->len > r->buf_len && !r->trunc) {
 			r->needed = s->op->len;
 			mbx_waiter_done(r, -EMSGSIZE, wake_q);
@@ -656,7 +711,7 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 
 	spin_lock(&box->lock);
 	if (box->destroyed) {
-		ret = -EIDRM;
+		ret = box->gone_err;
 		goto out_unlock;
 	}
 	mbx_offer_sender(box, &w, &wake_q);
@@ -692,6 +747,19 @@ out_unlock:
 	return ret;
 }
 
+/* The longest-waiting zero-capacity sender a receive from @from takes. */
+static struct mbx_waiter *mbx_senders_first(struct mbx_box *box,
+					    struct pid *from)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter *s;
+
+	list_for_each_entry(s, &box->senders, node)
+		if (mbx_wants(from, s->sender))
+			return s;
+	return NULL;
+}
+
 static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 {
 	struct mbx_wake wake_q = {};
@@ -703,12 +771,13 @@ again:
 	memset(&w, 0, sizeof(w));
 	w.buf_len = op->len;
 	w.trunc = op->flags & MBX_F_TRUNC;
+	w.from = op->from;
 	spin_lock(&box->lock);
 	if (box->destroyed) {
-		ret = -EIDRM;
+		ret = box->gone_err;
 		goto out_unlock;
 	}
-	s = list_first_entry_or_null(&box->senders, struct mbx_waiter, node);
+	s = mbx_senders_first(box, op->from);
 	if (s) {
 		if (s->op->len > op->len && !w.trunc) {
 			op->msg_len = s->op->len;
@@ -769,7 +838,7 @@ again:
 	 * started waiting meanwhile.
 	 */
 	if (box->destroyed) {
-		mbx_waiter_done(s, -EIDRM, &wake_q);
+		mbx_waiter_done(s, box->gone_err, &wake_q);
 	} else if (!mbx_offer_sender(box, s, &wake_q)) {
 		list_add(&s->node, &box->senders);
 		mbx_unclaim(s, &wake_q);
@@ -822,7 +891,8 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_box_send);
  * @op:		the buffer and how to wait; metadata out
  *
  * Return: 0, or -EMSGSIZE (buffer too small: op->msg_len says how large it
- * must be, and the message stays first in line), -EIDRM, -EAGAIN,
+ * must be, and the message stays first in line), -EIDRM, -EAGAIN, -ESRCH
+ * (op->from_nr, an exited sender, has nothing queued),
  * -ETIMEDOUT, -EINTR/-ERESTARTSYS, -EFAULT.  On any error no message was
  * taken.
  */
@@ -830,6 +900,8 @@ int mbx_box_recv(struct mbx_box *box, struct mbx_recvop *op)
 {
 	op->sender = NULL;
 	op->msg_len = 0;
+	if (box->capacity == MBX_CAP_ZERO && op->from_nr)
+		return -ESRCH;	/* blocked senders are alive */
 	if (box->capacity == MBX_CAP_ZERO)
 		return mbx_recv_zero(box, op);
 	return mbx_recv_buffered(box, op);
@@ -840,8 +912,9 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_box_recv);
  * mbx_box_kill() - the destroy half that concerns waiters and messages
  * @box:	a mailbox already unlinked from the registry
  *
- * Every blocked sender and receiver wakes with -EIDRM, queued messages are
- * freed (a sync sender waiting on one gets -EIDRM: it was not received),
+ * Every blocked sender and receiver wakes with box->gone_err (-EIDRM, or
+ * -ESRCH for the inbox of a process that is gone), queued messages are
+ * freed (a sync sender waiting on one gets that error: not received),
  * and pollers see EPOLLERR.  Messages already handed to a receiver, and
  * senders already claimed by one, complete normally.
  */
@@ -855,13 +928,13 @@ void mbx_box_kill(struct mbx_box *box)
 	spin_lock(&box->lock);
 	box->destroyed = true;
 	list_for_each_entry_safe(w, wtmp, &box->receivers, node)
-		mbx_waiter_done(w, -EIDRM, &wake_q);
+		mbx_waiter_done(w, box->gone_err, &wake_q);
 	list_for_each_entry_safe(w, wtmp, &box->senders, node)
-		mbx_waiter_done(w, -EIDRM, &wake_q);
+		mbx_waiter_done(w, box->gone_err, &wake_q);
 	list_for_each_entry_safe(msg, mtmp, &box->queue, node) {
 		mbx_queue_del(box, msg);
 		if (msg->sync)
-			mbx_waiter_done(msg->sync, -EIDRM, &wake_q);
+			mbx_waiter_done(msg->sync, box->gone_err, &wake_q);
 		list_add_tail(&msg->node, &freed);
 	}
 	box->change_time = ktime_get_real_ns();
@@ -874,6 +947,15 @@ void mbx_box_kill(struct mbx_box *box)
 		mbx_msg_free(msg);
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_box_kill);
+
+/* Nobody blocked and nothing queued: an inbox may change its capacity. */
+bool mbx_box_idle(struct mbx_box *box)
+	__must_hold(&box->lock)
+{
+	return list_empty(&box->queue) && list_empty(&box->senders) &&
+	       list_empty(&box->receivers) && !box->senders_waiting &&
+	       !box->receivers_waiting;
+}
 
 /**
  * mbx_mode_allows() - the ipc_perm check
@@ -1002,7 +1084,7 @@ int mbx_box_set(struct mbx_box *box, const struct mbx_set *args)
 
 	spin_lock(&box->lock);
 	if (box->destroyed) {
-		ret = -EIDRM;
+		ret = box->gone_err;
 		goto out;
 	}
 	if (args->flags & MBX_SET_MODE)

@@ -28,12 +28,33 @@ struct mbx_handle {
 	u32 access;		/* MBX_O_SEND | MBX_O_RECV */
 };
 
-static long mbx_handle_send(struct file *file, struct mbx_handle *h,
-			    void __user *uarg)
+/*
+ * Resolve a pid number in the caller's pid namespace.  Processes outside
+ * it cannot be named: they have no number here.
+ */
+static struct pid *mbx_resolve_pid(s32 nr)
 {
+	return nr > 0 ? find_get_pid(nr) : NULL;
+}
+
+/**
+ * mbx_ioctl_send() - MBX_IOC_SEND
+ * @file:	the handle, or the /dev/mailbox file for a direct send
+ * @box:	the handle's mailbox; NULL for a direct send (to args.to_pid)
+ * @user:	who pays for a queued message
+ * @uarg:	struct mbx_send
+ *
+ * Return: 0 or a negative errno; for a direct send also -ESRCH (no such
+ * process, or it has no inbox) and -EPERM (its policy refuses us).
+ */
+long mbx_ioctl_send(struct file *file, struct mbx_box *box,
+		    struct mbx_user *user, void __user *uarg)
+{
+	struct mbx_inbox *inbox = NULL;
 	struct mbx_sendop op = {};
 	struct mbx_send args;
 	ktime_t deadline;
+	struct pid *to;
 	int ret;
 
 	ret = mbx_uarg_copy_in(&args, sizeof(args), MBX_SEND_SIZE_VER0, uarg);
@@ -42,8 +63,20 @@ static long mbx_handle_send(struct file *file, struct mbx_handle *h,
 	ret = mbx_send_check(&args);
 	if (ret)
 		return ret;
-	if (!(h->access & MBX_O_SEND))
-		return -EBADF;
+	if (box ? args.to_pid != 0 : args.to_pid <= 0)
+		return -EINVAL;
+
+	if (!box) {
+		to = mbx_resolve_pid(args.to_pid);
+		inbox = to ? mbx_inbox_find(to) : NULL;
+		put_pid(to);
+		if (!inbox)
+			return -ESRCH;
+		ret = mbx_inbox_may_send(inbox);
+		if (ret)
+			goto out;
+		box = mbx_inbox_box(inbox);
+	}
 
 	op.ubuf = u64_to_user_ptr(args.buf);
 	op.len = args.len;
@@ -53,17 +86,30 @@ static long mbx_handle_send(struct file *file, struct mbx_handle *h,
 	mbx_timeout_to_deadline(args.flags, args.timeout_ns, &deadline,
 				&op.expires);
 
-	ret = mbx_box_send(h->box, h->user, &op);
+	ret = mbx_box_send(box, user, &op);
 	if (ret)
-		return ret;
+		goto out;
 	args.receiver_pid = op.receiver ? pid_vnr(op.receiver) : 0;
 	put_pid(op.receiver);
 	/* The message is sent: a fault here cannot unsend it. */
-	return mbx_uarg_copy_out(uarg, &args, sizeof(args));
+	ret = mbx_uarg_copy_out(uarg, &args, sizeof(args));
+out:
+	if (inbox)
+		mbx_inbox_put(inbox);
+	return ret;
 }
 
-static long mbx_handle_recv(struct file *file, struct mbx_handle *h,
-			    void __user *uarg)
+/**
+ * mbx_ioctl_recv() - MBX_IOC_RECV
+ * @file:	the handle, or the /dev/mailbox file (the caller's inbox)
+ * @box:	the mailbox or inbox to receive from
+ * @uarg:	struct mbx_recv
+ *
+ * Return: 0 or a negative errno; -ESRCH when args.from_pid names no
+ * process and nothing it sent is queued.
+ */
+long mbx_ioctl_recv(struct file *file, struct mbx_box *box,
+		    void __user *uarg)
 {
 	struct mbx_recvop op = {};
 	struct mbx_recv args;
@@ -76,8 +122,6 @@ static long mbx_handle_recv(struct file *file, struct mbx_handle *h,
 	ret = mbx_recv_check(&args);
 	if (ret)
 		return ret;
-	if (!(h->access & MBX_O_RECV))
-		return -EBADF;
 	/*
 	 * Fail before taking a message we could not report: write the
 	 * arguments back unchanged to prove they are writable.
@@ -89,6 +133,16 @@ static long mbx_handle_recv(struct file *file, struct mbx_handle *h,
 	args.sender_pid = 0;
 	args.sender_uid = 0;
 	args.mailbox_id = 0;
+	if (args.from_pid) {
+		/*
+		 * A live process is matched by its struct pid.  One that has
+		 * exited (its number not reused) still has its queued
+		 * messages matched by number, and then -ESRCH.
+		 */
+		op.from = mbx_resolve_pid(args.from_pid);
+		if (!op.from)
+			op.from_nr = args.from_pid;
+	}
 	op.ubuf = u64_to_user_ptr(args.buf);
 	op.len = args.len;
 	op.flags = args.flags;
@@ -97,7 +151,8 @@ static long mbx_handle_recv(struct file *file, struct mbx_handle *h,
 	mbx_timeout_to_deadline(args.flags, args.timeout_ns, &deadline,
 				&op.expires);
 
-	ret = mbx_box_recv(h->box, &op);
+	ret = mbx_box_recv(box, &op);
+	put_pid(op.from);
 	if (ret == -EMSGSIZE) {
 		args.msg_len = op.msg_len;
 		if (mbx_uarg_copy_out(uarg, &args, sizeof(args)))
@@ -109,12 +164,13 @@ static long mbx_handle_recv(struct file *file, struct mbx_handle *h,
 	args.msg_len = op.msg_len;
 	args.sender_pid = pid_vnr(op.sender);
 	args.sender_uid = from_kuid_munged(current_user_ns(), op.sender_uid);
-	args.mailbox_id = h->box->id;
+	args.mailbox_id = box->id;
 	put_pid(op.sender);
 	return mbx_uarg_copy_out(uarg, &args, sizeof(args));
 }
 
-static long mbx_handle_stat(struct mbx_handle *h, void __user *uarg)
+/* MBX_IOC_STAT on a handle (a mailbox) or on /dev/mailbox (the inbox). */
+long mbx_ioctl_stat(struct mbx_box *box, void __user *uarg)
 {
 	struct mbx_stat st;
 	int ret;
@@ -124,7 +180,7 @@ static long mbx_handle_stat(struct mbx_handle *h, void __user *uarg)
 		return ret;
 	if (st.flags)
 		return -EINVAL;
-	mbx_box_stat(h->box, &st);
+	mbx_box_stat(box, &st);
 	return mbx_uarg_copy_out(uarg, &st, sizeof(st));
 }
 
@@ -150,11 +206,15 @@ static long mbx_handle_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case MBX_IOC_SEND:
-		return mbx_handle_send(file, h, uarg);
+		if (!(h->access & MBX_O_SEND))
+			return -EBADF;
+		return mbx_ioctl_send(file, h->box, h->user, uarg);
 	case MBX_IOC_RECV:
-		return mbx_handle_recv(file, h, uarg);
+		if (!(h->access & MBX_O_RECV))
+			return -EBADF;
+		return mbx_ioctl_recv(file, h->box, uarg);
 	case MBX_IOC_STAT:
-		return mbx_handle_stat(h, uarg);
+		return mbx_ioctl_stat(h->box, uarg);
 	case MBX_IOC_SET:
 		return mbx_handle_set(h, uarg);
 	case MBX_IOC_DESTROY:

@@ -33,7 +33,7 @@ extern unsigned long mbx_user_bytes_max;
 extern unsigned int mbx_user_mailboxes_max;
 
 /* Features this build implements: the MBX_IOC_INFO features word. */
-#define MBX_FEATURES_SUPPORTED	MBX_FEATURE_MAILBOXES
+#define MBX_FEATURES_SUPPORTED	(MBX_FEATURE_MAILBOXES | MBX_FEATURE_DIRECT)
 
 /*
  * struct mbx_user - what one user (kuid) holds: queued message bytes and
@@ -104,6 +104,9 @@ struct mbx_sendop {
  * @ubuf, @kbuf: the caller's buffer, user or kernel (KUnit)
  * @len:	its size
  * @flags, @nonblock, @expires: as for struct mbx_sendop
+ * @from:	receive only a message sent by this process; NULL: anyone
+ * @from_nr:	instead of @from, for a sender that has exited: its pid
+ *		number in the caller's namespace; only queued messages match
  * @msg_len:	out: the message's length (on -EMSGSIZE: the size needed)
  * @sender:	out (ref held): the sending process
  * @sender_uid:	out: its effective uid when it sent
@@ -115,6 +118,8 @@ struct mbx_recvop {
 	u32 flags;
 	bool nonblock;
 	ktime_t *expires;
+	struct pid *from;
+	pid_t from_nr;
 	size_t msg_len;
 	struct pid *sender;
 	kuid_t sender_uid;
@@ -135,6 +140,7 @@ enum mbx_wait_state {
  * @err:	with MBX_DONE: 0 or a negative errno
  * @buf_len:	receiver: its buffer size
  * @trunc:	receiver: MBX_F_TRUNC
+ * @from:	receiver: only a message from this process; NULL: anyone
  * @msg:	receiver: the message handed to it (MBX_DONE, err 0); blocked
  *		bounded sender: the message it waits to queue
  * @peer:	receiver on a zero-capacity mailbox: the sender handed to it
@@ -154,6 +160,7 @@ struct mbx_waiter {
 	int err;
 	size_t buf_len;
 	bool trunc;
+	struct pid *from;
 	struct mbx_msg *msg;
 	struct mbx_waiter *peer;
 	size_t needed;
@@ -174,6 +181,9 @@ struct mbx_waiter {
  */
 struct mbx_box {
 	struct kref ref;			/* registry + handles */
+	struct rcu_head rcu;			/* inboxes are found under RCU */
+	struct pid *owner;			/* [const] inbox: its process */
+	int gone_err;				/* [const] -EIDRM, inbox -ESRCH */
 	u32 id;					/* [const] */
 	u32 key;				/* [const] 0: none */
 	char name[MBX_NAME_MAX + 1];		/* [const] "": none */
@@ -201,10 +211,13 @@ struct mbx_box {
 };
 
 /* mbx_box.c: the mailbox itself. */
+void mbx_box_init(struct mbx_box *box, const struct mbx_open *args,
+		  const char *name, struct mbx_user *creator);
 struct mbx_box *mbx_box_alloc(const struct mbx_open *args, const char *name,
 			      struct mbx_user *creator);
 void mbx_box_put(struct mbx_box *box);
 void mbx_box_kill(struct mbx_box *box);
+bool mbx_box_idle(struct mbx_box *box);
 int mbx_box_permission(struct mbx_box *box, u32 open_flags);
 bool mbx_box_may_control(struct mbx_box *box);
 int mbx_box_send(struct mbx_box *box, struct mbx_user *charge,
@@ -214,6 +227,19 @@ void mbx_box_stat(struct mbx_box *box, struct mbx_stat *st);
 int mbx_box_set(struct mbx_box *box, const struct mbx_set *args);
 __poll_t mbx_box_poll(struct mbx_box *box, struct file *file,
 		      struct poll_table_struct *wait, u32 open_flags);
+
+/* mbx_inbox.c: one inbox per process, for direct communication. */
+struct mbx_inbox;
+struct mbx_inbox *mbx_inbox_open(void);
+void mbx_inbox_close(struct mbx_inbox *inbox);
+struct mbx_box *mbx_inbox_box(struct mbx_inbox *inbox);
+struct mbx_inbox *mbx_inbox_find(struct pid *pid);
+void mbx_inbox_put(struct mbx_inbox *inbox);
+int mbx_inbox_may_send(struct mbx_inbox *inbox);
+int mbx_inbox_set(struct mbx_inbox *inbox,
+		  const struct mbx_inbox_config *cfg);
+int mbx_inbox_init(void);
+void mbx_inbox_exit(void);
 
 /* mbx_copy.c: the single copy of a rendezvous. */
 int mbx_copy_out(struct mbx_recvop *op, size_t offset, const void *src,
@@ -233,11 +259,18 @@ int mbx_open_check(const struct mbx_open *args);
 int mbx_send_check(const struct mbx_send *args);
 int mbx_recv_check(const struct mbx_recv *args);
 int mbx_set_check(const struct mbx_set *args);
+int mbx_inbox_config_check(const struct mbx_inbox_config *cfg);
 int mbx_timeout_to_deadline(u32 flags, s64 timeout_ns, ktime_t *deadline,
 			    ktime_t **expires);
 
 /* mbx_handle.c: a mailbox handle, the file MBX_IOC_OPEN returns. */
 int mbx_handle_install(struct mbx_box *box, u32 open_flags);
+/* The send/receive/stat ioctls, shared by handles and /dev/mailbox. */
+long mbx_ioctl_send(struct file *file, struct mbx_box *box,
+		    struct mbx_user *user, void __user *uarg);
+long mbx_ioctl_recv(struct file *file, struct mbx_box *box,
+		    void __user *uarg);
+long mbx_ioctl_stat(struct mbx_box *box, void __user *uarg);
 
 /* Size-versioned ioctl arguments (mbx_uarg.c). */
 int mbx_uarg_copy_in(void *karg, size_t ksize, size_t size_ver0,

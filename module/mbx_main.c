@@ -20,6 +20,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/poll.h>
 #include <kunit/visibility.h>
 
 #include "mbx_internal.h"
@@ -75,10 +76,12 @@ MODULE_PARM_DESC(user_mailboxes_max,
 
 /**
  * struct mbx_client - one open file of /dev/mailbox
- * @owner:	thread group of the process that opened the device (ref held)
+ * @inbox:	the opener's inbox (mbx_inbox.c), shared by all its opens
+ * @user:	the opener's accounting record: pays for what it sends
  */
 struct mbx_client {
-	struct pid *owner;
+	struct mbx_inbox *inbox;
+	struct mbx_user *user;
 };
 
 /**
@@ -160,18 +163,68 @@ static long mbx_ioctl_open(void __user *uarg)
 	return ret;
 }
 
+/*
+ * Only the process that opened the device receives from (and configures)
+ * the inbox: a descriptor inherited across fork still names the parent's
+ * inbox, and the child must open the device to get its own.
+ */
+static int mbx_client_owns_inbox(struct mbx_client *client)
+{
+	return mbx_inbox_box(client->inbox)->owner == task_tgid(current) ?
+	       0 : -EPERM;
+}
+
+static long mbx_ioctl_inbox_set(struct mbx_client *client, void __user *uarg)
+{
+	struct mbx_inbox_config cfg;
+	int ret;
+
+	ret = mbx_uarg_copy_in(&cfg, sizeof(cfg), MBX_INBOX_CONFIG_SIZE_VER0,
+			       uarg);
+	if (ret)
+		return ret;
+	ret = mbx_inbox_config_check(&cfg);
+	if (ret)
+		return ret;
+	ret = mbx_client_owns_inbox(client);
+	if (ret)
+		return ret;
+	return mbx_inbox_set(client->inbox, &cfg);
+}
+
 static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	struct mbx_client *client = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	int ret;
 
 	switch (cmd) {
 	case MBX_IOC_INFO:
 		return mbx_ioctl_info(uarg);
 	case MBX_IOC_OPEN:
 		return mbx_ioctl_open(uarg);
+	case MBX_IOC_SEND:
+		return mbx_ioctl_send(file, NULL, client->user, uarg);
+	case MBX_IOC_RECV:
+		ret = mbx_client_owns_inbox(client);
+		return ret ?: mbx_ioctl_recv(file, mbx_inbox_box(client->inbox),
+					     uarg);
+	case MBX_IOC_STAT:
+		return mbx_ioctl_stat(mbx_inbox_box(client->inbox), uarg);
+	case MBX_IOC_INBOX_SET:
+		return mbx_ioctl_inbox_set(client, uarg);
 	default:
 		return -ENOTTY;
 	}
+}
+
+static __poll_t mbx_poll(struct file *file, poll_table *wait)
+{
+	struct mbx_client *client = file->private_data;
+
+	/* The inbox can only be received from: POLLIN, never POLLOUT. */
+	return mbx_box_poll(mbx_inbox_box(client->inbox), file, wait,
+			    MBX_O_RECV);
 }
 
 static int mbx_open(struct inode *inode, struct file *file)
@@ -181,16 +234,27 @@ static int mbx_open(struct inode *inode, struct file *file)
 	client = kzalloc(sizeof(*client), GFP_KERNEL_ACCOUNT);
 	if (!client)
 		return -ENOMEM;
-	client->owner = get_pid(task_tgid(current));
+	client->user = mbx_user_get(current_euid());
+	if (!client->user)
+		goto nomem;
+	client->inbox = mbx_inbox_open();
+	if (!client->inbox)
+		goto nomem;
 	file->private_data = client;
 	return stream_open(inode, file);
+
+nomem:
+	mbx_user_put(client->user);
+	kfree(client);
+	return -ENOMEM;
 }
 
 static int mbx_release(struct inode *inode, struct file *file)
 {
 	struct mbx_client *client = file->private_data;
 
-	put_pid(client->owner);
+	mbx_inbox_close(client->inbox);
+	mbx_user_put(client->user);
 	kfree(client);
 	return 0;
 }
@@ -199,6 +263,7 @@ static const struct file_operations mbx_fops = {
 	.owner		= THIS_MODULE,
 	.open		= mbx_open,
 	.release	= mbx_release,
+	.poll		= mbx_poll,
 	.unlocked_ioctl	= mbx_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= no_llseek,
@@ -222,6 +287,8 @@ static int __init mbx_init(void)
 	BUILD_BUG_ON(sizeof(struct mbx_recv) != MBX_RECV_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mbx_stat) != MBX_STAT_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mbx_set) != MBX_SET_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mbx_inbox_config) !=
+		     MBX_INBOX_CONFIG_SIZE_VER0);
 
 	if (!mbx_max_msg_size_cap ||
 	    mbx_max_msg_size_cap > MBX_MAX_MSG_SIZE_CAP_LIMIT) {
@@ -237,15 +304,25 @@ static int __init mbx_init(void)
 	ret = mbx_registry_init();
 	if (ret)
 		return ret;
+	ret = mbx_inbox_init();
+	if (ret)
+		goto out_registry;
 	ret = misc_register(&mbx_misc);
 	if (ret)
-		mbx_registry_exit();
+		goto out_inbox;
+	return 0;
+
+out_inbox:
+	mbx_inbox_exit();
+out_registry:
+	mbx_registry_exit();
 	return ret;
 }
 
 static void __exit mbx_exit(void)
 {
 	misc_deregister(&mbx_misc);
+	mbx_inbox_exit();
 	mbx_registry_exit();
 }
 

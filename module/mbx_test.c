@@ -435,11 +435,66 @@ static void mbx_zero_capacity_needs_partner(struct kunit *test)
 	mbx_test_box_done(box, user);
 }
 
+/* receive(Q): only Q's messages match; the others stay queued, in order. */
+static void mbx_receive_filter_matches_sender(struct kunit *test)
+{
+	struct pid *other = find_get_pid(1);
+	struct mbx_stat st = {};
+	struct mbx_recvop op;
+	struct mbx_user *user;
+	struct mbx_box *box;
+	int v = 7, got = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	box = mbx_test_box(test, MBX_CAP_UNBOUNDED, 0, &user);
+	KUNIT_ASSERT_EQ(test, mbx_test_send(box, user, &v, sizeof(v)), 0);
+
+	memset(&op, 0, sizeof(op));
+	op.kbuf = &got;
+	op.len = sizeof(got);
+	op.nonblock = true;
+	op.from = other;	/* init sent nothing */
+	KUNIT_EXPECT_EQ(test, mbx_box_recv(box, &op), -EAGAIN);
+	mbx_box_stat(box, &st);
+	KUNIT_EXPECT_EQ(test, st.msg_count, 1);
+
+	op.from = task_tgid(current);
+	KUNIT_EXPECT_EQ(test, mbx_box_recv(box, &op), 0);
+	KUNIT_EXPECT_EQ(test, got, 7);
+	put_pid(op.sender);
+	put_pid(other);
+	mbx_test_box_done(box, user);
+}
+
+static void mbx_inbox_config_is_checked(struct kunit *test)
+{
+	struct mbx_inbox_config c = { .size = sizeof(c) };
+
+	KUNIT_EXPECT_EQ(test, mbx_inbox_config_check(&c), -EINVAL);
+	c.flags = MBX_INBOX_SET_POLICY;
+	c.policy = MBX_POLICY_ANYONE;
+	KUNIT_EXPECT_EQ(test, mbx_inbox_config_check(&c), 0);
+	c.allow_uid = 5;	/* only meaningful with ONE_UID */
+	KUNIT_EXPECT_EQ(test, mbx_inbox_config_check(&c), -EINVAL);
+	c.policy = MBX_POLICY_ONE_UID;
+	KUNIT_EXPECT_EQ(test, mbx_inbox_config_check(&c), 0);
+	c.policy = MBX_POLICY_ANYONE + 1;
+	KUNIT_EXPECT_EQ(test, mbx_inbox_config_check(&c), -EINVAL);
+	c.policy = 0;
+	c.allow_uid = 0;
+	c.flags = MBX_INBOX_SET_CAPACITY;
+	c.capacity = MBX_CAP_ZERO;
+	KUNIT_EXPECT_EQ(test, mbx_inbox_config_check(&c), 0);
+	c.limit = 3;		/* zero capacity has no limit */
+	KUNIT_EXPECT_EQ(test, mbx_inbox_config_check(&c), -EINVAL);
+}
+
 static struct kunit_case mbx_args_cases[] = {
 	KUNIT_CASE_PARAM(mbx_open_args_are_checked, mbx_open_gen_params),
 	KUNIT_CASE(mbx_send_recv_args_are_checked),
 	KUNIT_CASE(mbx_set_args_are_checked),
 	KUNIT_CASE(mbx_mode_bits_decide_access),
+	KUNIT_CASE(mbx_inbox_config_is_checked),
 	{}
 };
 
@@ -456,6 +511,7 @@ static struct kunit_case mbx_queue_cases[] = {
 	KUNIT_CASE(mbx_unbounded_stops_at_quota),
 	KUNIT_CASE(mbx_killed_box_is_eidrm),
 	KUNIT_CASE(mbx_zero_capacity_needs_partner),
+	KUNIT_CASE(mbx_receive_filter_matches_sender),
 	{}
 };
 

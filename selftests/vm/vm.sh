@@ -27,6 +27,11 @@ die() { echo "vm.sh: $*" >&2; exit 1; }
 
 "$vm/deps.sh" || exit 1
 
+# One VM run at a time per tree: runs share build/vm.
+mkdir -p "$build"
+exec 8>"$build/vm.lock"
+flock 8
+
 # Debian's stock kernel: the image and the build tree of the version that
 # linux-headers-amd64 points at.
 stock_version() {

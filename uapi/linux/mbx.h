@@ -55,6 +55,7 @@ struct mbx_info {
 
 /* MBX_IOC_INFO features bits. */
 #define MBX_FEATURE_MAILBOXES	0x1ULL	/* MBX_IOC_OPEN and handles */
+#define MBX_FEATURE_DIRECT	0x2ULL	/* inboxes: send(P), receive(Q) */
 
 /*
  * Mailboxes (indirect communication).
@@ -137,6 +138,10 @@ struct mbx_open {
  *		process that received the message, in the caller's pid
  *		namespace (0 when it is not visible there); otherwise 0
  * @__reserved:	must be 0
+ * @to_pid:	direct send (MBX_IOC_SEND on a /dev/mailbox descriptor): the
+ *		receiving process, in the caller's pid namespace; on a
+ *		mailbox handle it must be 0
+ * @__reserved2: must be 0
  */
 struct mbx_send {
 	__u32 size;
@@ -146,9 +151,11 @@ struct mbx_send {
 	__s64 timeout_ns;
 	__s32 receiver_pid;
 	__u32 __reserved;
+	__s32 to_pid;
+	__u32 __reserved2;
 };
 
-#define MBX_SEND_SIZE_VER0	40
+#define MBX_SEND_SIZE_VER0	48
 
 /**
  * struct mbx_recv - receive one message (MBX_IOC_RECV on a handle)
@@ -162,8 +169,14 @@ struct mbx_send {
  * @sender_pid:	out: the sender's process id in the caller's pid namespace
  *		(0 when it is not visible there)
  * @sender_uid:	out: the sender's effective uid in the caller's user ns
- * @mailbox_id:	out: the mailbox the message came from
+ * @mailbox_id:	out: the mailbox the message came from (0 for a direct
+ *		message, received from the caller's inbox)
  * @__reserved:	must be 0
+ * @from_pid:	in: receive only a message sent by this process (in the
+ *		caller's pid namespace), 0 for anyone.  Works on inboxes
+ *		(receive(Q)) and on mailboxes alike.  A process that has
+ *		exited still has its queued messages received, then ESRCH
+ * @__reserved2: must be 0
  */
 struct mbx_recv {
 	__u32 size;
@@ -176,9 +189,11 @@ struct mbx_recv {
 	__u32 sender_uid;
 	__u32 mailbox_id;
 	__u32 __reserved;
+	__s32 from_pid;
+	__u32 __reserved2;
 };
 
-#define MBX_RECV_SIZE_VER0	56
+#define MBX_RECV_SIZE_VER0	64
 
 /**
  * struct mbx_stat - status of a mailbox (MBX_IOC_STAT on a handle)
@@ -251,11 +266,59 @@ struct mbx_set {
 
 #define MBX_SET_SIZE_VER0	32
 
+/*
+ * Direct communication.  Each process that has /dev/mailbox open has one
+ * inbox, shared by its threads and by all its opens of the device, and is
+ * addressed by its pid: MBX_IOC_SEND with .to_pid on a /dev/mailbox
+ * descriptor sends to a process's inbox, MBX_IOC_RECV on one receives
+ * from the caller's own inbox (from anyone, or .from_pid only), poll on
+ * it waits for the inbox.  MBX_IOC_STAT on it describes the inbox.
+ */
+
+/* struct mbx_inbox_config.policy: who may send to the inbox. */
+#define MBX_POLICY_SAME_UID	0  /* same uid as the owner, or CAP_IPC_OWNER */
+#define MBX_POLICY_REFUSE	1  /* nobody */
+#define MBX_POLICY_ONE_UID	2  /* only processes of .allow_uid */
+#define MBX_POLICY_ANYONE	3  /* everybody */
+
+/* struct mbx_inbox_config.flags: which fields to change. */
+#define MBX_INBOX_SET_CAPACITY	0x1U  /* capacity and limit (inbox empty) */
+#define MBX_INBOX_SET_MSGSIZE	0x2U
+#define MBX_INBOX_SET_POLICY	0x4U  /* policy and allow_uid */
+
+/**
+ * struct mbx_inbox_config - configure the caller's inbox
+ *		(MBX_IOC_INBOX_SET on /dev/mailbox)
+ * @size:	sizeof(struct mbx_inbox_config)
+ * @flags:	MBX_INBOX_SET_*, at least one
+ * @capacity, @limit: as for struct mbx_open; the default inbox is
+ *		MBX_CAP_BOUNDED with a limit of 64.  Changing it needs an
+ *		empty inbox with nobody blocked on it (else EBUSY)
+ * @max_msg_size: largest message (default: the module's max_msg_size)
+ * @policy:	MBX_POLICY_*
+ * @allow_uid:	with MBX_POLICY_ONE_UID, in the caller's user namespace
+ * @__reserved:	must be 0
+ */
+struct mbx_inbox_config {
+	__u32 size;
+	__u32 flags;
+	__u32 capacity;
+	__u32 limit;
+	__u32 max_msg_size;
+	__u32 policy;
+	__u32 allow_uid;
+	__u32 __reserved;
+};
+
+#define MBX_INBOX_CONFIG_SIZE_VER0	32
+
 #define MBX_IOC_MAGIC		0xB8
 
 /* On a /dev/mailbox descriptor. */
 #define MBX_IOC_INFO		_IOWR(MBX_IOC_MAGIC, 0x00, struct mbx_info)
 #define MBX_IOC_OPEN		_IOWR(MBX_IOC_MAGIC, 0x01, struct mbx_open)
+#define MBX_IOC_INBOX_SET	_IOW(MBX_IOC_MAGIC, 0x02, struct mbx_inbox_config)
+/* MBX_IOC_SEND, MBX_IOC_RECV and MBX_IOC_STAT also work here: see above. */
 
 /* On a mailbox handle. */
 #define MBX_IOC_SEND		_IOWR(MBX_IOC_MAGIC, 0x10, struct mbx_send)

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Inboxes: direct communication, send(P) and receive(Q).
+ *
+ * A process becomes addressable when it opens /dev/mailbox: it gets one
+ * inbox, shared by all its threads and all its opens of the device, and
+ * found by its thread group's struct pid.  An inbox is a mailbox (struct
+ * mbx_box, embedded first) with an owner, so queueing, waiting, the
+ * single-copy rendezvous, timeouts and quotas are the mailbox machinery;
+ * "a link per pair" is the subset of the inbox's FIFO queue that came from
+ * one sender, which receive(Q) picks out.
+ *
+ * Lifetime.  The inbox lives while its owner has the device open and is
+ * alive: the last close, or the owner's exit, tears it down (queued
+ * messages freed, blocked senders woken with ESRCH).  Exit is noticed
+ * through the owner's struct pid: its wait_pidfd queue, which pidfd_poll()
+ * also uses, is woken when the thread group has exited; our entry on it
+ * queues a work item that tears the inbox down.  A descriptor inherited by
+ * a child still names the parent's inbox: the child may send through it,
+ * but only the owner may receive.
+ *
+ * Addresses are pid numbers, resolved in the caller's pid namespace to a
+ * struct pid at send time; the registry is keyed by struct pid, never by
+ * number, so a message queued for a process that exited is never handed
+ * to a new process that got the same number.
+ *
+ * Locking: mbx_inbox_lock (a mutex) serialises open, close, teardown and
+ * configuration.  mbx_inboxes is an rhashtable read under RCU on the send
+ * path; boxes are freed after a grace period (kfree_rcu) and found ones
+ * are pinned with kref_get_unless_zero().  box->lock nests inside
+ * mbx_inbox_lock.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/rhashtable.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "mbx_internal.h"
+
+/* The default inbox: bounded, as a pipe is; 64 messages. */
+#define MBX_INBOX_LIMIT_DEFAULT	64
+
+struct mbx_inbox {
+	struct mbx_box box;		/* first: freed through the box */
+	struct rhash_head node;		/* in mbx_inboxes, keyed by owner */
+	struct pid *key;		/* == box.owner */
+	wait_queue_entry_t exit_wait;	/* on owner->wait_pidfd */
+	struct work_struct exit_work;
+	unsigned int opens;		/* [mbx_inbox_lock] */
+	bool dead;			/* [mbx_inbox_lock] torn down */
+	u32 policy;			/* [box.lock] MBX_POLICY_* */
+	kuid_t allow_uid;		/* [box.lock] */
+};
+
+static DEFINE_MUTEX(mbx_inbox_lock);
+static struct rhashtable mbx_inboxes;
+/* Our own queue, so that unloading can drain the exit work items. */
+static struct workqueue_struct *mbx_inbox_wq;
+
+static const struct rhashtable_params mbx_inbox_params = {
+	.head_offset = offsetof(struct mbx_inbox, node),
+	.key_offset = offsetof(struct mbx_inbox, key),
+	.key_len = sizeof(struct pid *),
+	.automatic_shrinking = true,
+};
+
+int mbx_inbox_init(void)
+{
+	int ret;
+
+	mbx_inbox_wq = alloc_workqueue("mbx_inbox", 0, 0);
+	if (!mbx_inbox_wq)
+		return -ENOMEM;
+	ret = rhashtable_init(&mbx_inboxes, &mbx_inbox_params);
+	if (ret)
+		destroy_workqueue(mbx_inbox_wq);
+	return ret;
+}
+
+/*
+ * Module unload: every inbox belongs to an open file, so none is left in
+ * the table; exit work items may still hold the last references.
+ */
+void mbx_inbox_exit(void)
+{
+	destroy_workqueue(mbx_inbox_wq);
+	rhashtable_destroy(&mbx_inboxes);
+}
+
+struct mbx_box *mbx_inbox_box(struct mbx_inbox *inbox)
+{
+	return &inbox->box;
+}
+
+void mbx_inbox_put(struct mbx_inbox *inbox)
+{
+	mbx_box_put(&inbox->box);
+}
+
+/* Unreachable from now on; blocked senders get ESRCH. */
+static void mbx_inbox_teardown(struct mbx_inbox *inbox)
+{
+	lockdep_assert_held(&mbx_inbox_lock);
+	if (inbox->dead)
+		return;
+	inbox->dead = true;
+	rhashtable_remove_fast(&mbx_inboxes, &inbox->node, mbx_inbox_params);
+	remove_wait_queue(&inbox->box.owner->wait_pidfd, &inbox->exit_wait);
+	mbx_box_kill(&inbox->box);
+}
+
+static void mbx_inbox_exit_work(struct work_struct *work)
+{
+	struct mbx_inbox *inbox = container_of(work, struct mbx_inbox,
+					       exit_work);
+
+	mutex_lock(&mbx_inbox_lock);
+	mbx_inbox_teardown(inbox);
+	mutex_unlock(&mbx_inbox_lock);
+	mbx_inbox_put(inbox);
+}
+
+/*
+ * Woken with the owner's wait_pidfd lock held, in the exiting task: only
+ * note it and let a work item do the rest in process context.
+ */
+static int mbx_inbox_exit_wake(wait_queue_entry_t *wait, unsigned int mode,
+			       int sync, void *key)
+{
+	struct mbx_inbox *inbox = container_of(wait, struct mbx_inbox,
+					       exit_wait);
+
+	if (!thread_group_exited(inbox->box.owner))
+		return 0;
+	/*
+	 * The open files hold references while we are on the queue (the
+	 * last close takes us off it first), so this is never the last.
+	 */
+	kref_get(&inbox->box.ref);
+	if (!queue_work(mbx_inbox_wq, &inbox->exit_work))
+		refcount_dec(&inbox->box.ref.refcount);
+	return 0;
+}
+
+static struct mbx_inbox *mbx_inbox_new(struct pid *owner)
+{
+	struct mbx_open args = {
+		.capacity = MBX_CAP_BOUNDED,
+		.limit = MBX_INBOX_LIMIT_DEFAULT,
+		.mode = 0600,
+	};
+	struct mbx_inbox *inbox;
+	struct mbx_user *user;
+
+	user = mbx_user_get(current_euid());
+	if (!user)
+		return NULL;
+	inbox = kzalloc(sizeof(*inbox), GFP_KERNEL_ACCOUNT);
+	if (!inbox) {
+		mbx_user_put(user);
+		return NULL;
+	}
+	mbx_box_init(&inbox->box, &args, "", user);
+	inbox->box.owner = get_pid(owner);
+	inbox->box.gone_err = -ESRCH;
+	inbox->key = owner;
+	inbox->policy = MBX_POLICY_SAME_UID;
+	INIT_WORK(&inbox->exit_work, mbx_inbox_exit_work);
+	init_waitqueue_func_entry(&inbox->exit_wait, mbx_inbox_exit_wake);
+	return inbox;
+}
+
+/**
+ * mbx_inbox_open() - the calling process's inbox, created on first open
+ *
+ * Return: the inbox with a reference for the open file, or NULL when out
+ * of memory.
+ */
+struct mbx_inbox *mbx_inbox_open(void)
+{
+	struct pid *me = task_tgid(current);
+	struct mbx_inbox *inbox;
+
+	mutex_lock(&mbx_inbox_lock);
+	inbox = rhashtable_lookup_fast(&mbx_inboxes, &me, mbx_inbox_params);
+	if (inbox) {
+		inbox->opens++;
+		kref_get(&inbox->box.ref);
+		goto out;
+	}
+	inbox = mbx_inbox_new(me);
+	if (!inbox)
+		goto out;
+	if (rhashtable_insert_fast(&mbx_inboxes, &inbox->node,
+				   mbx_inbox_params)) {
+		mbx_inbox_put(inbox);
+		inbox = NULL;
+		goto out;
+	}
+	inbox->opens = 1;
+	add_wait_queue(&me->wait_pidfd, &inbox->exit_wait);
+out:
+	mutex_unlock(&mbx_inbox_lock);
+	return inbox;
+}
+
+/* An open file of the device goes away. */
+void mbx_inbox_close(struct mbx_inbox *inbox)
+{
+	mutex_lock(&mbx_inbox_lock);
+	if (--inbox->opens == 0)
+		mbx_inbox_teardown(inbox);
+	mutex_unlock(&mbx_inbox_lock);
+	mbx_inbox_put(inbox);
+}
+
+/**
+ * mbx_inbox_find() - the inbox of a process, for sending to it
+ * @pid:	the process (thread group)
+ *
+ * Return: the inbox with a reference, or NULL if it has none.
+ */
+struct mbx_inbox *mbx_inbox_find(struct pid *pid)
+{
+	struct mbx_inbox *inbox;
+
+	rcu_read_lock();
+	inbox = rhashtable_lookup(&mbx_inboxes, &pid, mbx_inbox_params);
+	if (inbox && !kref_get_unless_zero(&inbox->box.ref))
+		inbox = NULL;
+	rcu_read_unlock();
+	return inbox;
+}
+
+/**
+ * mbx_inbox_may_send() - may the caller send to @inbox?
+ * @inbox:	the receiver's inbox
+ *
+ * The receiver's policy decides: by default senders with the owner's uid
+ * (effective or real uid of the sender against the owner's), as kill(2)
+ * does, or CAP_IPC_OWNER; MBX_POLICY_REFUSE and MBX_POLICY_ONE_UID are
+ * the receiver's explicit choice and bind privileged senders too.
+ *
+ * Return: 0 or -EPERM.
+ */
+int mbx_inbox_may_send(struct mbx_inbox *inbox)
+{
+	const struct cred *cred = current_cred();
+	kuid_t owner, allow;
+	u32 policy;
+
+	spin_lock(&inbox->box.lock);
+	owner = inbox->box.uid;
+	allow = inbox->allow_uid;
+	policy = inbox->policy;
+	spin_unlock(&inbox->box.lock);
+
+	switch (policy) {
+	case MBX_POLICY_ANYONE:
+		return 0;
+	case MBX_POLICY_ONE_UID:
+		return uid_eq(cred->euid, allow) ? 0 : -EPERM;
+	case MBX_POLICY_SAME_UID:
+		if (uid_eq(cred->euid, owner) || uid_eq(cred->uid, owner))
+			return 0;
+		return capable(CAP_IPC_OWNER) ? 0 : -EPERM;
+	default:
+		return -EPERM;
+	}
+}
+
+/**
+ * mbx_inbox_set() - MBX_IOC_INBOX_SET on the caller's own inbox
+ * @inbox:	the inbox
+ * @cfg:	validated configuration
+ *
+ * Return: 0, -EINVAL (a uid with no mapping), -EBUSY (capacity change
+ * while messages are queued or tasks blocked), -ESRCH (torn down).
+ */
+int mbx_inbox_set(struct mbx_inbox *inbox, const struct mbx_inbox_config *cfg)
+{
+	struct mbx_box *box = &inbox->box;
+	kuid_t allow = INVALID_UID;
+	int ret = 0;
+
+	if (cfg->policy == MBX_POLICY_ONE_UID) {
+		allow = make_kuid(current_user_ns(), cfg->allow_uid);
+		if (!uid_valid(allow))
+			return -EINVAL;
+	}
+	spin_lock(&box->lock);
+	if (box->destroyed) {
+		ret = box->gone_err;
+		goto out;
+	}
+	if ((cfg->flags & MBX_INBOX_SET_CAPACITY) && !mbx_box_idle(box)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	if (cfg->flags & MBX_INBOX_SET_CAPACITY) {
+		box->capacity = cfg->capacity;
+		box->limit = cfg->limit;
+	}
+	if (cfg->flags & MBX_INBOX_SET_MSGSIZE)
+		WRITE_ONCE(box->max_msg_size, cfg->max_msg_size);
+	if (cfg->flags & MBX_INBOX_SET_POLICY) {
+		inbox->policy = cfg->policy;
+		inbox->allow_uid = allow;
+	}
+	box->change_time = ktime_get_real_ns();
+out:
+	spin_unlock(&box->lock);
+	return ret;
+}

@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kselftests of direct communication: send(P) and receive(Q) between
+ * processes through their inboxes, in each capacity mode of the
+ * receiving inbox.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "mbx_util.h"
+
+FIXTURE(direct) {
+	int dev;
+};
+
+FIXTURE_VARIANT(direct) {
+	unsigned int capacity;
+	unsigned int limit;
+};
+
+FIXTURE_VARIANT_ADD(direct, zero) {
+	.capacity = MBX_CAP_ZERO,
+};
+
+FIXTURE_VARIANT_ADD(direct, bounded) {
+	.capacity = MBX_CAP_BOUNDED,
+	.limit = 4,
+};
+
+FIXTURE_VARIANT_ADD(direct, unbounded) {
+	.capacity = MBX_CAP_UNBOUNDED,
+};
+
+/* Open /dev/mailbox (our inbox) and give it the variant's capacity. */
+static int open_inbox(const FIXTURE_VARIANT(direct) *variant)
+{
+	struct mbx_inbox_config cfg = {
+		.flags = MBX_INBOX_SET_CAPACITY,
+		.capacity = variant->capacity,
+		.limit = variant->limit,
+	};
+	int dev = msg_dev_open(0);
+
+	if (dev < 0)
+		return dev;
+	if (msg_inbox_set(dev, &cfg) < 0) {
+		close(dev);
+		return -1;
+	}
+	return dev;
+}
+
+FIXTURE_SETUP(direct)
+{
+	self->dev = open_inbox(variant);
+	ASSERT_LE(0, self->dev);
+	interrupt_on_sigusr1();
+}
+
+FIXTURE_TEARDOWN(direct)
+{
+	close(self->dev);
+}
+
+/*
+ * Fork a child that opens its own inbox, tells the parent through @ready,
+ * and runs @fn.  Its exit code is @fn's result (0 or an errno).
+ */
+static pid_t spawn_peer(const FIXTURE_VARIANT(direct) *variant,
+			int (*fn)(int dev, void *arg), void *arg)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int dev = open_inbox(variant);
+
+		close(ready[0]);
+		if (dev < 0 || write(ready[1], "r", 1) != 1)
+			_exit(200);
+		close(ready[1]);
+		_exit(fn(dev, arg));
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1)
+		pid = -1;
+	close(ready[0]);
+	return pid;
+}
+
+static int echo_once(int dev, void *arg)
+{
+	struct msg_meta meta;
+	char buf[64];
+	ssize_t n;
+	int ret;
+
+	(void)arg;
+	n = msg_recv(dev, buf, sizeof(buf), 0, &meta);
+	if (n < 0)
+		return -n;
+	ret = msg_send_to(dev, meta.sender_pid, buf, n, 0);
+	return ret < 0 ? -ret : 0;
+}
+
+/* Request and response between parent and child. */
+TEST_F(direct, request_response)
+{
+	struct msg_meta meta;
+	char buf[64];
+	pid_t child;
+	int ret;
+
+	child = spawn_peer(variant, echo_once, NULL);
+	ASSERT_LT(0, child);
+	ret = msg_send_to(self->dev, child, "ping", 4, 0);
+	ASSERT_LE(0, ret) TH_LOG("send: %s", strerror(-ret));
+	if (variant->capacity == MBX_CAP_ZERO) {
+		EXPECT_EQ(child, ret);
+	}
+	ASSERT_EQ(4, msg_recv_from(self->dev, child, buf, sizeof(buf), 0,
+				   &meta));
+	EXPECT_EQ(0, memcmp(buf, "ping", 4));
+	EXPECT_EQ(child, meta.sender_pid);
+	EXPECT_EQ(geteuid(), meta.sender_uid);
+	EXPECT_EQ(0u, meta.mailbox_id);
+	EXPECT_EQ(0, reap(child));
+}
+
+static int send_tag(int dev, void *arg)
+{
+	const char *tag = arg;
+	int ret = msg_send_to(dev, getppid(), tag, strlen(tag), 0);
+
+	return ret < 0 ? -ret : 0;
+}
+
+/*
+ * receive(Q) takes Q's message and leaves the others queued; receive(any)
+ * then takes the rest and reports who sent it.
+ */
+TEST_F(direct, receive_from_chooses_sender)
+{
+	struct msg_meta meta;
+	pid_t a, b;
+	char buf[8];
+
+	a = spawn_peer(variant, send_tag, "A");
+	ASSERT_LT(0, a);
+	b = spawn_peer(variant, send_tag, "B");
+	ASSERT_LT(0, b);
+	if (variant->capacity == MBX_CAP_ZERO) {
+		ASSERT_EQ(0, wait_blocked(self->dev, 2, -1));
+	} else {
+		ASSERT_EQ(0, reap(a));
+	}
+
+	ASSERT_EQ(1, msg_recv_from(self->dev, b, buf, sizeof(buf), 0, &meta));
+	EXPECT_EQ('B', buf[0]);
+	EXPECT_EQ(b, meta.sender_pid);
+	ASSERT_EQ(1, msg_recv_from(self->dev, 0, buf, sizeof(buf), 0, &meta));
+	EXPECT_EQ('A', buf[0]);
+	EXPECT_EQ(a, meta.sender_pid);
+	EXPECT_EQ(-EAGAIN, msg_recv(self->dev, buf, sizeof(buf),
+				    MBX_F_NONBLOCK, NULL));
+	if (variant->capacity == MBX_CAP_ZERO)
+		EXPECT_EQ(0, reap(a));
+	EXPECT_EQ(0, reap(b));
+}
+
+/* A receive(Q) does not take another sender's message, even if it waits. */
+TEST_F(direct, receive_from_waits_for_its_sender)
+{
+	char buf[8];
+	pid_t a, b;
+
+	a = spawn_peer(variant, send_tag, "A");
+	ASSERT_LT(0, a);
+	if (variant->capacity == MBX_CAP_ZERO) {
+		ASSERT_EQ(0, wait_blocked(self->dev, 1, -1));
+	} else {
+		ASSERT_EQ(0, reap(a));
+	}
+	b = fork();
+	ASSERT_LE(0, b);
+	if (b == 0) {
+		/* Stay alive, and addressable as a sender, for a moment. */
+		usleep(200000);
+		_exit(0);
+	}
+	EXPECT_EQ(-ETIMEDOUT, msg_recv_from_timed(self->dev, b, buf,
+						  sizeof(buf), 0, 50 * MS,
+						  NULL));
+	EXPECT_EQ(1, msg_recv_from(self->dev, a, buf, sizeof(buf), 0, NULL));
+	EXPECT_EQ(0, reap(b));
+	if (variant->capacity == MBX_CAP_ZERO)
+		EXPECT_EQ(0, reap(a));
+	/* A has exited: nothing more from it. */
+	EXPECT_EQ(-ESRCH, msg_recv_from(self->dev, a, buf, sizeof(buf), 0,
+					NULL));
+}
+
+static int recv_late(int dev, void *arg)
+{
+	char buf[16];
+	ssize_t n;
+
+	(void)arg;
+	/* Arrive only once the sender is blocked. */
+	if (wait_blocked(dev, 1, -1))
+		return 100;
+	n = msg_recv(dev, buf, sizeof(buf), 0, NULL);
+	return n == 4 ? 0 : (n < 0 ? -n : 101);
+}
+
+/* Zero capacity: the sender waits for a receiver that comes late. */
+TEST_F(direct, rendezvous_with_late_receiver)
+{
+	pid_t child;
+
+	if (variant->capacity != MBX_CAP_ZERO)
+		SKIP(return, "only a rendezvous makes the sender wait");
+	child = spawn_peer(variant, recv_late, NULL);
+	ASSERT_LT(0, child);
+	EXPECT_EQ(child, msg_send_to(self->dev, child, "late", 4, 0));
+	EXPECT_EQ(0, reap(child));
+}
+
+static int exit_now(int dev, void *arg)
+{
+	(void)dev;
+	(void)arg;
+	return 0;
+}
+
+/* Sending to a process that exited, or that has no inbox: ESRCH. */
+TEST_F(direct, send_to_exited_or_inboxless_is_esrch)
+{
+	pid_t gone, plain;
+
+	gone = spawn_peer(variant, exit_now, NULL);
+	ASSERT_LT(0, gone);
+	ASSERT_EQ(0, reap(gone));
+	EXPECT_EQ(-ESRCH, msg_send_to(self->dev, gone, "x", 1,
+				      MBX_F_NONBLOCK));
+
+	plain = fork();
+	ASSERT_LE(0, plain);
+	if (plain == 0) {
+		usleep(200000);
+		_exit(0);
+	}
+	EXPECT_EQ(-ESRCH, msg_send_to(self->dev, plain, "x", 1,
+				      MBX_F_NONBLOCK));
+	EXPECT_EQ(0, reap(plain));
+	EXPECT_EQ(-ESRCH, msg_send_to(self->dev, 0x3fffffff, "x", 1, 0));
+}
+
+static int sleep_then_exit(int dev, void *arg)
+{
+	(void)dev;
+	(void)arg;
+	pause();
+	return 0;
+}
+
+/* A sender blocked on a receiver that exits wakes with ESRCH. */
+TEST_F(direct, blocked_sender_woken_by_receiver_exit)
+{
+	pid_t receiver, sender;
+	int i;
+
+	if (variant->capacity == MBX_CAP_UNBOUNDED)
+		SKIP(return, "unbounded sends never block");
+	receiver = spawn_peer(variant, sleep_then_exit, NULL);
+	ASSERT_LT(0, receiver);
+	sender = fork();
+	ASSERT_LE(0, sender);
+	if (sender == 0) {
+		int dev = msg_dev_open(0), ret = 0;
+
+		for (i = 0; i <= (int)variant->limit && ret >= 0; i++)
+			ret = msg_send_to(dev, receiver, &i, sizeof(i), 0);
+		_exit(ret < 0 ? -ret : 0);
+	}
+	/* Let the sender fill the inbox and block. */
+	usleep(300000);
+	ASSERT_EQ(0, kill(receiver, SIGKILL));
+	EXPECT_EQ(1000 + SIGKILL, reap(receiver));
+	EXPECT_EQ(ESRCH, reap(sender));
+}
+
+/* Exit, without receiving it, once a message has arrived. */
+static int exit_with_mail(int dev, void *arg)
+{
+	struct pollfd pfd = { .fd = dev, .events = POLLIN };
+
+	(void)arg;
+	return poll(&pfd, 1, 10000) == 1 ? 0 : 1;
+}
+
+/*
+ * Pid reuse: a message queued for process P is never delivered to a new
+ * process that gets P's number.  clone3() with set_tid gives the new child
+ * exactly the old pid.
+ */
+TEST_F(direct, pid_reuse_gets_no_old_mail)
+{
+	struct clone_args args;
+	char buf[8];
+	pid_t old, again;
+	int ret;
+
+	if (variant->capacity == MBX_CAP_ZERO)
+		SKIP(return, "nothing is ever queued");
+	old = spawn_peer(variant, exit_with_mail, NULL);
+	ASSERT_LT(0, old);
+	ret = msg_send_to(self->dev, old, "old", 3, 0);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, reap(old));
+
+	memset(&args, 0, sizeof(args));
+	args.exit_signal = SIGCHLD;
+	args.set_tid = (uintptr_t)&old;
+	args.set_tid_size = 1;
+	again = syscall(SYS_clone3, &args, sizeof(args));
+	if (again < 0 && (errno == EPERM || errno == ENOSYS || errno == EEXIST))
+		SKIP(return, "clone3 set_tid: %s", strerror(errno));
+	ASSERT_LE(0, again);
+	if (again == 0) {
+		int dev = msg_dev_open(0);
+
+		if (dev < 0)
+			_exit(200);
+		_exit(msg_recv(dev, buf, sizeof(buf), MBX_F_NONBLOCK, NULL) ==
+		      -EAGAIN ? 0 : 1);
+	}
+	EXPECT_EQ(old, again);
+	EXPECT_EQ(0, reap(again)) TH_LOG("the new process got the old mail");
+}
+
+static int send_to_parent(int dev, void *arg)
+{
+	int ret = msg_send_to(dev, getppid(), "n", 1, MBX_F_NONBLOCK);
+
+	(void)arg;
+	return ret < 0 ? -ret : 0;
+}
+
+/*
+ * By default only the owner's uid (or CAP_IPC_OWNER) may send; the
+ * receiver may refuse everyone, or accept exactly one uid.
+ */
+TEST_F(direct, permission_across_uids)
+{
+	struct mbx_inbox_config cfg;
+	int tries, ret;
+	pid_t pid;
+	char buf[4];
+
+	/* A process of another uid may not send to us by default. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int dev;
+
+		if (setgid(NOBODY) || setuid(NOBODY))
+			_exit(200);
+		dev = msg_dev_open(0);
+		child_exit(dev < 0 ? dev :
+			   msg_send_to(dev, getppid(), "n", 1, MBX_F_NONBLOCK));
+	}
+	EXPECT_EQ(EPERM, reap(pid));
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.flags = MBX_INBOX_SET_POLICY;
+	cfg.policy = MBX_POLICY_ONE_UID;
+	cfg.allow_uid = NOBODY;
+	ASSERT_EQ(0, msg_inbox_set(self->dev, &cfg));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int dev;
+
+		if (setgid(NOBODY) || setuid(NOBODY))
+			_exit(200);
+		dev = msg_dev_open(0);
+		child_exit(dev < 0 ? dev :
+			   msg_send_to(dev, getppid(), "n", 1, 0));
+	}
+	if (variant->capacity == MBX_CAP_ZERO) {
+		ASSERT_EQ(1, msg_recv(self->dev, buf, sizeof(buf), 0, NULL));
+		EXPECT_EQ(0, reap(pid));
+	} else {
+		EXPECT_EQ(0, reap(pid));
+		EXPECT_EQ(1, msg_recv(self->dev, buf, sizeof(buf),
+				      MBX_F_NONBLOCK, NULL));
+	}
+	/* ONE_UID binds root (our own uid) too. */
+	pid = spawn_peer(variant, send_to_parent, NULL);
+	EXPECT_EQ(EPERM, reap(pid));
+
+	cfg.policy = MBX_POLICY_REFUSE;
+	cfg.allow_uid = 0;
+	ASSERT_EQ(0, msg_inbox_set(self->dev, &cfg));
+	pid = spawn_peer(variant, send_to_parent, NULL);
+	EXPECT_EQ(EPERM, reap(pid));
+
+	/* Root may send to another uid's inbox (CAP_IPC_OWNER). */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int dev;
+
+		if (setgid(NOBODY) || setuid(NOBODY))
+			_exit(200);
+		dev = msg_dev_open(0);
+		if (dev < 0)
+			_exit(201);
+		_exit(msg_recv(dev, buf, sizeof(buf), 0, NULL) == 1 ? 0 : 202);
+	}
+	/* Retry until the child has opened its inbox. */
+	ret = -ESRCH;
+	for (tries = 0; tries < 500 && ret == -ESRCH; tries++) {
+		ret = msg_send_to(self->dev, pid, "r", 1, 0);
+		if (ret == -ESRCH)
+			usleep(10000);
+	}
+	EXPECT_LE(0, ret);
+	EXPECT_EQ(0, reap(pid));
+}
+
+/* Only the process that opened the device receives from its inbox. */
+TEST_F(direct, inherited_descriptor_cannot_receive)
+{
+	pid_t pid;
+	char buf[4];
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		child_exit(msg_recv(self->dev, buf, sizeof(buf),
+				    MBX_F_NONBLOCK, NULL));
+	EXPECT_EQ(EPERM, reap(pid));
+}
+
+static int producer(int dev, void *arg)
+{
+	int i, ret;
+
+	(void)arg;
+	for (i = 0; i < 100; i++) {
+		ret = msg_send_to(dev, getppid(), &i, sizeof(i), 0);
+		if (ret < 0)
+			return -ret;
+	}
+	return 0;
+}
+
+/* The textbook producer/consumer, with blocking send and receive. */
+TEST_F(direct, producer_consumer)
+{
+	struct msg_meta meta;
+	pid_t prod;
+	int i, v;
+
+	prod = spawn_peer(variant, producer, NULL);
+	ASSERT_LT(0, prod);
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ((ssize_t)sizeof(v),
+			  msg_recv_from(self->dev, prod, &v, sizeof(v), 0,
+					&meta));
+		EXPECT_EQ(i, v);
+	}
+	EXPECT_EQ(0, reap(prod));
+}
+
+static int send_to_parent_blocking(int dev, void *arg)
+{
+	int ret = msg_send_to(dev, getppid(), "b", 1, 0);
+
+	(void)arg;
+	return ret < 0 ? -ret : 0;
+}
+
+/* poll on the inbox together with a mailbox. */
+TEST_F(direct, poll_inbox_with_mailbox)
+{
+	const struct msg_box_attr attr = { .capacity = MBX_CAP_UNBOUNDED,
+					   .mode = 0600 };
+	struct pollfd pfd[2];
+	char buf[4];
+	pid_t pid;
+	int box;
+
+	box = msg_box_open(self->dev, NULL, 0,
+			   MBX_O_PRIVATE | MBX_O_SEND | MBX_O_RECV, &attr,
+			   NULL);
+	ASSERT_LE(0, box);
+	pfd[0].fd = self->dev;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = box;
+	pfd[1].events = POLLIN;
+	EXPECT_EQ(0, poll(pfd, 2, 0));
+	pid = spawn_peer(variant, send_to_parent_blocking, NULL);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(1, poll(pfd, 2, 10000));
+	EXPECT_EQ(POLLIN, pfd[0].revents);
+	EXPECT_EQ(0, pfd[1].revents);
+	EXPECT_EQ(1, msg_recv(self->dev, buf, sizeof(buf), 0, NULL));
+	EXPECT_EQ(0, reap(pid));
+	msg_box_destroy(box);
+	close(box);
+}
+
+/* Inbox configuration errors. */
+TEST_F(direct, inbox_config_errors)
+{
+	struct mbx_inbox_config cfg;
+	pid_t pid;
+
+	memset(&cfg, 0, sizeof(cfg));
+	EXPECT_EQ(-EINVAL, msg_inbox_set(self->dev, &cfg)) TH_LOG("no flags");
+	cfg.flags = MBX_INBOX_SET_POLICY;
+	cfg.policy = 99;
+	EXPECT_EQ(-EINVAL, msg_inbox_set(self->dev, &cfg));
+	cfg.flags = MBX_INBOX_SET_CAPACITY;
+	cfg.policy = 0;
+	cfg.capacity = MBX_CAP_BOUNDED;
+	EXPECT_EQ(-EINVAL, msg_inbox_set(self->dev, &cfg)) TH_LOG("limit 0");
+
+	if (variant->capacity != MBX_CAP_ZERO) {
+		/* Not while something is queued. */
+		pid = spawn_peer(variant, send_to_parent, NULL);
+		EXPECT_EQ(0, reap(pid));
+		cfg.limit = 8;
+		EXPECT_EQ(-EBUSY, msg_inbox_set(self->dev, &cfg));
+	}
+	/* Not someone else's inbox. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		cfg.flags = MBX_INBOX_SET_POLICY;
+		cfg.capacity = 0;
+		cfg.limit = 0;
+		child_exit(msg_inbox_set(self->dev, &cfg));
+	}
+	EXPECT_EQ(EPERM, reap(pid));
+	EXPECT_EQ(-EINVAL, msg_send_to(self->dev, 1, "x", 1,
+				       MBX_F_TIMEOUT)) TH_LOG("use _timed");
+}
+
+TEST_HARNESS_MAIN
