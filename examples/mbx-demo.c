@@ -7,6 +7,8 @@
  *     once, and the kernel says who sent it.
  *  2. A zero-capacity mailbox (rendezvous): the sender waits until a
  *     receiver takes the message, and learns which process did.
+ *  3. Direct communication: a client sends a request to a server process
+ *     by its pid, and the server answers the pid the kernel reported.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -117,6 +119,48 @@ static int rendezvous(int dev)
 	return 0;
 }
 
+static int direct(int dev)
+{
+	struct msg_meta meta;
+	char buf[64];
+	int ready[2];
+	pid_t server;
+	ssize_t n;
+	int ret;
+
+	printf("3. direct: send(P, message) and receive(Q, message) by pid\n");
+	if (pipe(ready))
+		return 1;
+	server = fork();
+	if (server == 0) {
+		int me = msg_dev_open(0);	/* the server's inbox */
+
+		if (me < 0 || write(ready[1], "r", 1) != 1)
+			_exit(1);
+		n = msg_recv(me, buf, sizeof(buf) - 1, 0, &meta);
+		if (n < 0)
+			_exit(1);
+		buf[n] = 0;
+		printf("  server (pid %d) got \"%s\" from pid %d; answering it\n",
+		       (int)getpid(), buf, (int)meta.sender_pid);
+		_exit(msg_send_to(me, meta.sender_pid, "42", 2, 0) < 0);
+	}
+	if (read(ready[0], buf, 1) != 1)
+		return 1;
+	printf("  client (pid %d) asks server pid %d\n", (int)getpid(),
+	       (int)server);
+	ret = msg_send_to(dev, server, "what is the answer?", 19, 0);
+	if (ret < 0)
+		return fail("send_to", ret);
+	n = msg_recv_from(dev, server, buf, sizeof(buf) - 1, 0, &meta);
+	if (n < 0)
+		return fail("recv_from", n);
+	buf[n] = 0;
+	printf("  client got \"%s\" from pid %d\n", buf, (int)meta.sender_pid);
+	waitpid(server, NULL, 0);
+	return 0;
+}
+
 int main(void)
 {
 	struct mbx_info info;
@@ -131,7 +175,7 @@ int main(void)
 		return fail("info", ret);
 	printf("/dev/mailbox ABI %u: messages up to %u bytes by default, %u at most\n",
 	       info.abi_version, info.max_msg_size, info.max_msg_size_cap);
-	ret = shared_mailbox(dev) || rendezvous(dev);
+	ret = shared_mailbox(dev) || rendezvous(dev) || direct(dev);
 	close(dev);
 	return ret;
 }
