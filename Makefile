@@ -2,7 +2,10 @@
 #
 # /dev/mailbox: the module, libmsg, the selftests, and the test VM.
 #
-#   make               module (against KDIR), libmsg, selftests, examples
+#   make               module (against KDIR), libmsg, the mbx tool,
+#                      selftests, examples
+#   make install       libmsg, headers, pkg-config file, man pages, mbx
+#                      (PREFIX=/usr/local, DESTDIR for staging); uninstall
 #   make check         the test suite: debug kernel + stock kernel in QEMU
 #   make run           boot a VM with the module loaded and run the demo
 #   make shell         the same VM with an interactive shell
@@ -30,16 +33,27 @@ LIB_A		:= $(BUILD)/libmsg/libmsg.a
 LIB_SO		:= $(BUILD)/libmsg/libmsg.so.$(LIB_VERSION)
 
 TEST_SRCS	:= $(wildcard selftests/mailbox/*_test.c)
-TEST_BINS	:= $(TEST_SRCS:selftests/mailbox/%.c=$(BUILD)/bin/%)
+TEST_SCRIPTS	:= $(wildcard selftests/mailbox/*_test.sh)
+TEST_BINS	:= $(TEST_SRCS:selftests/mailbox/%.c=$(BUILD)/bin/%) \
+		   $(TEST_SCRIPTS:selftests/mailbox/%.sh=$(BUILD)/bin/%)
 EXAMPLE_SRCS	:= $(wildcard examples/*.c)
 EXAMPLE_BINS	:= $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/bin/%)
+TOOL		:= $(BUILD)/bin/mbx
 
-.PHONY: all module libmsg selftests examples userspace check selfcheck \
-	run shell clean
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+MANDIR		?= $(PREFIX)/share/man
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+MAN_PAGES	:= $(wildcard man/*.[137])
+
+.PHONY: all module libmsg selftests examples tool userspace check selfcheck \
+	run shell clean install uninstall
 
 all: module userspace
 
-userspace: libmsg selftests examples
+userspace: libmsg tool selftests examples
 
 module:
 	@if [ -d "$(KDIR)" ]; then \
@@ -53,7 +67,7 @@ libmsg: $(LIB_A) $(LIB_SO)
 
 $(BUILD)/libmsg/%.o: libmsg/%.c $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(UCFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(CC) $(UCFLAGS) -fPIC -c -o $@ $<
 
 $(LIB_A): $(LIB_OBJS)
 	rm -f $@
@@ -76,11 +90,53 @@ $(BUILD)/bin/%_test: selftests/mailbox/%_test.c $(LIB_A) $(LIB_HDRS) \
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) $(HARNESS_CFLAGS) -static -o $@ $< $(LIB_A) -lpthread
 
+$(BUILD)/bin/%_test: selftests/mailbox/%_test.sh
+	@mkdir -p $(@D)
+	install -m 0755 $< $@
+
 examples: $(EXAMPLE_BINS)
 
-$(BUILD)/bin/%: examples/%.c $(LIB_A) $(LIB_HDRS)
+$(BUILD)/bin/%: examples/%.c examples/example.h $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -static -o $@ $< $(LIB_A) -lpthread
+
+# The tool is static too, so the same binary runs in the VM.
+tool: $(TOOL)
+
+$(TOOL): tools/mbx.c $(LIB_A) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -DMBX_TOOL_VERSION='"$(LIB_VERSION)"' -static -o $@ \
+		$< $(LIB_A)
+
+# The .pc file is written at install time, for this PREFIX.
+install: libmsg tool
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man7
+	install -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/mbx
+	install -m 0644 libmsg/libmsg.h $(DESTDIR)$(INCLUDEDIR)/libmsg.h
+	install -m 0644 uapi/linux/mbx.h $(DESTDIR)$(INCLUDEDIR)/linux/mbx.h
+	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libmsg.a
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libmsg.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libmsg.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(LIB_VERSION)|' \
+	    libmsg/libmsg.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/libmsg.pc
+	for p in $(MAN_PAGES); do \
+		install -m 0644 $$p $(DESTDIR)$(MANDIR)/man$${p##*.}/; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mbx $(DESTDIR)$(INCLUDEDIR)/libmsg.h \
+		$(DESTDIR)$(INCLUDEDIR)/linux/mbx.h $(DESTDIR)$(LIBDIR)/libmsg.a \
+		$(DESTDIR)$(LIBDIR)/libmsg.so.$(LIB_VERSION) \
+		$(DESTDIR)$(LIBDIR)/$(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libmsg.so \
+		$(DESTDIR)$(PKGCONFIGDIR)/libmsg.pc
+	for p in $(MAN_PAGES); do \
+		rm -f $(DESTDIR)$(MANDIR)/man$${p##*.}/$${p##*/}; \
+	done
 
 # The VM targets install missing Debian packages first (deps.sh), so that
 # a fresh machine has a compiler and static libc before anything builds.

@@ -49,7 +49,9 @@ int mbx_open_check(const struct mbx_open *args)
 
 	if (f & ~MBX_O_ALL)
 		return -EINVAL;
-	if (!(f & (MBX_O_SEND | MBX_O_RECV)))
+	/* Neither SEND nor RECV: a control handle, on an existing mailbox. */
+	if (!(f & (MBX_O_SEND | MBX_O_RECV)) &&
+	    (f & (MBX_O_CREAT | MBX_O_PRIVATE)))
 		return -EINVAL;
 	/* Exactly one way of naming the mailbox. */
 	if (f & MBX_O_PRIVATE) {

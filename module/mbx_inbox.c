@@ -36,6 +36,7 @@
 #include <linux/pid.h>
 #include <linux/rhashtable.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -59,6 +60,7 @@ struct mbx_inbox {
 
 static DEFINE_MUTEX(mbx_inbox_lock);
 static struct rhashtable mbx_inboxes;
+static LIST_HEAD(mbx_inbox_list);	/* [mbx_inbox_lock] live inboxes */
 /* Our own queue, so that unloading can drain the exit work items. */
 static struct workqueue_struct *mbx_inbox_wq;
 
@@ -109,6 +111,7 @@ static void mbx_inbox_teardown(struct mbx_inbox *inbox)
 	if (inbox->dead)
 		return;
 	inbox->dead = true;
+	list_del(&inbox->box.all);
 	rhashtable_remove_fast(&mbx_inboxes, &inbox->node, mbx_inbox_params);
 	remove_wait_queue(&inbox->box.owner->wait_pidfd, &inbox->exit_wait);
 	mbx_box_kill(&inbox->box);
@@ -203,6 +206,7 @@ struct mbx_inbox *mbx_inbox_open(void)
 		goto out;
 	}
 	inbox->opens = 1;
+	list_add_tail(&inbox->box.all, &mbx_inbox_list);
 	add_wait_queue(&me->wait_pidfd, &inbox->exit_wait);
 out:
 	mutex_unlock(&mbx_inbox_lock);
@@ -317,3 +321,51 @@ out:
 	spin_unlock(&box->lock);
 	return ret;
 }
+
+/*
+ * /proc/mbx/inboxes: walked under mbx_inbox_lock; a reader sees the
+ * inboxes of its own uid (all of them with CAP_IPC_OWNER), with pids in
+ * its own pid namespace.
+ */
+static void *mbx_inbox_seq_start(struct seq_file *m, loff_t *pos)
+{
+	mutex_lock(&mbx_inbox_lock);
+	return seq_list_start_head(&mbx_inbox_list, *pos);
+}
+
+static void *mbx_inbox_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	return seq_list_next(v, &mbx_inbox_list, pos);
+}
+
+static void mbx_inbox_seq_stop(struct seq_file *m, void *v)
+{
+	mutex_unlock(&mbx_inbox_lock);
+}
+
+static int mbx_inbox_seq_show(struct seq_file *m, void *v)
+{
+	struct mbx_box *box;
+	pid_t pid;
+
+	if (v == &mbx_inbox_list) {
+		seq_puts(m, "    pid    uid capacity    limit  maxsize     msgs      bytes wsend wrecv  lspid  lrpid\n");
+		return 0;
+	}
+	box = list_entry(v, struct mbx_box, all);
+	pid = pid_vnr(box->owner);
+	if (!pid)
+		return 0;	/* not in the reader's pid namespace */
+	if (!uid_eq(box->uid, current_euid()) && !capable(CAP_IPC_OWNER))
+		return 0;
+	seq_printf(m, "%7d ", pid);
+	mbx_proc_show_box(m, box);
+	return 0;
+}
+
+const struct seq_operations mbx_inbox_seq_ops = {
+	.start	= mbx_inbox_seq_start,
+	.next	= mbx_inbox_seq_next,
+	.stop	= mbx_inbox_seq_stop,
+	.show	= mbx_inbox_seq_show,
+};

@@ -188,6 +188,7 @@ struct mbx_box {
 	u32 key;				/* [const] 0: none */
 	char name[MBX_NAME_MAX + 1];		/* [const] "": none */
 	struct rhash_head name_node;		/* [reg] */
+	struct list_head all;			/* [reg] mbx_boxes or inboxes */
 	struct mbx_user *creator;		/* [const] charged one mailbox */
 
 	spinlock_t lock;			/* the [lock] fields, waiters */
@@ -240,6 +241,14 @@ int mbx_inbox_set(struct mbx_inbox *inbox,
 		  const struct mbx_inbox_config *cfg);
 int mbx_inbox_init(void);
 void mbx_inbox_exit(void);
+
+/* mbx_proc.c: /proc/mbx, the read-only view the mbx tool reads. */
+struct seq_file;
+extern const struct seq_operations mbx_registry_seq_ops;
+extern const struct seq_operations mbx_inbox_seq_ops;
+void mbx_proc_show_box(struct seq_file *m, struct mbx_box *box);
+int mbx_proc_init(void);
+void mbx_proc_exit(void);
 
 /* mbx_copy.c: the single copy of a rendezvous. */
 int mbx_copy_out(struct mbx_recvop *op, size_t offset, const void *src,

@@ -307,11 +307,16 @@ static int __init mbx_init(void)
 	ret = mbx_inbox_init();
 	if (ret)
 		goto out_registry;
-	ret = misc_register(&mbx_misc);
+	ret = mbx_proc_init();
 	if (ret)
 		goto out_inbox;
+	ret = misc_register(&mbx_misc);
+	if (ret)
+		goto out_proc;
 	return 0;
 
+out_proc:
+	mbx_proc_exit();
 out_inbox:
 	mbx_inbox_exit();
 out_registry:
@@ -322,6 +327,7 @@ out_registry:
 static void __exit mbx_exit(void)
 {
 	misc_deregister(&mbx_misc);
+	mbx_proc_exit();
 	mbx_inbox_exit();
 	mbx_registry_exit();
 }

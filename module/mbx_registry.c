@@ -19,6 +19,7 @@
 #include <linux/cred.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -27,6 +28,7 @@
 static DEFINE_MUTEX(mbx_registry_lock);
 static DEFINE_XARRAY_ALLOC1(mbx_ids);
 static DEFINE_XARRAY(mbx_keys);
+static LIST_HEAD(mbx_boxes);		/* every registered mailbox, by age */
 static struct rhashtable mbx_names;
 static u32 mbx_next_id;
 
@@ -51,6 +53,7 @@ static void mbx_registry_unlink(struct mbx_box *box)
 {
 	lockdep_assert_held(&mbx_registry_lock);
 	mbx_user_uncharge_mailbox(box->creator);
+	list_del(&box->all);
 	xa_erase(&mbx_ids, box->id);
 	if (box->key)
 		xa_erase(&mbx_keys, box->key);
@@ -103,6 +106,7 @@ static struct mbx_box *mbx_registry_create(const struct mbx_open *args,
 	}
 	/* Published last: nothing can find a half-made mailbox. */
 	xa_store(&mbx_ids, box->id, box, 0);
+	list_add_tail(&box->all, &mbx_boxes);
 	return box;
 
 out_erase_key:
@@ -178,7 +182,11 @@ int mbx_registry_open(const struct mbx_open *args, const char *name,
 			ret = -EEXIST;
 			goto out;
 		}
-		ret = mbx_box_permission(box, args->flags);
+		if (args->flags & (MBX_O_SEND | MBX_O_RECV))
+			ret = mbx_box_permission(box, args->flags);
+		else if (!mbx_box_may_control(box))
+			/* A control handle: for its owner, or a reader. */
+			ret = mbx_box_permission(box, MBX_O_RECV);
 		if (ret)
 			goto out;
 		kref_get(&box->ref);
@@ -245,3 +253,47 @@ void mbx_registry_exit(void)
 	mutex_unlock(&mbx_registry_lock);
 	rhashtable_destroy(&mbx_names);
 }
+
+/*
+ * /proc/mbx/mailboxes: the registry is walked with mbx_registry_lock held
+ * from start to stop, so a read sees no mailbox half created or
+ * destroyed, and each row is one snapshot under the box's lock.
+ */
+static void *mbx_registry_seq_start(struct seq_file *m, loff_t *pos)
+{
+	mutex_lock(&mbx_registry_lock);
+	return seq_list_start_head(&mbx_boxes, *pos);
+}
+
+static void *mbx_registry_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	return seq_list_next(v, &mbx_boxes, pos);
+}
+
+static void mbx_registry_seq_stop(struct seq_file *m, void *v)
+{
+	mutex_unlock(&mbx_registry_lock);
+}
+
+static int mbx_registry_seq_show(struct seq_file *m, void *v)
+{
+	struct mbx_box *box;
+
+	if (v == &mbx_boxes) {
+		seq_puts(m, "      id        key name                      uid    gid   cuid   cgid mode capacity    limit  maxsize     msgs      bytes wsend wrecv  lspid  lrpid\n");
+		return 0;
+	}
+	box = list_entry(v, struct mbx_box, all);
+	/* Only what ipcs would show: mailboxes the reader may receive from. */
+	if (mbx_box_permission(box, MBX_O_RECV))
+		return 0;
+	mbx_proc_show_box(m, box);
+	return 0;
+}
+
+const struct seq_operations mbx_registry_seq_ops = {
+	.start	= mbx_registry_seq_start,
+	.next	= mbx_registry_seq_next,
+	.stop	= mbx_registry_seq_stop,
+	.show	= mbx_registry_seq_show,
+};

@@ -414,6 +414,84 @@ TEST_F(api, unbounded_until_quota)
 	close(a);
 }
 
+/*
+ * A control handle (neither SEND nor RECV) is for stat, set and destroy:
+ * its owner gets one, a stranger without read permission does not, and
+ * it cannot send or receive.
+ */
+static int open_control(int dev, const char *name)
+{
+	int fd = msg_box_open(dev, name, 0, 0, NULL, NULL);
+
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? fd : 0;
+}
+
+TEST_F(api, control_handle)
+{
+	struct mbx_stat st;
+	char buf[4];
+	int a, c;
+
+	a = msg_box_open(self->dev, self->name, 0, RW | MBX_O_CREAT, &bounded8,
+			 NULL);
+	ASSERT_LE(0, a);
+	c = msg_box_open(self->dev, self->name, 0, 0, NULL, NULL);
+	ASSERT_LE(0, c);
+	EXPECT_EQ(0, msg_stat(c, &st));
+	EXPECT_EQ(-EBADF, msg_send(c, "x", 1, MBX_F_NONBLOCK));
+	EXPECT_EQ(-EBADF, msg_recv(c, buf, sizeof(buf), MBX_F_NONBLOCK, NULL));
+	EXPECT_EQ(EACCES, as_nobody(open_control, self->dev, self->name));
+	EXPECT_EQ(0, msg_box_destroy(c));
+	EXPECT_EQ(-EIDRM, msg_send(a, "x", 1, MBX_F_NONBLOCK));
+	close(c);
+	close(a);
+}
+
+static int proc_lists(const char *path, const char *needle)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, needle))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+static int nobody_sees(int dev, const char *name)
+{
+	char needle[64];
+
+	(void)dev;
+	snprintf(needle, sizeof(needle), " %s ", name);
+	return proc_lists("/proc/mbx/mailboxes", needle) == 1 ? -EEXIST : 0;
+}
+
+/* /proc/mbx lists mailboxes as ipcs would: only to those who may read. */
+TEST_F(api, proc_lists_what_the_reader_may_see)
+{
+	struct msg_box_attr attr = bounded8;
+	char needle[64], pid[32];
+	int a;
+
+	a = msg_box_open(self->dev, self->name, 0, RW | MBX_O_CREAT, &attr,
+			 NULL);
+	ASSERT_LE(0, a);
+	snprintf(needle, sizeof(needle), " %s ", self->name);
+	EXPECT_EQ(1, proc_lists("/proc/mbx/mailboxes", needle));
+	EXPECT_EQ(0, as_nobody(nobody_sees, self->dev, self->name))
+		TH_LOG("a 0600 mailbox is hidden from others");
+	snprintf(pid, sizeof(pid), "%7d ", getpid());
+	EXPECT_EQ(1, proc_lists("/proc/mbx/inboxes", pid));
+	close(a);
+}
+
 /* ---- bad input: each errno, and nothing changes ---------------------- */
 
 static int raw_open(int dev, struct mbx_open *args)
@@ -431,7 +509,7 @@ TEST_F(api, open_bad_flags_are_einval)
 	EXPECT_EQ(-EINVAL, raw_open(self->dev, &o)) TH_LOG("unknown flag");
 	memset(&o, 0, sizeof(o));
 	o.flags = MBX_O_PRIVATE;
-	EXPECT_EQ(-EINVAL, raw_open(self->dev, &o)) TH_LOG("no access asked");
+	EXPECT_EQ(-EINVAL, raw_open(self->dev, &o)) TH_LOG("private, no access");
 	memset(&o, 0, sizeof(o));
 	o.flags = RW | MBX_O_PRIVATE;
 	o.key = 5;

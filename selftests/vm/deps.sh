@@ -9,6 +9,7 @@ set -euo pipefail
 packages=(
 	build-essential bc bison flex libelf-dev libssl-dev kmod cpio xz-utils
 	sparse		# make check runs it on the module
+	pkg-config man-db groff-base	# the install test: pkg-config, man pages
 
 	linux-source-6.1	# the debug test kernel's source
 	linux-image-amd64 linux-headers-amd64	# the stock kernel and its tree

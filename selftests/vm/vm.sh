@@ -97,6 +97,24 @@ boot_and_judge() {
 
 case $mode in
 check)
+	# Host-side tests (TAP): what `make install` gives a new user.
+	for t in "$top"/selftests/host/*_test.sh; do
+		stage "host: $(basename "$t")"
+		out=$("$t" 2>&1)
+		rc=$?
+		res=$(echo "$out" | awk -v t="$(basename "$t" .sh)" '
+			/^ok / { sub(/^ok [0-9]+ /, ""); print "PASS host: " t ": " $0; p++ }
+			/^not ok / { sub(/^not ok [0-9]+ /, ""); print "FAIL host: " t ": " $0; f++ }
+			/^# / { print "   " $0 }
+			END { printf "COUNTS %d %d 0\n", p, f }')
+		echo "$res" | grep -v '^COUNTS '
+		set -- $(echo "$res" | sed -n 's/^COUNTS //p')
+		passed=$((passed + $1)) failed=$((failed + $2))
+		if [ "$rc" != 0 ] && [ "$2" = 0 ]; then
+			echo "FAIL host: $(basename "$t") exited with status $rc"
+			failed=$((failed + 1))
+		fi
+	done
 	# FLAVOURS narrows a run by hand (e.g. FLAVOURS=stock); CI runs both.
 	for flavour in ${FLAVOURS:-debug stock}; do
 		prepare "$flavour"

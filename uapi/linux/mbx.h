@@ -91,7 +91,10 @@ struct mbx_info {
 /**
  * struct mbx_open - create or open a mailbox (MBX_IOC_OPEN)
  * @size:	sizeof(struct mbx_open)
- * @flags:	MBX_O_*; at least one of MBX_O_SEND, MBX_O_RECV
+ * @flags:	MBX_O_*.  Without MBX_O_SEND and MBX_O_RECV the handle is a
+ *		control handle on an existing mailbox, for MBX_IOC_STAT,
+ *		MBX_IOC_SET and MBX_IOC_DESTROY (as ipcs/ipcrm need): its
+ *		owner, creator, CAP_IPC_OWNER or a reader may open one
  * @name:	pointer to a NUL-terminated name of 1..MBX_NAME_MAX bytes, or 0
  * @key:	numeric key, or 0 for none
  * @mode:	permission bits (0777 at most; r = receive, w = send), used

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/mbx: the read-only view of mailboxes and inboxes that the mbx
+ * tool (and anyone with cat) reads, in the spirit of /proc/sysvipc/msg.
+ *
+ * Why /proc: it is where System V IPC already shows its objects, it is
+ * there without debugfs (which is root-only and no ABI) and a table per
+ * file suits a listing, where sysfs wants one value per file.
+ *
+ *   /proc/mbx/mailboxes	mailboxes the reader may receive from
+ *   /proc/mbx/inboxes		inboxes of the reader's uid (all with
+ *				CAP_IPC_OWNER) whose owner it can see
+ *
+ * Ids are shown in the reader's namespaces; pids it cannot see are 0.
+ * Nothing here is a kernel pointer.
+ */
+#include <linux/cred.h>
+#include <linux/pid.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+
+#include "mbx_internal.h"
+
+static const char *const mbx_capacity_names[] = {
+	[MBX_CAP_ZERO]		= "zero",
+	[MBX_CAP_BOUNDED]	= "bounded",
+	[MBX_CAP_UNBOUNDED]	= "unbounded",
+};
+
+static struct proc_dir_entry *mbx_proc_dir;
+
+/* One row: the status of @box as the reader may see it, one snapshot. */
+void mbx_proc_show_box(struct seq_file *m, struct mbx_box *box)
+{
+	struct mbx_stat st = { .size = sizeof(st) };
+
+	mbx_box_stat(box, &st);
+	if (!box->owner) {
+		seq_printf(m, "%8u %10u ", st.id, st.key);
+		if (st.name[0])
+			seq_escape(m, st.name, " \t\n\\");
+		else
+			seq_putc(m, '-');
+		seq_printf(m, " %6u %6u %6u %6u %4o", st.uid, st.gid, st.cuid,
+			   st.cgid, st.mode);
+	} else {
+		seq_printf(m, "%6u", st.uid);
+	}
+	seq_printf(m, " %-9s %8u %8u %8llu %10llu %5u %5u %6d %6d\n",
+		   mbx_capacity_names[st.capacity], st.limit, st.max_msg_size,
+		   st.msg_count, st.msg_bytes, st.senders_waiting,
+		   st.receivers_waiting, st.last_send_pid, st.last_recv_pid);
+}
+
+int mbx_proc_init(void)
+{
+	mbx_proc_dir = proc_mkdir("mbx", NULL);
+	if (!mbx_proc_dir)
+		return -ENOMEM;
+	if (!proc_create_seq("mailboxes", 0444, mbx_proc_dir,
+			     &mbx_registry_seq_ops) ||
+	    !proc_create_seq("inboxes", 0444, mbx_proc_dir,
+			     &mbx_inbox_seq_ops)) {
+		proc_remove(mbx_proc_dir);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void mbx_proc_exit(void)
+{
+	proc_remove(mbx_proc_dir);
+}

@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# TAP test of the mbx(1) tool, run in the test VM (busybox sh) as root
+# with the module loaded.  Each check is one TAP line.
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n $1"; failed=1; }
+# check DESCRIPTION COMMAND...: the command's success is the test's.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+status() { "$@" >/dev/null 2>&1; echo $?; }
+
+echo "TAP version 13"
+echo "1..16"
+
+box=/tool-test-$$
+tmp=$(mktemp -d)
+trap 'mbx destroy "$box" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+
+check "help exits 0 and explains usage" sh -c 'mbx --help | grep -q "^Usage: mbx"'
+check "an unknown command is a usage error (2)" [ "$(status mbx frobnicate x)" = 2 ]
+check "create prints the new id" sh -c "mbx create $box -c bounded -n 8 >$tmp/id && grep -qx '[0-9][0-9]*' $tmp/id"
+check "create -x of an existing one fails (1), saying why" \
+	sh -c "! mbx create $box -x 2>$tmp/err && grep -q 'File exists' $tmp/err"
+check "list shows it" sh -c "mbx list | grep -q -- ' $box '"
+check "send an argument, receive it" sh -c "mbx send $box hello world && [ \"\$(mbx recv $box)\" = 'hello world' ]"
+check "a non-blocking receive of nothing exits 3" [ "$(status mbx recv "$box" -N)" = 3 ]
+check "a timed receive of nothing exits 3" [ "$(status mbx recv "$box" -t 0.1)" = 3 ]
+check "stat counts queued messages" \
+	sh -c "mbx send $box a && mbx send $box b && mbx stat $box | grep -q '^messages: *2$' && mbx recv $box -C 2 -l >/dev/null"
+head -c 3000 /dev/urandom >"$tmp/blob"
+check "standard input is one message, byte for byte" \
+	sh -c "mbx send $box <$tmp/blob && mbx recv $box >$tmp/back && cmp -s $tmp/blob $tmp/back"
+check "a producer/consumer pipeline through a bounded mailbox" \
+	sh -c "(seq 1 40 | mbx send $box -l) & mbx recv $box -l -C 40 >$tmp/seq; wait; [ \"\$(wc -l <$tmp/seq)\" -eq 40 ] && [ \"\$(sort -n $tmp/seq | tail -1)\" = 40 ]"
+check "by key: create with -k, receive with -k" \
+	sh -c "mbx create -k 4242 -c unbounded >/dev/null && mbx send -k 4242 keyed && [ \"\$(mbx recv -k 4242)\" = keyed ] && mbx destroy -k 4242"
+check "list -i shows inboxes" sh -c "mbx list -i | grep -q '^    pid '"
+su -s /bin/sh nobody -c "$(command -v mbx) list" >"$tmp/nobody" 2>&1
+check "another user lists, but does not see a 0600 mailbox" \
+	sh -c "grep -q '^ *id ' $tmp/nobody && ! grep -q -- ' $box ' $tmp/nobody"
+check "destroy, then stat fails (1) with a message" \
+	sh -c "mbx destroy $box && ! mbx stat $box 2>$tmp/err && grep -q 'No such file' $tmp/err"
+check "no mailbox named: usage error (2)" [ "$(status mbx recv)" = 2 ]
+exit $failed

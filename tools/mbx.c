@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mbx: look at and use /dev/mailbox mailboxes from the shell, in the
+ * manner of ipcs(1)/ipcrm(1).  See mbx(1).
+ *
+ * Exit status: 0 success; 1 the operation failed; 2 usage error;
+ * 3 nothing to receive (non-blocking receive found none, or the timeout
+ * passed).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libmsg.h"
+
+#define EXIT_USAGE	2
+#define EXIT_EMPTY	3
+#define PROC_MAILBOXES	"/proc/mbx/mailboxes"
+#define PROC_INBOXES	"/proc/mbx/inboxes"
+
+static const char usage_text[] =
+"Usage: mbx [list] [-i]                    list mailboxes (-i: and inboxes)\n"
+"       mbx stat    MAILBOX                show a mailbox's status\n"
+"       mbx create  NAME [options]         create a mailbox\n"
+"       mbx destroy MAILBOX                destroy a mailbox\n"
+"       mbx send    MAILBOX [MESSAGE...]   send the arguments, or stdin\n"
+"       mbx recv    MAILBOX                receive to stdout\n"
+"\n"
+"MAILBOX is a name, or -k KEY, or -I ID.\n"
+"\n"
+"Options:\n"
+"  -k, --key KEY          the mailbox's numeric key (create: give it one)\n"
+"  -I, --id ID            the mailbox's id\n"
+"  -c, --capacity MODE    create: zero, bounded (default) or unbounded\n"
+"  -n, --limit N          create: messages a bounded mailbox holds (16)\n"
+"  -s, --max-size BYTES   create: largest message (module default)\n"
+"  -m, --mode MODE        create: permission bits, octal (0600)\n"
+"  -x, --exclusive        create: fail if it exists\n"
+"  -l, --lines            send: one message per input line;\n"
+"                         recv: write a newline after each message\n"
+"  -C, --count N          recv: receive N messages (0: until none, with -N/-t)\n"
+"  -N, --nonblock         send/recv: do not wait (exit 3 if nothing to receive)\n"
+"  -t, --timeout SECONDS  send/recv: wait at most this long\n"
+"  -i, --inboxes          list: also the per-process inboxes\n"
+"  -h, --help             this text\n"
+"  -V, --version          the version\n"
+"\n"
+"Exit status: 0 success, 1 failure, 2 usage error, 3 nothing received.\n";
+
+struct opts {
+	const char *name;
+	unsigned int key;
+	unsigned int id;
+	struct msg_box_attr attr;
+	unsigned int excl;
+	int lines;
+	long count;
+	int nonblock;
+	double timeout;
+	int timed;
+	int inboxes;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "mbx: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'mbx --help' for more information.\n");
+	return EXIT_USAGE;
+}
+
+static int fail(const char *what, const char *target, int err)
+{
+	fprintf(stderr, "mbx: %s%s%s: %s\n", what, target ? " " : "",
+		target ? target : "", strerror(-err));
+	return EXIT_FAILURE;
+}
+
+static int parse_uint(const char *s, int base, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, base);
+	if (errno || !*s || *end || v > UINT_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static const char *target_name(const struct opts *o, char *buf, size_t len)
+{
+	if (o->name)
+		return o->name;
+	if (o->id)
+		snprintf(buf, len, "id %u", o->id);
+	else
+		snprintf(buf, len, "key %u", o->key);
+	return buf;
+}
+
+static int open_target(int dev, const struct opts *o, unsigned int access)
+{
+	if (o->id)
+		return msg_box_open_id(dev, o->id, access | MBX_O_CLOEXEC);
+	return msg_box_open(dev, o->name, o->key, access | MBX_O_CLOEXEC,
+			    NULL, NULL);
+}
+
+static int cat_file(const char *path)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	fclose(f);
+	return 0;
+}
+
+static int cmd_list(const struct opts *o)
+{
+	int ret = cat_file(PROC_MAILBOXES);
+
+	if (ret)
+		return fail("list", PROC_MAILBOXES, ret);
+	if (o->inboxes) {
+		printf("\n");
+		ret = cat_file(PROC_INBOXES);
+		if (ret)
+			return fail("list", PROC_INBOXES, ret);
+	}
+	return 0;
+}
+
+static const char *capacity_name(unsigned int c)
+{
+	switch (c) {
+	case MBX_CAP_ZERO:
+		return "zero";
+	case MBX_CAP_BOUNDED:
+		return "bounded";
+	case MBX_CAP_UNBOUNDED:
+		return "unbounded";
+	}
+	return "?";
+}
+
+static void print_time(const char *label, long long ns)
+{
+	char buf[64];
+	time_t t = ns / 1000000000LL;
+
+	if (!ns) {
+		printf("%-16s never\n", label);
+		return;
+	}
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", localtime(&t));
+	printf("%-16s %s\n", label, buf);
+}
+
+static int cmd_stat(int dev, const struct opts *o)
+{
+	struct mbx_stat st;
+	char tb[32];
+	int fd, ret;
+
+	fd = open_target(dev, o, 0);
+	if (fd < 0)
+		return fail("stat", target_name(o, tb, sizeof(tb)), fd);
+	ret = msg_stat(fd, &st);
+	close(fd);
+	if (ret)
+		return fail("stat", target_name(o, tb, sizeof(tb)), ret);
+	printf("%-16s %u\n", "id:", st.id);
+	printf("%-16s %s\n", "name:", st.name[0] ? st.name : "-");
+	printf("%-16s %u\n", "key:", st.key);
+	printf("%-16s %u/%u\n", "owner uid/gid:", st.uid, st.gid);
+	printf("%-16s %u/%u\n", "creator uid/gid:", st.cuid, st.cgid);
+	printf("%-16s %04o\n", "mode:", st.mode);
+	printf("%-16s %s", "capacity:", capacity_name(st.capacity));
+	if (st.capacity == MBX_CAP_BOUNDED)
+		printf(" %u", st.limit);
+	printf("\n%-16s %u\n", "max size:", st.max_msg_size);
+	printf("%-16s %llu\n", "messages:", (unsigned long long)st.msg_count);
+	printf("%-16s %llu\n", "bytes:", (unsigned long long)st.msg_bytes);
+	printf("%-16s %u\n", "senders waiting:", st.senders_waiting);
+	printf("%-16s %u\n", "receivers waiting:", st.receivers_waiting);
+	printf("%-16s %d\n", "last sender:", st.last_send_pid);
+	printf("%-16s %d\n", "last receiver:", st.last_recv_pid);
+	print_time("last send:", st.send_time);
+	print_time("last receive:", st.recv_time);
+	print_time("last change:", st.change_time);
+	return 0;
+}
+
+static int cmd_create(int dev, const struct opts *o)
+{
+	unsigned int id;
+	int fd;
+
+	if (!o->name && !o->key)
+		return usage_error("%s", "create needs a NAME or -k KEY");
+	fd = msg_box_open(dev, o->name, o->key,
+			  MBX_O_SEND | MBX_O_RECV | MBX_O_CREAT | o->excl,
+			  &o->attr, &id);
+	if (fd < 0)
+		return fail("create", o->name ? o->name : "(key)", fd);
+	printf("%u\n", id);
+	close(fd);
+	return 0;
+}
+
+static int cmd_destroy(int dev, const struct opts *o)
+{
+	char tb[32];
+	int fd, ret;
+
+	fd = open_target(dev, o, 0);
+	if (fd < 0)
+		return fail("destroy", target_name(o, tb, sizeof(tb)), fd);
+	ret = msg_box_destroy(fd);
+	close(fd);
+	return ret ? fail("destroy", target_name(o, tb, sizeof(tb)), ret) : 0;
+}
+
+static int send_one(int fd, const struct opts *o, const void *buf,
+		    size_t len)
+{
+	unsigned int flags = o->nonblock ? MBX_F_NONBLOCK : 0;
+
+	if (o->timed)
+		return msg_send_timed(fd, buf, len, flags,
+				      (int64_t)(o->timeout * 1e9));
+	return msg_send(fd, buf, len, flags);
+}
+
+static int cmd_send(int dev, const struct opts *o, int argc, char **argv)
+{
+	char *buf = NULL, tb[32];
+	size_t cap = 0, len = 0;
+	int fd, ret = 0, i;
+	ssize_t n;
+
+	fd = open_target(dev, o, MBX_O_SEND);
+	if (fd < 0)
+		return fail("send", target_name(o, tb, sizeof(tb)), fd);
+	if (argc) {
+		/* The arguments, joined by spaces, as one message. */
+		for (i = 0; i < argc; i++)
+			len += strlen(argv[i]) + 1;
+		buf = malloc(len);
+		if (!buf)
+			return fail("send", NULL, -ENOMEM);
+		buf[0] = 0;
+		for (i = 0; i < argc; i++) {
+			strcat(buf, argv[i]);
+			if (i + 1 < argc)
+				strcat(buf, " ");
+		}
+		ret = send_one(fd, o, buf, strlen(buf));
+	} else if (o->lines) {
+		while ((n = getline(&buf, &cap, stdin)) >= 0) {
+			if (n && buf[n - 1] == '\n')
+				n--;
+			ret = send_one(fd, o, buf, n);
+			if (ret < 0)
+				break;
+		}
+	} else {
+		/* All of stdin as one message. */
+		for (;;) {
+			if (len == cap) {
+				char *nb = realloc(buf, cap ? 2 * cap : 65536);
+
+				if (!nb) {
+					ret = -ENOMEM;
+					break;
+				}
+				buf = nb;
+				cap = cap ? 2 * cap : 65536;
+			}
+			n = fread(buf + len, 1, cap - len, stdin);
+			if (n <= 0)
+				break;
+			len += n;
+		}
+		if (!ret)
+			ret = send_one(fd, o, buf, len);
+	}
+	free(buf);
+	close(fd);
+	if (ret < 0)
+		return fail("send", target_name(o, tb, sizeof(tb)), ret);
+	return 0;
+}
+
+static int cmd_recv(int dev, const struct opts *o)
+{
+	unsigned int flags = o->nonblock ? MBX_F_NONBLOCK : 0;
+	struct mbx_stat st;
+	struct msg_meta meta;
+	size_t len;
+	char *buf, tb[32];
+	long got = 0;
+	ssize_t n = 0;
+	int fd;
+
+	fd = open_target(dev, o, MBX_O_RECV);
+	if (fd < 0)
+		return fail("recv", target_name(o, tb, sizeof(tb)), fd);
+	len = msg_stat(fd, &st) ? 65536 : (st.max_msg_size ? st.max_msg_size : 1);
+	buf = malloc(len);
+	if (!buf)
+		return fail("recv", NULL, -ENOMEM);
+	for (;;) {
+		if (o->timed)
+			n = msg_recv_timed(fd, buf, len, flags,
+					   (int64_t)(o->timeout * 1e9), &meta);
+		else
+			n = msg_recv(fd, buf, len, flags, &meta);
+		if (n == -EMSGSIZE) {
+			/* max_msg_size was lowered after this was queued. */
+			char *nb = realloc(buf, meta.len);
+
+			if (!nb)
+				break;
+			buf = nb;
+			len = meta.len;
+			continue;
+		}
+		if (n < 0)
+			break;
+		fwrite(buf, 1, n, stdout);
+		if (o->lines)
+			putchar('\n');
+		fflush(stdout);
+		if (++got == o->count)
+			break;
+	}
+	free(buf);
+	close(fd);
+	if (n >= 0)
+		return 0;
+	/* Ran dry: fine after some with --count 0, else "nothing (more)". */
+	if (n == -EAGAIN || n == -ETIMEDOUT)
+		return got && !o->count ? 0 : EXIT_EMPTY;
+	return fail("recv", target_name(o, tb, sizeof(tb)), n);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "id", required_argument, NULL, 'I' },
+		{ "capacity", required_argument, NULL, 'c' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "max-size", required_argument, NULL, 's' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "exclusive", no_argument, NULL, 'x' },
+		{ "lines", no_argument, NULL, 'l' },
+		{ "count", required_argument, NULL, 'C' },
+		{ "nonblock", no_argument, NULL, 'N' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "inboxes", no_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct opts o = {
+		.attr = { .capacity = MBX_CAP_BOUNDED, .limit = 16,
+			  .mode = 0600 },
+		.count = 1,
+	};
+	const char *cmd = "list";
+	int c, dev, ret;
+	char *end;
+
+	if (argc > 1 && argv[1][0] != '-') {
+		cmd = argv[1];
+		argv++;
+		argc--;
+	}
+	while ((c = getopt_long(argc, argv, "k:I:c:n:s:m:xlC:Nt:ihV", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			if (parse_uint(optarg, 0, &o.key) || !o.key)
+				return usage_error("bad key '%s'", optarg);
+			break;
+		case 'I':
+			if (parse_uint(optarg, 10, &o.id) || !o.id)
+				return usage_error("bad id '%s'", optarg);
+			break;
+		case 'c':
+			if (!strcmp(optarg, "zero"))
+				o.attr.capacity = MBX_CAP_ZERO;
+			else if (!strcmp(optarg, "bounded"))
+				o.attr.capacity = MBX_CAP_BOUNDED;
+			else if (!strcmp(optarg, "unbounded"))
+				o.attr.capacity = MBX_CAP_UNBOUNDED;
+			else
+				return usage_error("bad capacity '%s'", optarg);
+			break;
+		case 'n':
+			if (parse_uint(optarg, 10, &o.attr.limit))
+				return usage_error("bad limit '%s'", optarg);
+			break;
+		case 's':
+			if (parse_uint(optarg, 10, &o.attr.max_msg_size))
+				return usage_error("bad size '%s'", optarg);
+			break;
+		case 'm':
+			if (parse_uint(optarg, 8, &o.attr.mode))
+				return usage_error("bad mode '%s'", optarg);
+			break;
+		case 'x':
+			o.excl = MBX_O_EXCL;
+			break;
+		case 'l':
+			o.lines = 1;
+			break;
+		case 'C':
+			o.count = strtol(optarg, &end, 10);
+			if (*end || o.count < 0)
+				return usage_error("bad count '%s'", optarg);
+			break;
+		case 'N':
+			o.nonblock = 1;
+			break;
+		case 't':
+			o.timeout = strtod(optarg, &end);
+			if (*end || o.timeout < 0)
+				return usage_error("bad timeout '%s'", optarg);
+			o.timed = 1;
+			break;
+		case 'i':
+			o.inboxes = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("mbx %s (/dev/mailbox ABI %d)\n", MBX_TOOL_VERSION,
+			       MBX_ABI_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'mbx --help' for more information.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (o.attr.capacity != MBX_CAP_BOUNDED)
+		o.attr.limit = 0;
+	if (o.nonblock && o.timed)
+		return usage_error("%s", "--nonblock and --timeout exclude each other");
+
+	if (!strcmp(cmd, "list"))
+		return optind < argc ? usage_error("unexpected '%s'", argv[optind]) :
+				       cmd_list(&o);
+	if (strcmp(cmd, "stat") && strcmp(cmd, "create") &&
+	    strcmp(cmd, "destroy") && strcmp(cmd, "send") &&
+	    strcmp(cmd, "recv"))
+		return usage_error("unknown command '%s'", cmd);
+	if (!o.id && !o.key) {
+		if (optind >= argc)
+			return usage_error("%s", "which mailbox? (NAME, -k KEY or -I ID)");
+		o.name = argv[optind++];
+	}
+	if (strcmp(cmd, "send") && optind < argc)
+		return usage_error("unexpected '%s'", argv[optind]);
+
+	dev = msg_dev_open(0);
+	if (dev < 0)
+		return fail("open", MBX_DEVICE_PATH, dev);
+	if (!strcmp(cmd, "stat"))
+		ret = cmd_stat(dev, &o);
+	else if (!strcmp(cmd, "create"))
+		ret = cmd_create(dev, &o);
+	else if (!strcmp(cmd, "destroy"))
+		ret = cmd_destroy(dev, &o);
+	else if (!strcmp(cmd, "send"))
+		ret = cmd_send(dev, &o, argc - optind, argv + optind);
+	else
+		ret = cmd_recv(dev, &o);
+	close(dev);
+	return ret;
+}
