@@ -258,6 +258,12 @@ static int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
 				break;
 			}
 			set_current_state(TASK_INTERRUPTIBLE);
+			/* After setting the state: its exit wakes us. */
+			if (w->from && thread_group_exited(w->from)) {
+				__set_current_state(TASK_RUNNING);
+				ret = -ESRCH;
+				break;
+			}
 			spin_unlock(&box->lock);
 			timed_out = !schedule_hrtimeout_range_clock(expires, 0,
 					HRTIMER_MODE_ABS, CLOCK_MONOTONIC);
@@ -551,6 +557,40 @@ out_free:
 	return ret;
 }
 
+/*
+ * The message of the longest-waiting blocked sender (full bounded box)
+ * that a filtered receive wants, taken over from it; NULL if none, with
+ * *err set to -EMSGSIZE (and op->msg_len) if it does not fit.
+ */
+static struct mbx_msg *mbx_take_from_blocked_sender(struct mbx_box *box,
+						    struct mbx_recvop *op,
+						    int *err,
+						    struct mbx_wake *wake_q)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter *s;
+	struct mbx_msg *msg;
+
+	*err = 0;
+	list_for_each_entry(s, &box->senders, node) {
+		msg = s->msg;
+		if (op->from_nr ? pid_vnr(msg->sender) != op->from_nr :
+				  !mbx_wants(op->from, msg->sender))
+			continue;
+		if (msg->len > op->len && !(op->flags & MBX_F_TRUNC)) {
+			op->msg_len = msg->len;
+			*err = -EMSGSIZE;
+			return NULL;
+		}
+		s->msg = NULL;
+		if (msg->sync)
+			msg->sync->state = MBX_CLAIMED;
+		mbx_waiter_done(s, 0, wake_q);
+		return msg;
+	}
+	return NULL;
+}
+
 /* Copy a taken message out; on a fault put it back where it was. */
 static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 		       struct mbx_recvop *op)
@@ -617,7 +657,7 @@ static int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 	};
 	struct mbx_msg *msg;
 	bool was_full;
-	int ret;
+	int ret = 0;
 
 	spin_lock(&box->lock);
 	if (box->destroyed) {
@@ -641,6 +681,22 @@ static int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 		if (was_full)
 			mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
 		return mbx_deliver(box, msg, op);
+	}
+	/*
+	 * receive(Q) on a full bounded box: Q's message may be held by Q,
+	 * blocked for room that only this receiver could make.  Take it
+	 * from Q directly (none of Q's messages is queued, so its order
+	 * holds).
+	 */
+	if (op->from || op->from_nr) {
+		msg = mbx_take_from_blocked_sender(box, op, &ret, &wake_q);
+		if (msg) {
+			spin_unlock(&box->lock);
+			mbx_wake_all(&wake_q);
+			return mbx_deliver(box, msg, op);
+		}
+		if (ret)
+			goto out_unlock;
 	}
 	if (op->from_nr) {
 		/* An exited sender sends no more: nothing to wait for. */
@@ -862,6 +918,34 @@ out_unlock:
 
 /* ---- entry points ------------------------------------------------------ */
 
+/*
+ * An inbox's owner may change its capacity (mbx_inbox_set()), but only
+ * while the box is idle; a send or receive in progress counts as busy from
+ * the moment it reads the capacity, so it runs start to end in one mode.
+ * Mailboxes' capacity never changes: they skip the lock round trip.
+ */
+static u32 mbx_op_begin(struct mbx_box *box)
+{
+	u32 capacity;
+
+	if (!box->owner)
+		return box->capacity;
+	spin_lock(&box->lock);
+	box->active++;
+	capacity = box->capacity;
+	spin_unlock(&box->lock);
+	return capacity;
+}
+
+static void mbx_op_end(struct mbx_box *box)
+{
+	if (!box->owner)
+		return;
+	spin_lock(&box->lock);
+	box->active--;
+	spin_unlock(&box->lock);
+}
+
 /**
  * mbx_box_send() - send one message
  * @box:	the mailbox
@@ -876,12 +960,19 @@ out_unlock:
 int mbx_box_send(struct mbx_box *box, struct mbx_user *charge,
 		 struct mbx_sendop *op)
 {
+	u32 capacity;
+	int ret;
+
 	op->receiver = NULL;
 	if (op->len > READ_ONCE(box->max_msg_size))
 		return -EMSGSIZE;
-	if (box->capacity == MBX_CAP_ZERO)
-		return mbx_send_zero(box, op);
-	return mbx_send_buffered(box, charge, op);
+	capacity = mbx_op_begin(box);
+	if (capacity == MBX_CAP_ZERO)
+		ret = mbx_send_zero(box, op);
+	else
+		ret = mbx_send_buffered(box, charge, op);
+	mbx_op_end(box);
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_box_send);
 
@@ -898,13 +989,34 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_box_send);
  */
 int mbx_box_recv(struct mbx_box *box, struct mbx_recvop *op)
 {
+	struct wait_queue_entry from_exit;
+	u32 capacity;
+	int ret;
+
 	op->sender = NULL;
 	op->msg_len = 0;
-	if (box->capacity == MBX_CAP_ZERO && op->from_nr)
-		return -ESRCH;	/* blocked senders are alive */
-	if (box->capacity == MBX_CAP_ZERO)
-		return mbx_recv_zero(box, op);
-	return mbx_recv_buffered(box, op);
+	capacity = mbx_op_begin(box);
+	if (capacity == MBX_CAP_ZERO && op->from_nr) {
+		ret = -ESRCH;	/* blocked senders are alive */
+		goto out;
+	}
+	/*
+	 * Waiting for one sender: its exit (woken on its wait_pidfd, as a
+	 * pidfd poller is) ends the wait with -ESRCH.
+	 */
+	if (op->from) {
+		init_waitqueue_entry(&from_exit, current);
+		add_wait_queue(&op->from->wait_pidfd, &from_exit);
+	}
+	if (capacity == MBX_CAP_ZERO)
+		ret = mbx_recv_zero(box, op);
+	else
+		ret = mbx_recv_buffered(box, op);
+	if (op->from)
+		remove_wait_queue(&op->from->wait_pidfd, &from_exit);
+out:
+	mbx_op_end(box);
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_box_recv);
 
@@ -954,7 +1066,7 @@ bool mbx_box_idle(struct mbx_box *box)
 {
 	return list_empty(&box->queue) && list_empty(&box->senders) &&
 	       list_empty(&box->receivers) && !box->senders_waiting &&
-	       !box->receivers_waiting;
+	       !box->receivers_waiting && !box->active;
 }
 
 /**

@@ -140,6 +140,15 @@ long mbx_ioctl_recv(struct file *file, struct mbx_box *box,
 		 * messages matched by number, and then -ESRCH.
 		 */
 		op.from = mbx_resolve_pid(args.from_pid);
+		/*
+		 * Messages carry their sender's thread-group pid: a number
+		 * that is only a thread's or a process group's id now
+		 * matches by number what is queued, like an exited one.
+		 */
+		if (op.from && !pid_has_task(op.from, PIDTYPE_TGID)) {
+			put_pid(op.from);
+			op.from = NULL;
+		}
 		if (!op.from)
 			op.from_nr = args.from_pid;
 	}

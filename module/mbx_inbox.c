@@ -241,25 +241,47 @@ struct mbx_inbox *mbx_inbox_find(struct pid *pid)
 	return inbox;
 }
 
+/*
+ * kill(2)'s rule (kill_ok_by_cred()): the sender's real or effective uid
+ * is the target's real or saved uid, with the owner's credentials as they
+ * are now, not as they were when it opened the device.
+ */
+static bool mbx_same_user(struct pid *owner)
+{
+	const struct cred *cred = current_cred(), *tcred;
+	struct task_struct *task;
+	bool same = false;
+
+	rcu_read_lock();
+	task = pid_task(owner, PIDTYPE_TGID);
+	if (task) {
+		tcred = __task_cred(task);
+		same = uid_eq(cred->euid, tcred->suid) ||
+		       uid_eq(cred->euid, tcred->uid) ||
+		       uid_eq(cred->uid, tcred->suid) ||
+		       uid_eq(cred->uid, tcred->uid);
+	}
+	rcu_read_unlock();
+	return same;
+}
+
 /**
  * mbx_inbox_may_send() - may the caller send to @inbox?
  * @inbox:	the receiver's inbox
  *
- * The receiver's policy decides: by default senders with the owner's uid
- * (effective or real uid of the sender against the owner's), as kill(2)
- * does, or CAP_IPC_OWNER; MBX_POLICY_REFUSE and MBX_POLICY_ONE_UID are
- * the receiver's explicit choice and bind privileged senders too.
+ * The receiver's policy decides: by default senders that kill(2) would
+ * let signal the owner without privilege, or CAP_IPC_OWNER;
+ * MBX_POLICY_REFUSE and MBX_POLICY_ONE_UID are the receiver's explicit
+ * choice and bind privileged senders too.
  *
  * Return: 0 or -EPERM.
  */
 int mbx_inbox_may_send(struct mbx_inbox *inbox)
 {
-	const struct cred *cred = current_cred();
-	kuid_t owner, allow;
+	kuid_t allow;
 	u32 policy;
 
 	spin_lock(&inbox->box.lock);
-	owner = inbox->box.uid;
 	allow = inbox->allow_uid;
 	policy = inbox->policy;
 	spin_unlock(&inbox->box.lock);
@@ -268,9 +290,9 @@ int mbx_inbox_may_send(struct mbx_inbox *inbox)
 	case MBX_POLICY_ANYONE:
 		return 0;
 	case MBX_POLICY_ONE_UID:
-		return uid_eq(cred->euid, allow) ? 0 : -EPERM;
+		return uid_eq(current_euid(), allow) ? 0 : -EPERM;
 	case MBX_POLICY_SAME_UID:
-		if (uid_eq(cred->euid, owner) || uid_eq(cred->uid, owner))
+		if (mbx_same_user(inbox->box.owner))
 			return 0;
 		return capable(CAP_IPC_OWNER) ? 0 : -EPERM;
 	default:

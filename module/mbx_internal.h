@@ -196,7 +196,7 @@ struct mbx_box {
 	kuid_t uid, cuid;			/* [lock] uid; cuid const */
 	kgid_t gid, cgid;			/* [lock] gid; cgid const */
 	umode_t mode;				/* [lock] */
-	u32 capacity;				/* [const] MBX_CAP_* */
+	u32 capacity;		/* [const]; an inbox's: [lock], idle only */
 	u32 limit;				/* [lock] bounded: n messages */
 	u32 max_msg_size;			/* [lock] */
 
@@ -205,6 +205,7 @@ struct mbx_box {
 	struct list_head receivers;		/* [lock] struct mbx_waiter */
 	u64 msg_count, msg_bytes;		/* [lock] */
 	u32 senders_waiting, receivers_waiting;	/* [lock] */
+	u32 active;				/* [lock] inbox ops running */
 	struct pid *last_sender, *last_receiver;/* [lock] refs held */
 	s64 send_time, recv_time, change_time;	/* [lock] */
 

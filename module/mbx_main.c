@@ -222,7 +222,13 @@ static __poll_t mbx_poll(struct file *file, poll_table *wait)
 {
 	struct mbx_client *client = file->private_data;
 
-	/* The inbox can only be received from: POLLIN, never POLLOUT. */
+	/*
+	 * The inbox can only be received from: POLLIN, never POLLOUT; and
+	 * only by its owner (a forked child holding the descriptor gets an
+	 * error, not a readiness it could never act on).
+	 */
+	if (mbx_client_owns_inbox(client))
+		return EPOLLERR;
 	return mbx_box_poll(mbx_inbox_box(client->inbox), file, wait,
 			    MBX_O_RECV);
 }

@@ -216,6 +216,66 @@ TEST_F(direct, receive_from_waits_for_its_sender)
 					NULL));
 }
 
+static int fill_inbox(int dev, void *arg)
+{
+	const FIXTURE_VARIANT(direct) *variant = arg;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < variant->limit; i++) {
+		ret = msg_send_to(dev, getppid(), "A", 1, 0);
+		if (ret < 0)
+			return -ret;
+	}
+	return 0;
+}
+
+/*
+ * receive(Q) when the bounded inbox is full of others' messages and Q is
+ * blocked waiting for room: Q's message is taken from Q directly.
+ */
+TEST_F(direct, receive_from_blocked_sender_of_full_inbox)
+{
+	struct msg_meta meta;
+	char buf[8];
+	pid_t a, b;
+
+	if (variant->capacity != MBX_CAP_BOUNDED)
+		SKIP(return, "bounded only");
+	a = spawn_peer(variant, fill_inbox, (void *)variant);
+	ASSERT_LT(0, a);
+	ASSERT_EQ(0, reap(a));
+	b = spawn_peer(variant, send_tag, "B");
+	ASSERT_LT(0, b);
+	ASSERT_EQ(0, wait_blocked(self->dev, 1, -1));
+	ASSERT_EQ(1, msg_recv_from_timed(self->dev, b, buf, sizeof(buf), 0,
+					 5000 * MS, &meta));
+	EXPECT_EQ('B', buf[0]);
+	EXPECT_EQ(b, meta.sender_pid);
+	EXPECT_EQ(0, reap(b));
+}
+
+static int exit_soon(int dev, void *arg)
+{
+	(void)dev;
+	(void)arg;
+	usleep(100000);
+	return 0;
+}
+
+/* A receive(Q) waiting for Q ends with ESRCH when Q exits. */
+TEST_F(direct, receive_from_ends_when_sender_exits)
+{
+	char buf[8];
+	pid_t q;
+
+	q = spawn_peer(variant, exit_soon, NULL);
+	ASSERT_LT(0, q);
+	EXPECT_EQ(-ESRCH, msg_recv_from(self->dev, q, buf, sizeof(buf), 0,
+					NULL));
+	EXPECT_EQ(0, reap(q));
+}
+
 static int recv_late(int dev, void *arg)
 {
 	char buf[16];

@@ -23,7 +23,14 @@ build=$top/${BUILD:-build}
 start=$(date +%s)
 
 stage() { echo "==> $*"; }
-die() { echo "vm.sh: $*" >&2; exit 1; }
+passed=0 failed=0 skipped=0
+# A stage that cannot go on fails the run, still ending with the counts.
+die() {
+	echo "vm.sh: $*" >&2
+	echo "FAIL $mode: $*"
+	echo "$passed passed, $((failed + 1)) failed, $skipped skipped"
+	exit 1
+}
 
 "$vm/deps.sh" || exit 1
 
@@ -77,7 +84,6 @@ prepare() {
 }
 
 # boot FLAVOUR: run the check boot; appends to the totals.
-passed=0 failed=0 skipped=0
 boot_and_judge() {
 	local flavour=$1 label=$2 status expect_kunit=0 summary quiet=1
 
