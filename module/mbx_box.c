@@ -397,33 +397,48 @@ static struct mbx_msg *mbx_queue_first(struct mbx_box *box,
 }
 
 /*
- * Hand @msg to the longest-waiting receiver that wants it and whose buffer
- * fits it.  Waiting
- * receivers whose buffer is too small are finished with -EMSGSIZE and the
- * size they need, as they would have been had they come after the send.
- * Returns true if the message was handed over.
+ * The longest-waiting receiver that wants a message of @len bytes from
+ * @sender and has room for it, taken off the list.  Waiting receivers
+ * that want it but whose buffer is too small are finished with -EMSGSIZE
+ * and the size they need, as they would have been had they come after
+ * the send.  NULL if none.
  */
-static bool mbx_hand_to_receiver(struct mbx_box *box, struct mbx_msg *msg,
-				 struct mbx_wake *wake_q)
+static struct mbx_waiter *mbx_take_receiver(struct mbx_box *box,
+					    struct pid *sender, size_t len,
+					    struct mbx_wake *wake_q)
 	__must_hold(&box->lock)
 {
 	struct mbx_waiter *r, *tmp;
 
 	list_for_each_entry_safe(r, tmp, &box->receivers, node) {
-		if (!mbx_wants(r->from, msg->sender))
+		if (!mbx_wants(r->from, sender))
 			continue;
-		if (msg->len > r->buf_len && !r->trunc) {
-			r->needed = msg->len;
+		if (len > r->buf_len && !r->trunc) {
+			r->needed = len;
 			mbx_waiter_done(r, -EMSGSIZE, wake_q);
 			continue;
 		}
-		r->msg = msg;
-		if (msg->sync)
-			msg->sync->state = MBX_CLAIMED;
-		mbx_waiter_done(r, 0, wake_q);
-		return true;
+		list_del_init(&r->node);
+		return r;
 	}
-	return false;
+	return NULL;
+}
+
+/* Hand @msg to a waiting receiver; true if one took it. */
+static bool mbx_hand_to_receiver(struct mbx_box *box, struct mbx_msg *msg,
+				 struct mbx_wake *wake_q)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter *r = mbx_take_receiver(box, msg->sender, msg->len,
+						 wake_q);
+
+	if (!r)
+		return false;
+	r->msg = msg;
+	if (msg->sync)
+		msg->sync->state = MBX_CLAIMED;
+	mbx_waiter_done(r, 0, wake_q);
+	return true;
 }
 
 static void mbx_note_send(struct mbx_box *box)
@@ -727,30 +742,22 @@ out_unlock:
 /* ---- zero capacity (rendezvous) -------------------------------------- */
 
 /*
- * Hand zero-capacity sender @s to the longest-waiting receiver whose
- * buffer fits (too-small ones are finished with -EMSGSIZE): @s becomes
- * MBX_CLAIMED by it.  Returns false if no receiver took it.
+ * Hand zero-capacity sender @s to a waiting receiver, which claims it
+ * (MBX_CLAIMED) and will copy the message.  Returns false if none took it.
  */
 static bool mbx_offer_sender(struct mbx_box *box, struct mbx_waiter *s,
 			     struct mbx_wake *wake_q)
 	__must_hold(&box->lock)
 {
-	struct mbx_waiter *r, *tmp;
+	struct mbx_waiter *r = mbx_take_receiver(box, s->sender, s->op->len,
+						 wake_q);
 
-	list_for_each_entry_safe(r, tmp, &box->receivers, node) {
-		if (!mbx_wants(r->from, s->sender))
-			continue;
-		if (s->op->len > r->buf_len && !r->trunc) {
-			r->needed = s->op->len;
-			mbx_waiter_done(r, -EMSGSIZE, wake_q);
-			continue;
-		}
-		r->peer = s;
-		s->state = MBX_CLAIMED;
-		mbx_waiter_done(r, 0, wake_q);
-		return true;
-	}
-	return false;
+	if (!r)
+		return false;
+	r->peer = s;
+	s->state = MBX_CLAIMED;
+	mbx_waiter_done(r, 0, wake_q);
+	return true;
 }
 
 static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
