@@ -11,6 +11,8 @@
 #   make shell         the same VM with an interactive shell
 #   make selfcheck     prove the harness fails on a failing KUnit case, a
 #                      failing kselftest and a kernel WARNING
+#   make soak          the stress test alone for SOAK_SECONDS (1800) on the
+#                      debug kernel, then the kernel-log checks
 #   make clean
 #
 # Variables: KDIR (kernel build tree), KERNEL=stock|debug (for run and
@@ -48,7 +50,7 @@ MANDIR		?= $(PREFIX)/share/man
 PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
 MAN_PAGES	:= $(wildcard man/*.[137])
 
-.PHONY: all module libmsg selftests examples tool userspace check selfcheck \
+.PHONY: all module libmsg selftests examples tool userspace check selfcheck soak \
 	run shell clean install uninstall
 
 all: module userspace
@@ -140,7 +142,7 @@ uninstall:
 
 # The VM targets install missing Debian packages first (deps.sh), so that
 # a fresh machine has a compiler and static libc before anything builds.
-check selfcheck run shell:
+check selfcheck soak run shell:
 	selftests/vm/deps.sh
 	$(MAKE) userspace
 	selftests/vm/vm.sh $@

@@ -13,7 +13,8 @@
 #  - every KUnit case (KTAP from /sys/kernel/debug/kunit/*/results),
 #  - every kselftest (TAP from the kselftest harness), plus a failure for
 #    a binary that exited non-zero without reporting a failed test,
-#  - "module loads", "module unloads", "guest finished", and
+#  - "module loads", "rmmod refused while open", "module unloads",
+#    "guest finished", and
 #    "kernel log clean": no kernel report anywhere in the serial log or
 #    the dmesg dump, and no kmemleak suspect.
 set -uo pipefail
@@ -44,6 +45,8 @@ function result(ok, what) {
 # Marker lines from selftests/vm/init.
 /^@@MBX insmod ok/		{ insmod = "ok"; next }
 /^@@MBX insmod fail/		{ insmod = "fail"; next }
+/^@@MBX rmmod-busy ok/		{ busy = "ok"; next }
+/^@@MBX rmmod-busy fail/	{ busy = "fail"; next }
 /^@@MBX rmmod ok/		{ rmmod = "ok"; next }
 /^@@MBX rmmod fail/		{ rmmod = "fail"; next }
 /^@@MBX done/			{ done = 1; next }
@@ -96,8 +99,10 @@ END {
 		result(0, "kunit: no suite reported results")
 	if (insmod == "ok" && !ksft_bins)
 		result(0, "kselftest: no test binary ran")
-	if (insmod == "ok")
-		result(rmmod == "ok", "module unloads (rmmod)")
+	if (insmod == "ok") {
+		result(busy == "ok", "rmmod refused while /dev/mailbox is open")
+		result(rmmod == "ok", "module unloads (rmmod) once closed")
+	}
 	result(done && vm_status == 0, "guest finished (vm status " vm_status ")")
 	if (leaks)
 		report[++nreports] = "kmemleak: " leaks " unreferenced object(s)"

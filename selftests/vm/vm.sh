@@ -10,6 +10,8 @@
 #   vm.sh selfcheck   three debug boots, each with one planted failure (a
 #                     failing KUnit case, a failing kselftest, a WARN()):
 #                     passes only if every one of them turns the verdict red
+#   vm.sh soak        the debug kernel running only the stress test, for
+#                     $SOAK_SECONDS (default 1800), then the same checks
 #   vm.sh run|shell   one boot ($KERNEL: stock, the default, or debug) with
 #                     the module loaded: the demo, or a shell
 #
@@ -160,6 +162,14 @@ selfcheck)
 	fi
 	[ "$bad" = 0 ] && echo "selfcheck: every planted failure was caught"
 	exit "$bad"
+	;;
+soak)
+	soak=${SOAK_SECONDS:-1800}
+	prepare debug
+	VM_APPEND="mbx.soak=$soak ${VM_APPEND:-}" VM_TIMEOUT=$((soak + 900)) \
+		boot_and_judge debug soak
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" = 0 ]
 	;;
 run|shell)
 	flavour=${KERNEL:-stock}
