@@ -23,7 +23,7 @@
 #include "mbx_internal.h"
 
 struct mbx_handle {
-	struct mbx_box *box;
+	struct mbx_box *box;	/* NULL until mbx_handle_commit() */
 	struct mbx_user *user;
 	u32 access;		/* MBX_O_SEND | MBX_O_RECV */
 };
@@ -244,7 +244,8 @@ static int mbx_handle_release(struct inode *inode, struct file *file)
 {
 	struct mbx_handle *h = file->private_data;
 
-	mbx_box_put(h->box);
+	if (h->box)	/* NULL when the open was aborted */
+		mbx_box_put(h->box);
 	mbx_user_put(h->user);
 	kfree(h);
 	return 0;
@@ -260,42 +261,73 @@ static const struct file_operations mbx_handle_fops = {
 };
 
 /**
- * mbx_handle_install() - give the caller a handle on @box
- * @box:	the mailbox; the reference passes to the handle (also on
- *		failure, when it is dropped)
+ * mbx_handle_reserve() - everything a new handle needs, before the mailbox
+ * @slot:	filled: a descriptor number, a file, its struct mbx_handle
  * @open_flags:	MBX_O_* of the open
  *
- * Return: the new file descriptor, or a negative errno.
+ * MBX_IOC_OPEN reserves first and creates or looks up the mailbox after,
+ * so that once a mailbox is created nothing can fail: a call that fails
+ * has created nothing (mbx_handle_abort()).
+ *
+ * Return: 0 or a negative errno.
  */
-int mbx_handle_install(struct mbx_box *box, u32 open_flags)
+int mbx_handle_reserve(struct mbx_handle_slot *slot, u32 open_flags)
 {
-	struct mbx_handle *h;
 	int flags = O_RDWR;
-	int fd;
-
-	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
-	if (!h)
-		goto nomem;
-	h->user = mbx_user_get(current_euid());
-	if (!h->user)
-		goto nomem;
-	h->box = box;
-	h->access = open_flags & (MBX_O_SEND | MBX_O_RECV);
+	int ret = -ENOMEM;
 
 	if (open_flags & MBX_O_NONBLOCK)
 		flags |= O_NONBLOCK;
 	if (open_flags & MBX_O_CLOEXEC)
 		flags |= O_CLOEXEC;
-	fd = anon_inode_getfd("[mailbox]", &mbx_handle_fops, h, flags);
-	if (fd < 0) {
-		mbx_user_put(h->user);
-		kfree(h);
-		mbx_box_put(box);
-	}
-	return fd;
 
-nomem:
-	kfree(h);
-	mbx_box_put(box);
-	return -ENOMEM;
+	slot->h = kzalloc(sizeof(*slot->h), GFP_KERNEL_ACCOUNT);
+	if (!slot->h)
+		return -ENOMEM;
+	slot->h->user = mbx_user_get(current_euid());
+	if (!slot->h->user)
+		goto out_free;
+	slot->h->access = open_flags & (MBX_O_SEND | MBX_O_RECV);
+
+	slot->fd = get_unused_fd_flags(flags);
+	if (slot->fd < 0) {
+		ret = slot->fd;
+		goto out_user;
+	}
+	slot->file = anon_inode_getfile("[mailbox]", &mbx_handle_fops, slot->h,
+					flags);
+	if (IS_ERR(slot->file)) {
+		ret = PTR_ERR(slot->file);
+		goto out_fd;
+	}
+	return 0;
+
+out_fd:
+	put_unused_fd(slot->fd);
+out_user:
+	mbx_user_put(slot->h->user);
+out_free:
+	kfree(slot->h);
+	return ret;
+}
+
+/* The open failed after mbx_handle_reserve(): undo it. */
+void mbx_handle_abort(struct mbx_handle_slot *slot)
+{
+	put_unused_fd(slot->fd);
+	fput(slot->file);	/* its release frees the handle */
+}
+
+/**
+ * mbx_handle_commit() - publish the handle on @box
+ * @slot:	from mbx_handle_reserve()
+ * @box:	the mailbox; the reference passes to the handle
+ *
+ * Return: the descriptor.
+ */
+int mbx_handle_commit(struct mbx_handle_slot *slot, struct mbx_box *box)
+{
+	slot->h->box = box;
+	fd_install(slot->fd, slot->file);
+	return slot->fd;
 }

@@ -274,7 +274,16 @@ int mbx_timeout_to_deadline(u32 flags, s64 timeout_ns, ktime_t *deadline,
 			    ktime_t **expires);
 
 /* mbx_handle.c: a mailbox handle, the file MBX_IOC_OPEN returns. */
-int mbx_handle_install(struct mbx_box *box, u32 open_flags);
+struct mbx_handle;
+struct mbx_handle_slot {
+	int fd;
+	struct file *file;
+	struct mbx_handle *h;
+};
+
+int mbx_handle_reserve(struct mbx_handle_slot *slot, u32 open_flags);
+void mbx_handle_abort(struct mbx_handle_slot *slot);
+int mbx_handle_commit(struct mbx_handle_slot *slot, struct mbx_box *box);
 /* The send/receive/stat ioctls, shared by handles and /dev/mailbox. */
 long mbx_ioctl_send(struct file *file, struct mbx_box *box,
 		    struct mbx_user *user, void __user *uarg);

@@ -120,6 +120,7 @@ static long mbx_ioctl_info(void __user *uarg)
 static long mbx_ioctl_open(void __user *uarg)
 {
 	char name[MBX_NAME_MAX + 1] = {};
+	struct mbx_handle_slot slot;
 	struct mbx_open args;
 	struct mbx_box *box;
 	long len;
@@ -147,13 +148,16 @@ static long mbx_ioctl_open(void __user *uarg)
 	if (mbx_uarg_copy_out(uarg, &args, sizeof(args)))
 		return -EFAULT;
 
-	ret = mbx_registry_open(&args, name, &box);
+	ret = mbx_handle_reserve(&slot, args.flags);
 	if (ret)
 		return ret;
-	args.id = box->id;
-	ret = mbx_handle_install(box, args.flags);
-	if (ret < 0)
+	ret = mbx_registry_open(&args, name, &box);
+	if (ret) {
+		mbx_handle_abort(&slot);
 		return ret;
+	}
+	args.id = box->id;
+	ret = mbx_handle_commit(&slot, box);
 	/*
 	 * The descriptor is installed and cannot be taken back; a fault
 	 * writing the id is the caller's to notice (the handle is valid).
