@@ -510,6 +510,11 @@ static int mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 	}
 	if (mbx_hand_to_receiver(box, msg, &wake_q))
 		goto sent;
+	/* Non-blocking and synchronous: only a waiting receiver will do. */
+	if (op->nonblock && (op->flags & MBX_F_SYNC)) {
+		ret = -EAGAIN;
+		goto out_free;
+	}
 	if (mbx_box_full(box)) {
 		if (op->nonblock) {
 			ret = -EAGAIN;

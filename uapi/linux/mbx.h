@@ -127,6 +127,7 @@ struct mbx_open {
 /* Flags of struct mbx_send and struct mbx_recv. */
 #define MBX_F_NONBLOCK		0x1U  /* EAGAIN instead of waiting */
 #define MBX_F_TIMEOUT		0x2U  /* wait at most .timeout_ns */
+/* MBX_F_SYNC with MBX_F_NONBLOCK: only if a receiver is already waiting. */
 #define MBX_F_SYNC		0x4U  /* send: until a receiver took it */
 #define MBX_F_TRUNC		0x8U  /* recv: truncate, no EMSGSIZE */
 
