@@ -21,7 +21,7 @@ check() {
 }
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..10"
 
 check "make install DESTDIR PREFIX=/usr" \
 	make -s -C "$top" install DESTDIR="$dest" PREFIX=/usr
@@ -52,6 +52,16 @@ check "it links statically with pkg-config --static" \
 	sh -c "cc -std=c99 -o $tmp/hello-static $tmp/hello.c \$(pkg-config --cflags libmsg) $dest/usr/lib/libmsg.a -static"
 check "a C++ program builds against the same header" \
 	sh -c "c++ -Wall -Wextra -Werror -o $tmp/hellocc $tmp/hello.cc \$(pkg-config --cflags --libs libmsg)"
+build_examples() {
+	local c
+	cp "$top"/examples/*.c "$top"/examples/*.h "$tmp/"
+	for c in "$top"/examples/*.c; do
+		c=$(basename "$c" .c)
+		cc -std=gnu11 -Wall -Wextra -Werror -o "$tmp/$c" "$tmp/$c.c" \
+			$(pkg-config --cflags --libs libmsg) || return 1
+	done
+}
+check "the examples build against the installed library, with pkg-config" build_examples
 check "libmsg.so exports the msg_* calls and nothing else" \
 	sh -c "nm -D --defined-only $dest/usr/lib/libmsg.so.0 | awk '{print \$3}' | sed 's/@.*//' >$tmp/syms && grep -qx msg_send $tmp/syms && grep -qx msg_recv_from $tmp/syms && ! grep -v -e '^LIBMSG_' -e '^msg_' $tmp/syms"
 check "the tool runs: mbx --help" "$dest/usr/bin/mbx" --help

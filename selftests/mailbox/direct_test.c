@@ -626,4 +626,58 @@ TEST_F(direct, inbox_config_errors)
 				       MBX_F_TIMEOUT)) TH_LOG("use _timed");
 }
 
+/*
+ * Pid namespaces: a process in a child namespace sees sender pids in its
+ * own namespace (0 for one it cannot see) and cannot address a process
+ * outside it.
+ */
+TEST(pid_namespace_translation)
+{
+	int dev, ready[2], report[2], res[3];
+	pid_t child, me = getpid();
+	char c;
+
+	dev = msg_dev_open(0);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(report));
+	if (unshare(CLONE_NEWPID))
+		SKIP(return, "unshare(CLONE_NEWPID): %s", strerror(errno));
+	child = fork();		/* pid 1 of a new pid namespace */
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		struct msg_meta meta;
+		char buf[8];
+		pid_t g;
+		int inbox = msg_dev_open(0);
+
+		if (inbox < 0 || write(ready[1], "r", 1) != 1)
+			_exit(1);
+		/* The parent's message: its sender is not visible here. */
+		res[0] = msg_recv(inbox, buf, sizeof(buf), 0, &meta) == 1 ?
+			 meta.sender_pid : -1;
+		/* The parent's pid means nothing here. */
+		res[1] = msg_send_to(inbox, me, "x", 1, MBX_F_NONBLOCK);
+		/* A process of our namespace is seen by its pid here. */
+		g = fork();
+		if (g == 0) {
+			int d = msg_dev_open(0);
+
+			_exit(d < 0 || msg_send_to(d, 1, "g", 1, 0) < 0);
+		}
+		res[2] = msg_recv(inbox, buf, sizeof(buf), 0, &meta) == 1 &&
+			 meta.sender_pid == g ? 0 : -1;
+		waitpid(g, NULL, 0);
+		_exit(write(report[1], res, sizeof(res)) != sizeof(res));
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	EXPECT_EQ(0, msg_send_to(dev, child, "p", 1, 0));
+	ASSERT_EQ((ssize_t)sizeof(res), read(report[0], res, sizeof(res)));
+	EXPECT_EQ(0, res[0]) TH_LOG("the parent's pid leaked into the child namespace");
+	EXPECT_EQ(-ESRCH, res[1]) TH_LOG("a process outside the namespace was addressable");
+	EXPECT_EQ(0, res[2]) TH_LOG("a sender inside the namespace was not seen by its pid");
+	EXPECT_EQ(0, reap(child));
+	close(dev);
+}
+
 TEST_HARNESS_MAIN

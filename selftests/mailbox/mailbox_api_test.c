@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -490,6 +491,87 @@ TEST_F(api, proc_lists_what_the_reader_may_see)
 	snprintf(pid, sizeof(pid), "%7d ", getpid());
 	EXPECT_EQ(1, proc_lists("/proc/mbx/inboxes", pid));
 	close(a);
+}
+
+/*
+ * Many processes race to create the same name: exactly one creates it,
+ * every other opens that same mailbox.
+ */
+TEST_F(api, racing_creators_share_one_mailbox)
+{
+	const int n = 16;
+	int pfd[2], i, created = 0;
+	unsigned int ids[16];
+	pid_t pid[16];
+
+	ASSERT_EQ(0, pipe(pfd));
+	for (i = 0; i < n; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (pid[i] == 0) {
+			unsigned int id = 0;
+			int fd, excl;
+
+			/* Half ask for exclusive creation, half not. */
+			excl = i % 2 ? MBX_O_EXCL : 0;
+			fd = msg_box_open(self->dev, self->name, 0, RW |
+					  MBX_O_CREAT | excl, &bounded8, &id);
+			if (fd == -EEXIST)
+				fd = msg_box_open(self->dev, self->name, 0, RW,
+						  NULL, &id);
+			if (fd < 0 || write(pfd[1], &id, sizeof(id)) != sizeof(id))
+				_exit(1);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ((ssize_t)sizeof(ids[i]), read(pfd[0], &ids[i],
+							 sizeof(ids[i])));
+		EXPECT_EQ(ids[0], ids[i]);
+	}
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(0, reap(pid[i]));
+	(void)created;
+}
+
+static void *close_later(void *arg)
+{
+	usleep(100000);
+	close(*(int *)arg);
+	return NULL;
+}
+
+/*
+ * Closing a handle while another thread is blocked on it: the blocked
+ * call holds its own reference and goes on; the mailbox still works, and
+ * the wait ends normally when a message comes.
+ */
+TEST_F(api, close_while_blocked)
+{
+	struct msg_meta meta;
+	pthread_t t;
+	char buf[8];
+	pid_t tx;
+	int a, b;
+
+	a = msg_box_open(self->dev, self->name, 0, RW | MBX_O_CREAT, &bounded8,
+			 NULL);
+	ASSERT_LE(0, a);
+	b = msg_box_open(self->dev, self->name, 0, RW, NULL, NULL);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, pthread_create(&t, NULL, close_later, &a));
+	tx = fork();
+	ASSERT_LE(0, tx);
+	if (tx == 0) {
+		usleep(300000);
+		child_exit(msg_send(b, "late", 4, 0));
+	}
+	/* Blocks on a, which the other thread closes meanwhile. */
+	EXPECT_EQ(4, msg_recv(a, buf, sizeof(buf), 0, &meta));
+	EXPECT_EQ(tx, meta.sender_pid);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, reap(tx));
+	close(b);
 }
 
 /* ---- bad input: each errno, and nothing changes ---------------------- */

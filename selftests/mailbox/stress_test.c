@@ -309,7 +309,8 @@ int main(int argc, char **argv)
 		usleep(2000);
 		k = rnd(&st) % (nprod + ncons);
 		kill(k < nprod ? prod[k] : cons[k - nprod], SIGUSR1);
-		if (rnd(&st) % 100 == 0) {
+		/* Kill at most half of them: the rest keep the load up. */
+		if (rnd(&st) % 100 == 0 && killed < (uint64_t)nprod / 2) {
 			k = rnd(&st) % nprod;
 			if (prod[k] < 0)
 				continue;
