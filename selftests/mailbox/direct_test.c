@@ -188,6 +188,7 @@ TEST_F(direct, receive_from_chooses_sender)
 TEST_F(direct, receive_from_waits_for_its_sender)
 {
 	char buf[8];
+	int hold[2];
 	pid_t a, b;
 
 	a = spawn_peer(variant, send_tag, "A");
@@ -197,17 +198,20 @@ TEST_F(direct, receive_from_waits_for_its_sender)
 	} else {
 		ASSERT_EQ(0, reap(a));
 	}
+	ASSERT_EQ(0, pipe(hold));
 	b = fork();
 	ASSERT_LE(0, b);
 	if (b == 0) {
-		/* Stay alive, and addressable as a sender, for a moment. */
-		usleep(200000);
-		_exit(0);
+		/* Stay alive, a sender that sends nothing, until released. */
+		close(hold[1]);
+		_exit(read(hold[0], buf, 1) < 0);
 	}
+	close(hold[0]);
 	EXPECT_EQ(-ETIMEDOUT, msg_recv_from_timed(self->dev, b, buf,
 						  sizeof(buf), 0, 50 * MS,
 						  NULL));
 	EXPECT_EQ(1, msg_recv_from(self->dev, a, buf, sizeof(buf), 0, NULL));
+	close(hold[1]);
 	EXPECT_EQ(0, reap(b));
 	if (variant->capacity == MBX_CAP_ZERO)
 		EXPECT_EQ(0, reap(a));

@@ -534,10 +534,18 @@ TEST_F(api, racing_creators_share_one_mailbox)
 	(void)created;
 }
 
+struct close_job {
+	int victim;	/* the handle to close */
+	int watch;	/* another handle on the same mailbox */
+};
+
+/* Close the handle once the main thread is blocked on it. */
 static void *close_later(void *arg)
 {
-	usleep(100000);
-	close(*(int *)arg);
+	struct close_job *job = arg;
+
+	wait_blocked(job->watch, -1, 1);
+	close(job->victim);
 	return NULL;
 }
 
@@ -548,6 +556,7 @@ static void *close_later(void *arg)
  */
 TEST_F(api, close_while_blocked)
 {
+	struct close_job job;
 	struct msg_meta meta;
 	pthread_t t;
 	char buf[8];
@@ -559,13 +568,18 @@ TEST_F(api, close_while_blocked)
 	ASSERT_LE(0, a);
 	b = msg_box_open(self->dev, self->name, 0, RW, NULL, NULL);
 	ASSERT_LE(0, b);
-	ASSERT_EQ(0, pthread_create(&t, NULL, close_later, &a));
+	job.victim = a;
+	job.watch = b;
 	tx = fork();
 	ASSERT_LE(0, tx);
 	if (tx == 0) {
-		usleep(300000);
+		/* Send once the receiver is blocked and its handle closed. */
+		if (wait_blocked(b, -1, 1))
+			_exit(100);
+		usleep(200000);
 		child_exit(msg_send(b, "late", 4, 0));
 	}
+	ASSERT_EQ(0, pthread_create(&t, NULL, close_later, &job));
 	/* Blocks on a, which the other thread closes meanwhile. */
 	EXPECT_EQ(4, msg_recv(a, buf, sizeof(buf), 0, &meta));
 	EXPECT_EQ(tx, meta.sender_pid);
