@@ -12,6 +12,9 @@
 #                     passes only if every one of them turns the verdict red
 #   vm.sh soak        the debug kernel running only the stress test, for
 #                     $SOAK_SECONDS (default 1800), then the same checks
+#   vm.sh bench       $BOOTS (default 5) boots of $KERNEL (default stock)
+#                     running mbxbench; the per-boot figures, the table
+#                     and results.{csv,json} go to build/bench/
 #   vm.sh run|shell   one boot ($KERNEL: stock, the default, or debug) with
 #                     the module loaded: the demo, or a shell
 #
@@ -93,6 +96,7 @@ boot_and_judge() {
 	[ -n "${V:-}" ] && quiet=
 	stage "$label: boot ($(basename "$kernel_image"), TCG, 2 vCPUs)"
 	VM_QUIET=$quiet VM_LABEL=$label \
+		VM_APPEND="${TESTS:+mbx.tests=$TESTS} ${VM_APPEND:-}" \
 		"$vm/run-vm.sh" "$kernel_image" "$initrd" check "$vm_log"
 	status=$?
 	summary=$("$vm/verdict.sh" "$label" "$vm_log" "$status" "$expect_kunit")
@@ -170,6 +174,10 @@ soak)
 		boot_and_judge debug soak
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" = 0 ]
+	;;
+bench)
+	prepare "${KERNEL:-stock}"
+	exec "$vm/bench.sh" "$kernel_image" "$initrd" "$build/bench" "${BOOTS:-5}"
 	;;
 run|shell)
 	flavour=${KERNEL:-stock}
