@@ -65,7 +65,8 @@ static int cmp_double(const void *a, const void *b)
 /*
  * fig,WORKLOAD,VARIANT,MECH,SIZE,DEPTH,METRIC,MEDIAN,MIN,MAX,BATCHES
  * A figure is sane when it has its batches and every value is finite and
- * positive; print_figure() says so in its return value (0 or -ERANGE).
+ * positive (a count of context switches may be 0); print_figure() says so
+ * in its return value (0 or -ERANGE).
  */
 int print_figure(struct figure *f)
 {
@@ -74,8 +75,10 @@ int print_figure(struct figure *f)
 	bool sane = f->n > 0;
 
 	qsort(f->val, f->n, sizeof(f->val[0]), cmp_double);
+	/* Context switch counts may be 0 (a side that never slept). */
 	for (i = 0; i < f->n; i++)
-		if (!(f->val[i] > 0 && f->val[i] < 1e18))
+		if (!(f->val[i] < 1e18 && (f->val[i] > 0 ||
+		      (f->val[i] == 0 && !strncmp(f->metric, "csw", 3)))))
 			sane = false;
 	med = f->n ? (f->n % 2 ? f->val[f->n / 2] :
 		      (f->val[f->n / 2 - 1] + f->val[f->n / 2]) / 2) : 0;
@@ -93,6 +96,21 @@ void print_skip(const struct figure *f, int err)
 	printf("skip,%s,%s,%s,%llu,%ld,%s\n", f->workload, f->variant,
 	       f->mech, (unsigned long long)f->size, f->depth, strerror(-err));
 	fflush(stdout);
+}
+
+/* -m: is @m in the comma-separated list (all are without one)? */
+bool mech_selected(const struct mech *m)
+{
+	const char *p = cfg.mechs;
+	size_t n = strlen(m->name);
+
+	if (!p)
+		return true;
+	for (; (p = strstr(p, m->name)); p += n)
+		if ((p == cfg.mechs || p[-1] == ',') &&
+		    (p[n] == ',' || !p[n]))
+			return true;
+	return false;
 }
 
 /* Fisher-Yates with the run's seed: mechanisms run in a shuffled order. */

@@ -4,7 +4,7 @@
  * message queues, eventfd and futex over shared memory, and
  * process_vm_readv(), in one boot.
  *
- *   mbxbench [-q] [-s SEED] [-w W1,W2,BW,W3,W4,MEM,W5]
+ *   mbxbench [-q] [-s SEED] [-w W1,W2,BW,W3,W4,MEM,W5] [-m MECH,...]
  *	in the VM: every workload, figures as "fig," CSV lines on stdout;
  *	-q is make check's quick pass (one short batch per figure, TAP);
  *   mbxbench -r OUTDIR BOOT.csv...
@@ -44,11 +44,14 @@ static const struct {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: mbxbench [-q] [-s SEED] [-w WORKLOAD,...]\n"
+		"usage: mbxbench [-q] [-s SEED] [-w WORKLOAD,...] [-m MECH,...]\n"
 		"       mbxbench -r OUTDIR BOOT.csv...\n"
 		"  -q   quick pass for make check: one short batch per figure, TAP\n"
 		"  -s   seed for the order of mechanisms (default: time)\n"
 		"  -w   only these workloads: W1 W2 BW W3 W4 MEM W5\n"
+		"  -m   only these mechanisms of W1, W2, BW: mbx_direct mbx_bounded\n"
+		"       mbx_zero pipe seqpacket dgram posix_mq sysv_msg eventfd_shm\n"
+		"       futex_shm process_vm_readv\n"
 		"  -r   host side: aggregate boots into OUTDIR/results.{csv,json}\n");
 }
 
@@ -78,7 +81,7 @@ int main(int argc, char **argv)
 	int opt, err;
 
 	cfg.seed = (unsigned int)now_ns();
-	while ((opt = getopt(argc, argv, "qs:w:r:h")) != -1) {
+	while ((opt = getopt(argc, argv, "qs:w:m:r:h")) != -1) {
 		switch (opt) {
 		case 'q':
 			cfg.quick = true;
@@ -88,6 +91,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			only = optarg;
+			break;
+		case 'm':
+			cfg.mechs = optarg;
 			break;
 		case 'r':
 			outdir = optarg;

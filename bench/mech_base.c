@@ -520,6 +520,7 @@ static int mq_setup(struct chan *c)
 			break;
 		attr.mq_maxmsg /= 2;
 	}
+	/* ENOSYS: a kernel without CONFIG_POSIX_MQUEUE. */
 	if (err == -EINVAL || err == -EMFILE || err == -ENOMEM ||
 	    err == -ENOSYS)
 		return -EOPNOTSUPP;
@@ -626,7 +627,8 @@ static int sysv_setup(struct chan *c)
 	int i, id, err = 0;
 
 	chan_init(c);
-	c->priv[SYSV_P2C] = c->priv[SYSV_C2P] = -1;
+	c->priv[SYSV_P2C] = -1;
+	c->priv[SYSV_C2P] = -1;
 	/* msgsnd() refuses anything above kernel.msgmax, root included;
 	 * a queue's default msg_qbytes is kernel.msgmnb.
 	 */

@@ -370,8 +370,11 @@ int run_memory(void)
 				v = mem_per_mailbox(dev, cfg.quick ? 1000 :
 						    SCALE_MAX);
 			else
+				/* Enough that memcg's per-CPU charge
+				 * batches (256 KiB) blur by little.
+				 */
 				v = mem_per_msg(dev, f.size,
-						(cfg.quick ? 4 : 32) * 1024 *
+						(cfg.quick ? 4 : 96) * 1024 *
 						1024 / (f.size + 64));
 			if (v <= 0) {
 				err = v < 0 ? -EIO : -ERANGE;

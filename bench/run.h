@@ -21,7 +21,10 @@ struct settings {
 	int64_t batch_ns;	/* shortest batch (50 ms) */
 	unsigned int seed;	/* shuffles the order of mechanisms */
 	int ncpus;		/* online vCPUs: cross-vCPU needs 2 */
+	const char *mechs;	/* only these mechanisms (-m), or NULL */
 };
+
+bool mech_selected(const struct mech *m);
 
 extern struct settings cfg;
 

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include "run.h"
 
@@ -41,6 +42,8 @@ static double metric_value(const char *metric, long n, size_t len, int64_t ns)
 	switch (metric[0]) {
 	case 'r':	/* rtt_ns */
 		return (double)ns / n;
+	case 'c':	/* csw_per_rt: set by measure() */
+		return 0;
 	case 'm':	/* msgs_per_s */
 		return n * 1e9 / ns;
 	default:	/* MB_per_s */
@@ -52,11 +55,20 @@ static double metric_value(const char *metric, long n, size_t len, int64_t ns)
  * One configuration of a two-process workload: every metric in
  * @metrics (NULL-terminated) comes from the same batches.
  */
+static long csw_self(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
 static void measure(const struct mech *m, const char *workload,
 		    const char *variant, int cpu0, int cpu1, enum pair_op op,
 		    size_t len, long depth, const char *const *metrics)
 {
 	struct figure f[2] = {};
+	long csw;
 	struct batch_arg a = { .op = op, .len = len };
 	struct pair p;
 	long n, n_max = 10 * 1000 * 1000;
@@ -82,13 +94,17 @@ static void measure(const struct mech *m, const char *workload,
 	if (n < 0)
 		err = n;
 	for (b = 0; !err && b < cfg.batches; b++) {
+		csw = csw_self();
 		t = pair_run(&p, op, n, len);
 		if (t < 0) {
 			err = t;
 			break;
 		}
+		csw = csw_self() - csw;
 		for (i = 0; i < nm; i++)
-			figure_add(&f[i], metric_value(f[i].metric, n, len, t));
+			figure_add(&f[i], f[i].metric[0] == 'c' ?
+				   (double)csw / n :
+				   metric_value(f[i].metric, n, len, t));
 	}
 	pair_stop(&p);
 out:
@@ -108,7 +124,8 @@ static int pick(const struct mech **out, unsigned int flags)
 	int n = 0;
 
 	for (i = 0; i < ARRAY_SIZE(twoway_mechs); i++)
-		if (twoway_mechs[i]->flags & flags)
+		if ((twoway_mechs[i]->flags & flags) &&
+		    mech_selected(twoway_mechs[i]))
 			out[n++] = twoway_mechs[i];
 	shuffle(out, n);
 	return n;
@@ -128,7 +145,8 @@ int run_pingpong(void)
 {
 	static const size_t full[] = { 8, 64, 4 * KIB, 64 * KIB, MIB };
 	static const size_t quick[] = { 64, 64 * KIB };
-	static const char *const metrics[] = { "rtt_ns", NULL };
+	/* Context switches of one side per round trip: 1 is the floor. */
+	static const char *const metrics[] = { "rtt_ns", "csw_per_rt", NULL };
 	const struct mech *m[ARRAY_SIZE(twoway_mechs)];
 	const size_t *sizes = cfg.quick ? quick : full;
 	unsigned int ns = cfg.quick ? ARRAY_SIZE(quick) : ARRAY_SIZE(full);
@@ -199,10 +217,13 @@ int run_bandwidth(void)
 	for (s = 0; s < ns; s++) {
 		shuffle(m, ARRAY_SIZE(m));
 		for (i = 0; i < ARRAY_SIZE(m); i++)
-			measure(m[i], "BW", variant, 0, cpu1,
-				m[i]->flags & MECH_PULL ? OP_PULL : OP_STREAM,
-				sizes[s], m[i] == &mech_mbx_zero ||
-				m[i] == &mech_vm_readv ? 1 : 64, metrics);
+			if (mech_selected(m[i]))
+				measure(m[i], "BW", variant, 0, cpu1,
+					m[i]->flags & MECH_PULL ? OP_PULL :
+					OP_STREAM, sizes[s],
+					m[i] == &mech_mbx_zero ||
+					m[i] == &mech_vm_readv ? 1 : 64,
+					metrics);
 	}
 	return 0;
 }
