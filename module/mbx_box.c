@@ -57,6 +57,20 @@
  * MBX_F_SYNC on a buffered mailbox works the same way through msg->sync:
  * the sender waits until a receiver copied the message out.  Interrupted
  * before that, it takes its message back out of the queue and fails.
+ *
+ * A receiver waiting first
+ * ========================
+ *
+ * In every capacity mode, a sender that finds a receiver waiting for its
+ * message claims that receiver (MBX_CLAIMED, off the list), drops the lock
+ * and copies the payload straight into the receiver's pinned pages
+ * (mbx_send_direct(), mbx_copy_to_receiver()): one copy, no allocation,
+ * no quota charge, nothing queued.  It is the mirror image of the
+ * zero-capacity case above, with the same bound on the claimed task's
+ * uninterruptible sleep: neither side's memory is faulted in during the
+ * copy.  If either buffer is not resident, the receiver is put back at the
+ * head of the line (or given what arrived for it meanwhile, so that the
+ * invariant above holds) and the sender sends the ordinary way.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -159,12 +173,59 @@ struct mbx_box *mbx_box_alloc(const struct mbx_open *args, const char *name,
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_box_alloc);
 
+/* Headers of messages whose payload has a block of its own. */
+static struct kmem_cache *mbx_msg_cache;
+
+int mbx_msg_cache_init(void)
+{
+	mbx_msg_cache = KMEM_CACHE(mbx_msg, SLAB_ACCOUNT);
+	return mbx_msg_cache ? 0 : -ENOMEM;
+}
+
+void mbx_msg_cache_exit(void)
+{
+	kmem_cache_destroy(mbx_msg_cache);
+}
+
+/* Header and payload, as struct mbx_msg describes; NULL if out of memory. */
+static struct mbx_msg *mbx_msg_alloc(size_t len)
+{
+	struct mbx_msg *msg;
+
+	if (len <= MBX_MSG_INLINE_MAX) {
+		msg = kmalloc(struct_size(msg, inline_data, len),
+			      GFP_KERNEL_ACCOUNT);
+		if (msg)
+			msg->data = msg->inline_data;
+		return msg;
+	}
+	msg = kmem_cache_alloc(mbx_msg_cache, GFP_KERNEL_ACCOUNT);
+	if (!msg)
+		return NULL;
+	msg->data = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	if (!msg->data) {
+		kmem_cache_free(mbx_msg_cache, msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static void mbx_msg_release(struct mbx_msg *msg)
+{
+	if (msg->data == msg->inline_data) {
+		kfree(msg);
+	} else {
+		kvfree(msg->data);
+		kmem_cache_free(mbx_msg_cache, msg);
+	}
+}
+
 static void mbx_msg_free(struct mbx_msg *msg)
 {
 	mbx_user_uncharge_bytes(msg->charged, sizeof(*msg) + msg->len);
 	mbx_user_put(msg->charged);
 	put_pid(msg->sender);
-	kvfree(msg);
+	mbx_msg_release(msg);
 }
 
 static void mbx_box_release(struct kref *ref)
@@ -320,7 +381,7 @@ static struct mbx_msg *mbx_msg_new(struct mbx_user *charge,
 				    READ_ONCE(mbx_user_bytes_max));
 	if (ret)
 		return ERR_PTR(ret);
-	msg = kvmalloc(struct_size(msg, data, op->len), GFP_KERNEL_ACCOUNT);
+	msg = mbx_msg_alloc(op->len);
 	if (!msg) {
 		ret = -ENOMEM;
 		goto uncharge;
@@ -340,7 +401,7 @@ static struct mbx_msg *mbx_msg_new(struct mbx_user *charge,
 	return msg;
 
 free:
-	kvfree(msg);
+	mbx_msg_release(msg);
 uncharge:
 	mbx_user_uncharge_bytes(charge, sizeof(*msg) + op->len);
 	return ERR_PTR(ret);
@@ -441,6 +502,12 @@ static bool mbx_hand_to_receiver(struct mbx_box *box, struct mbx_msg *msg,
 	return true;
 }
 
+/*
+ * The times of the last send and receive are the coarse clock (one tick,
+ * as inode times and System V's msg_stime): they are stamped on every
+ * message, and reading the fine clock costs more than the rest of a small
+ * send where the clocksource is slow to read (a VM's hpet or acpi_pm).
+ */
 static void mbx_note_send(struct mbx_box *box)
 	__must_hold(&box->lock)
 {
@@ -450,7 +517,7 @@ static void mbx_note_send(struct mbx_box *box)
 		put_pid(box->last_sender);
 		box->last_sender = get_pid(me);
 	}
-	box->send_time = ktime_get_real_ns();
+	box->send_time = ktime_get_coarse_real_ns();
 }
 
 static void mbx_note_recv(struct mbx_box *box)
@@ -462,7 +529,7 @@ static void mbx_note_recv(struct mbx_box *box)
 		put_pid(box->last_receiver);
 		box->last_receiver = get_pid(me);
 	}
-	box->recv_time = ktime_get_real_ns();
+	box->recv_time = ktime_get_coarse_real_ns();
 }
 
 /*
@@ -487,6 +554,152 @@ static void mbx_refill_from_sender(struct mbx_box *box,
 	mbx_waiter_done(s, 0, wake_q);
 }
 
+/* The longest-waiting zero-capacity sender a receive from @from takes. */
+static struct mbx_waiter *mbx_senders_first(struct mbx_box *box,
+					    struct pid *from)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter *s;
+
+	list_for_each_entry(s, &box->senders, node)
+		if (mbx_wants(from, s->sender))
+			return s;
+	return NULL;
+}
+
+/* ---- a receiver already waiting: the sender copies ------------------ */
+
+/*
+ * Put back receiver @r, which a sender claimed and then released: at the
+ * head of the line, where it was, unless what it wants arrived while it
+ * was claimed (a queued message, or a blocked zero-capacity sender): then
+ * it takes that now, or -EMSGSIZE if it does not fit.  Without this a
+ * message queued meanwhile would wait for the next send (the invariant at
+ * the top of this file).  Returns true when that made room in a full
+ * bounded queue (pollers want EPOLLOUT).
+ */
+static bool mbx_receiver_back(struct mbx_box *box, struct mbx_waiter *r,
+			      struct mbx_wake *wake_q)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter *s;
+	struct mbx_msg *msg;
+	bool was_full;
+	size_t len;
+
+	if (box->destroyed) {
+		mbx_waiter_done(r, box->gone_err, wake_q);
+		return false;
+	}
+	if (box->capacity == MBX_CAP_ZERO) {
+		s = mbx_senders_first(box, r->from);
+		msg = NULL;
+		len = s ? s->op->len : 0;
+	} else {
+		struct mbx_recvop want = { .from = r->from };
+
+		msg = mbx_queue_first(box, &want);
+		s = NULL;
+		len = msg ? msg->len : 0;
+	}
+	if (!s && !msg) {
+		list_add(&r->node, &box->receivers);
+		mbx_unclaim(r, wake_q);
+		return false;
+	}
+	if (len > r->buf_len && !r->trunc) {
+		r->needed = len;
+		mbx_waiter_done(r, -EMSGSIZE, wake_q);
+		return false;
+	}
+	was_full = mbx_box_full(box);
+	if (s) {
+		list_del_init(&s->node);
+		s->state = MBX_CLAIMED;
+		r->peer = s;
+	} else {
+		mbx_queue_del(box, msg);
+		if (msg->sync)
+			msg->sync->state = MBX_CLAIMED;
+		mbx_refill_from_sender(box, wake_q);
+		r->msg = msg;
+	}
+	mbx_waiter_done(r, 0, wake_q);
+	return was_full && !mbx_box_full(box);
+}
+
+/*
+ * A receiver is already waiting: copy the message straight into its
+ * buffer (mbx_copy_to_receiver()), so that nothing is allocated, charged
+ * or queued and the payload is copied once, in every capacity mode.  The
+ * receiver is claimed (MBX_CLAIMED, off the list) for the copy, as a
+ * zero-capacity sender is by a receiver, and learns the metadata when it
+ * wakes (mbx_take_direct()).
+ *
+ * Return: 0 when the message was delivered (op->receiver set for
+ * zero-capacity and sync sends); box->gone_err; or -EAGAIN when no
+ * receiver that wants it was waiting or the copy would have faulted:
+ * then the receiver is back in line and the caller sends the ordinary
+ * way.
+ */
+static int mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op)
+{
+	struct pid *me = task_tgid(current);
+	struct mbx_wake wake_q = {};
+	bool made_room = false;
+	struct mbx_waiter *r;
+	int ret;
+
+	/* A peek without the lock: the common streaming case finds none. */
+	if (list_empty(&box->receivers))
+		return -EAGAIN;
+	spin_lock(&box->lock);
+	if (box->destroyed) {
+		ret = box->gone_err;
+		goto out_unlock;
+	}
+	r = mbx_take_receiver(box, me, op->len, &wake_q);
+	if (!r) {
+		ret = -EAGAIN;
+		goto out_unlock;
+	}
+	r->state = MBX_CLAIMED;
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+
+	ret = mbx_copy_to_receiver(op, r, min(op->len, r->buf_len));
+
+	spin_lock(&box->lock);
+	if (ret) {
+		made_room = mbx_receiver_back(box, r, &wake_q);
+		goto out_unlock;
+	}
+	r->needed = op->len;
+	r->sender = get_pid(me);
+	r->sender_uid = current_euid();
+	mbx_note_send(box);
+	if (box->capacity == MBX_CAP_ZERO || (op->flags & MBX_F_SYNC))
+		op->receiver = get_pid(task_tgid(r->task));
+	mbx_waiter_done(r, 0, &wake_q);
+out_unlock:
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	if (made_room)
+		mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
+	return ret;
+}
+
+/* A receiver woken by mbx_send_direct(): the message is in its buffer. */
+static void mbx_take_direct(struct mbx_box *box, struct mbx_waiter *w,
+			    struct mbx_recvop *op)
+	__must_hold(&box->lock)
+{
+	op->msg_len = w->needed;
+	op->sender = w->sender;		/* the reference passes on */
+	op->sender_uid = w->sender_uid;
+	mbx_note_recv(box);
+}
+
 static int mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 			     struct mbx_sendop *op)
 {
@@ -497,6 +710,9 @@ static int mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 	int ret;
 
 	INIT_LIST_HEAD(&sync.node);
+	ret = mbx_send_direct(box, op);
+	if (ret != -EAGAIN)
+		return ret;
 	msg = mbx_msg_new(charge, op);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
@@ -674,6 +890,8 @@ static int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 		.buf_len = op->len,
 		.trunc = op->flags & MBX_F_TRUNC,
 		.from = op->from,
+		.rop = op,
+		.mm = op->kbuf ? NULL : current->mm,
 	};
 	struct mbx_msg *msg;
 	bool was_full;
@@ -736,6 +954,10 @@ static int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 			op->msg_len = w.needed;
 		goto out_unlock;
 	}
+	if (!w.msg) {		/* a sender copied it into our buffer */
+		mbx_take_direct(box, &w, op);
+		goto out_unlock;
+	}
 	spin_unlock(&box->lock);
 	return mbx_deliver(box, w.msg, op);
 
@@ -777,6 +999,9 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 	};
 	int ret;
 
+	ret = mbx_send_direct(box, op);
+	if (ret != -EAGAIN)
+		return ret;
 	spin_lock(&box->lock);
 	if (box->destroyed) {
 		ret = box->gone_err;
@@ -815,19 +1040,6 @@ out_unlock:
 	return ret;
 }
 
-/* The longest-waiting zero-capacity sender a receive from @from takes. */
-static struct mbx_waiter *mbx_senders_first(struct mbx_box *box,
-					    struct pid *from)
-	__must_hold(&box->lock)
-{
-	struct mbx_waiter *s;
-
-	list_for_each_entry(s, &box->senders, node)
-		if (mbx_wants(from, s->sender))
-			return s;
-	return NULL;
-}
-
 static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 {
 	struct mbx_wake wake_q = {};
@@ -840,6 +1052,8 @@ again:
 	w.buf_len = op->len;
 	w.trunc = op->flags & MBX_F_TRUNC;
 	w.from = op->from;
+	w.rop = op;
+	w.mm = op->kbuf ? NULL : current->mm;
 	spin_lock(&box->lock);
 	if (box->destroyed) {
 		ret = box->gone_err;
@@ -871,6 +1085,10 @@ again:
 		if (ret) {
 			if (ret == -EMSGSIZE)
 				op->msg_len = w.needed;
+			goto out_unlock;
+		}
+		if (!w.peer) {	/* a sender copied it into our buffer */
+			mbx_take_direct(box, &w, op);
 			goto out_unlock;
 		}
 		s = w.peer;

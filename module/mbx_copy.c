@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The one copy of a zero-capacity rendezvous.
+ * The one copy of a rendezvous.
  *
  * The sender is blocked and claimed (see mbx_box.c), so its buffer and its
  * address space stay put; the receiver, running in its own context, pins
  * the sender's pages a batch at a time with get_user_pages_remote() and
  * copies from them straight into its own buffer.  No intermediate kernel
- * buffer: one copy where a pipe or a message queue makes two.
+ * buffer: one copy where a pipe or a message queue makes two.  When the
+ * receiver was there first, the sender does the same the other way
+ * round (mbx_copy_to_receiver()), for every capacity mode.
  *
  * The sender's mmap_lock is held only while pinning, never while touching
  * the receiver's memory, so a fault on the receiver's buffer (which takes
@@ -39,6 +41,85 @@ int mbx_copy_out(struct mbx_recvop *op, size_t offset, const void *src,
 		return 0;
 	}
 	return copy_to_user(op->ubuf + offset, src, len) ? -EFAULT : 0;
+}
+
+/* Copy from a sender's own buffer without faulting: 0 or -EAGAIN. */
+static int mbx_copy_in_nofault(void *dst, const struct mbx_sendop *op,
+			       size_t offset, size_t len)
+{
+	unsigned long left;
+
+	if (op->kbuf) {
+		memcpy(dst, op->kbuf + offset, len);
+		return 0;
+	}
+	pagefault_disable();
+	left = copy_from_user(dst, op->ubuf + offset, len);
+	pagefault_enable();
+	return left ? -EAGAIN : 0;
+}
+
+/**
+ * mbx_copy_to_receiver() - copy a sender's message into a claimed receiver
+ * @op:		the send, running in the sender's context
+ * @receiver:	a receiver's waiter, claimed by the caller
+ * @len:	bytes to copy (the message, or less when truncating)
+ *
+ * The other direction of the single copy: when a receiver is already
+ * waiting, the sender pins the receiver's pages and copies its message
+ * straight into them, and no message is allocated at all.  Nothing here
+ * waits for anybody: the receiver's pages are taken only if resident and
+ * writable (FOLL_NOFAULT) and the sender's buffer is read with page
+ * faults disabled, because the claimed receiver sleeps uninterruptibly
+ * until the copy is over.  When either side is not resident the caller
+ * releases the receiver and sends the ordinary way, which may fault.
+ *
+ * Return: 0, or -EAGAIN when the copy could not be done without faulting
+ * (part of the receiver's buffer may have been written: it is not
+ * reported to the receiver, who receives the message afresh).
+ */
+int mbx_copy_to_receiver(const struct mbx_sendop *op,
+			 const struct mbx_waiter *receiver, size_t len)
+{
+	struct mbx_recvop *rop = receiver->rop;
+	unsigned long addr = (unsigned long)rop->ubuf;
+	struct page *pages[MBX_PIN_BATCH];
+	size_t done = 0;
+
+	if (!receiver->mm)	/* a kernel receiver (KUnit) */
+		return mbx_copy_in_nofault(rop->kbuf, op, 0, len);
+
+	while (done < len) {
+		unsigned long start = addr + done;
+		size_t off = offset_in_page(start);
+		unsigned long nr = min_t(unsigned long, MBX_PIN_BATCH,
+					 DIV_ROUND_UP(off + len - done, PAGE_SIZE));
+		long got, i;
+		int err = 0;
+
+		mmap_read_lock(receiver->mm);
+		got = pin_user_pages_remote(receiver->mm, start & PAGE_MASK, nr,
+					    FOLL_WRITE | FOLL_NOFAULT, pages,
+					    NULL, NULL);
+		mmap_read_unlock(receiver->mm);
+		if (got <= 0)
+			return -EAGAIN;
+
+		for (i = 0; i < got && !err; i++) {
+			size_t n = min_t(size_t, PAGE_SIZE - off, len - done);
+			void *kaddr = kmap_local_page(pages[i]);
+
+			err = mbx_copy_in_nofault(kaddr + off, op, done, n);
+			kunmap_local(kaddr);
+			if (!err)
+				done += n;
+			off = 0;
+		}
+		unpin_user_pages_dirty_lock(pages, got, true);
+		if (err || got < nr)
+			return -EAGAIN;
+	}
+	return 0;
 }
 
 /**

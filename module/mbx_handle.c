@@ -65,6 +65,14 @@ long mbx_ioctl_send(struct file *file, struct mbx_box *box,
 		return ret;
 	if (box ? args.to_pid != 0 : args.to_pid <= 0)
 		return -EINVAL;
+	/*
+	 * A message once sent cannot be taken back, so fail before sending
+	 * one we could not report: write the arguments back unchanged to
+	 * prove they are writable.  Only another thread unmapping or
+	 * protecting them from now on can make the final copy fault.
+	 */
+	if (mbx_uarg_copy_out(uarg, &args, sizeof(args)))
+		return -EFAULT;
 
 	if (!box) {
 		to = mbx_resolve_pid(args.to_pid);
@@ -207,26 +215,27 @@ static long mbx_handle_set(struct mbx_handle *h, void __user *uarg)
 	return mbx_box_set(h->box, &args);
 }
 
+/* Commands are matched with their size bits masked: see MBX_IOC_BASE(). */
 static long mbx_handle_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
 	struct mbx_handle *h = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
-	switch (cmd) {
-	case MBX_IOC_SEND:
+	switch (MBX_IOC_BASE(cmd)) {
+	case MBX_IOC_BASE(MBX_IOC_SEND):
 		if (!(h->access & MBX_O_SEND))
 			return -EBADF;
 		return mbx_ioctl_send(file, h->box, h->user, uarg);
-	case MBX_IOC_RECV:
+	case MBX_IOC_BASE(MBX_IOC_RECV):
 		if (!(h->access & MBX_O_RECV))
 			return -EBADF;
 		return mbx_ioctl_recv(file, h->box, uarg);
-	case MBX_IOC_STAT:
+	case MBX_IOC_BASE(MBX_IOC_STAT):
 		return mbx_ioctl_stat(h->box, uarg);
-	case MBX_IOC_SET:
+	case MBX_IOC_BASE(MBX_IOC_SET):
 		return mbx_handle_set(h, uarg);
-	case MBX_IOC_DESTROY:
+	case MBX_IOC_BASE(MBX_IOC_DESTROY):
 		return arg ? -EINVAL : mbx_registry_destroy(h->box);
 	default:
 		return -ENOTTY;
@@ -266,8 +275,10 @@ static const struct file_operations mbx_handle_fops = {
  * @open_flags:	MBX_O_* of the open
  *
  * MBX_IOC_OPEN reserves first and creates or looks up the mailbox after,
- * so that once a mailbox is created nothing can fail: a call that fails
- * has created nothing (mbx_handle_abort()).
+ * so that once a mailbox is created nothing can fail but writing its id
+ * back, which only another thread unmapping or protecting the argument
+ * can make fault: short of that, a call that fails has created nothing
+ * (mbx_handle_abort()).
  *
  * Return: 0 or a negative errno.
  */

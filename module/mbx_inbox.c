@@ -32,6 +32,7 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/rhashtable.h>
@@ -40,6 +41,7 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <kunit/visibility.h>
 
 #include "mbx_internal.h"
 
@@ -103,6 +105,7 @@ void mbx_inbox_put(struct mbx_inbox *inbox)
 {
 	mbx_box_put(&inbox->box);
 }
+EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_put);
 
 /* Unreachable from now on; blocked senders get ESRCH. */
 static void mbx_inbox_teardown(struct mbx_inbox *inbox)
@@ -212,6 +215,7 @@ out:
 	mutex_unlock(&mbx_inbox_lock);
 	return inbox;
 }
+EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_open);
 
 /* An open file of the device goes away. */
 void mbx_inbox_close(struct mbx_inbox *inbox)
@@ -222,6 +226,7 @@ void mbx_inbox_close(struct mbx_inbox *inbox)
 	mutex_unlock(&mbx_inbox_lock);
 	mbx_inbox_put(inbox);
 }
+EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_close);
 
 /**
  * mbx_inbox_find() - the inbox of a process, for sending to it
@@ -240,6 +245,7 @@ struct mbx_inbox *mbx_inbox_find(struct pid *pid)
 	rcu_read_unlock();
 	return inbox;
 }
+EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_find);
 
 /*
  * kill(2)'s rule (kill_ok_by_cred()): the sender's real or effective uid
@@ -299,6 +305,7 @@ int mbx_inbox_may_send(struct mbx_inbox *inbox)
 		return -EPERM;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_may_send);
 
 /**
  * mbx_inbox_set() - MBX_IOC_INBOX_SET on the caller's own inbox
@@ -343,11 +350,12 @@ out:
 	spin_unlock(&box->lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_set);
 
 /*
  * /proc/mbx/inboxes: walked under mbx_inbox_lock; a reader sees the
- * inboxes of its own uid (all of them with CAP_IPC_OWNER), with pids in
- * its own pid namespace.
+ * inboxes of the uid that opened the file (all of them if the opener had
+ * CAP_IPC_OWNER), with pids in its own pid namespace.
  */
 static void *mbx_inbox_seq_start(struct seq_file *m, loff_t *pos)
 {
@@ -378,7 +386,9 @@ static int mbx_inbox_seq_show(struct seq_file *m, void *v)
 	pid = pid_vnr(box->owner);
 	if (!pid)
 		return 0;	/* not in the reader's pid namespace */
-	if (!uid_eq(box->uid, current_euid()) && !capable(CAP_IPC_OWNER))
+	/* The opener's credentials, not the reader's (mbx_registry.c). */
+	if (!uid_eq(box->uid, m->file->f_cred->euid) &&
+	    !file_ns_capable(m->file, &init_user_ns, CAP_IPC_OWNER))
 		return 0;
 	seq_printf(m, "%7d ", pid);
 	mbx_proc_show_box(m, box);

@@ -57,7 +57,7 @@ int mbx_user_charge_mailbox(struct mbx_user *user, unsigned int max);
 void mbx_user_uncharge_mailbox(struct mbx_user *user);
 
 /**
- * struct mbx_msg - one queued message, header and payload in one block
+ * struct mbx_msg - one queued message
  * @node:	in mbx_box.queue
  * @charged:	the user whose quota holds @len bytes (ref held)
  * @sender:	the sending process (ref held)
@@ -65,7 +65,15 @@ void mbx_user_uncharge_mailbox(struct mbx_user *user);
  * @sync:	the waiter of an MBX_F_SYNC sender, NULL if none; cleared
  *		when the message is received or freed, under the box lock
  * @len:	payload length
- * @data:	payload
+ * @data:	the payload: @inline_data, or a block of its own
+ * @inline_data: a small payload, in the same allocation as the header
+ *
+ * A payload of up to MBX_MSG_INLINE_MAX bytes shares one kmalloc() block
+ * with the header (at most 256 bytes, so rounding wastes under 64); a
+ * larger one has a block of exactly its size class (kvmalloc) and the
+ * header comes from the mbx_msg slab cache.  Either way a queued message
+ * costs its payload plus at most 128 bytes, where one block for both
+ * would round a 4 KiB message up to 8 KiB and a 64 KiB one to 128 KiB.
  */
 struct mbx_msg {
 	struct list_head node;
@@ -74,8 +82,25 @@ struct mbx_msg {
 	kuid_t sender_uid;
 	struct mbx_waiter *sync;
 	size_t len;
-	u8 data[];
+	u8 *data;
+	u8 inline_data[];
 };
+
+#define MBX_MSG_INLINE_MAX	(256 - sizeof(struct mbx_msg))
+
+/*
+ * A command number encodes the size of the structure its caller was built
+ * with, and a grown structure changes it.  The structure's own size field
+ * is what counts (mbx_uarg.c), so both ioctl handlers match commands with
+ * the size bits masked, as seccomp_notify_ioctl() does: a newer caller's
+ * larger structure reaches its handler, which accepts it if the bytes
+ * this module does not know are zero.  Type, number and direction must
+ * still match.
+ */
+#define MBX_IOC_BASE(cmd)	((cmd) & ~IOCSIZE_MASK)
+
+int mbx_msg_cache_init(void);
+void mbx_msg_cache_exit(void);
 
 /**
  * struct mbx_sendop - one send, as the ioctl decoded it
@@ -144,11 +169,17 @@ enum mbx_wait_state {
  * @msg:	receiver: the message handed to it (MBX_DONE, err 0); blocked
  *		bounded sender: the message it waits to queue
  * @peer:	receiver on a zero-capacity mailbox: the sender handed to it
- * @needed:	receiver woken with -EMSGSIZE: the message's length
+ * @needed:	receiver woken with -EMSGSIZE: the message's length;
+ *		receiver that a sender copied into (@msg and @peer NULL,
+ *		err 0): the message's length
  * @op:		zero-capacity sender: its message
- * @mm:		zero-capacity sender: the address space of op->ubuf
- * @sender_uid:	zero-capacity sender: its effective uid
- * @sender:	zero-capacity sender: its process (no ref: it is blocked)
+ * @rop:	receiver: its buffer, for a sender to copy into
+ * @mm:		zero-capacity sender: the address space of op->ubuf;
+ *		receiver: the address space of rop->ubuf (NULL: kernel buffer)
+ * @sender_uid:	zero-capacity sender: its effective uid; receiver that a
+ *		sender copied into: the sender's
+ * @sender:	zero-capacity sender: its process (no ref: it is blocked);
+ *		receiver that a sender copied into: the sender (ref held)
  * @receiver:	sender: who received the message (ref held), for
  *		zero-capacity and MBX_F_SYNC sends
  * @sync_msg:	MBX_F_SYNC sender: its message, to detach from on SIGKILL
@@ -165,6 +196,7 @@ struct mbx_waiter {
 	struct mbx_waiter *peer;
 	size_t needed;
 	const struct mbx_sendop *op;
+	struct mbx_recvop *rop;
 	struct mm_struct *mm;
 	kuid_t sender_uid;
 	struct pid *sender;
@@ -254,6 +286,8 @@ void mbx_proc_exit(void);
 /* mbx_copy.c: the single copy of a rendezvous. */
 int mbx_copy_out(struct mbx_recvop *op, size_t offset, const void *src,
 		 size_t len);
+int mbx_copy_to_receiver(const struct mbx_sendop *op,
+			 const struct mbx_waiter *receiver, size_t len);
 int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 			 size_t len, size_t *fault_at);
 

@@ -156,15 +156,22 @@ static long mbx_ioctl_open(void __user *uarg)
 		mbx_handle_abort(&slot);
 		return ret;
 	}
-	args.id = box->id;
-	ret = mbx_handle_commit(&slot, box);
 	/*
-	 * The descriptor is installed and cannot be taken back; a fault
-	 * writing the id is the caller's to notice (the handle is valid).
+	 * Write the id back before the descriptor is installed: once it is,
+	 * it cannot be taken back, and a fault then would leak it.  The
+	 * check above makes a fault here possible only if another thread
+	 * unmapped or protected the structure meanwhile; the call then fails
+	 * with no descriptor, though a mailbox it created stays (reachable
+	 * by its name, key or id, as a file O_CREAT made stays when open()
+	 * fails later).  Nothing can fail after mbx_handle_commit().
 	 */
-	if (mbx_uarg_copy_out(uarg, &args, sizeof(args)))
+	args.id = box->id;
+	if (mbx_uarg_copy_out(uarg, &args, sizeof(args))) {
+		mbx_box_put(box);
+		mbx_handle_abort(&slot);
 		return -EFAULT;
-	return ret;
+	}
+	return mbx_handle_commit(&slot, box);
 }
 
 /*
@@ -202,20 +209,20 @@ static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	void __user *uarg = (void __user *)arg;
 	int ret;
 
-	switch (cmd) {
-	case MBX_IOC_INFO:
+	switch (MBX_IOC_BASE(cmd)) {
+	case MBX_IOC_BASE(MBX_IOC_INFO):
 		return mbx_ioctl_info(uarg);
-	case MBX_IOC_OPEN:
+	case MBX_IOC_BASE(MBX_IOC_OPEN):
 		return mbx_ioctl_open(uarg);
-	case MBX_IOC_SEND:
+	case MBX_IOC_BASE(MBX_IOC_SEND):
 		return mbx_ioctl_send(file, NULL, client->user, uarg);
-	case MBX_IOC_RECV:
+	case MBX_IOC_BASE(MBX_IOC_RECV):
 		ret = mbx_client_owns_inbox(client);
 		return ret ?: mbx_ioctl_recv(file, mbx_inbox_box(client->inbox),
 					     uarg);
-	case MBX_IOC_STAT:
+	case MBX_IOC_BASE(MBX_IOC_STAT):
 		return mbx_ioctl_stat(mbx_inbox_box(client->inbox), uarg);
-	case MBX_IOC_INBOX_SET:
+	case MBX_IOC_BASE(MBX_IOC_INBOX_SET):
 		return mbx_ioctl_inbox_set(client, uarg);
 	default:
 		return -ENOTTY;
@@ -311,9 +318,12 @@ static int __init mbx_init(void)
 		       mbx_max_msg_size_cap);
 		return -EINVAL;
 	}
-	ret = mbx_registry_init();
+	ret = mbx_msg_cache_init();
 	if (ret)
 		return ret;
+	ret = mbx_registry_init();
+	if (ret)
+		goto out_cache;
 	ret = mbx_inbox_init();
 	if (ret)
 		goto out_registry;
@@ -331,6 +341,8 @@ out_inbox:
 	mbx_inbox_exit();
 out_registry:
 	mbx_registry_exit();
+out_cache:
+	mbx_msg_cache_exit();
 	return ret;
 }
 
@@ -340,6 +352,7 @@ static void __exit mbx_exit(void)
 	mbx_proc_exit();
 	mbx_inbox_exit();
 	mbx_registry_exit();
+	mbx_msg_cache_exit();
 }
 
 module_init(mbx_init);

@@ -17,6 +17,7 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable.h>
 #include <linux/seq_file.h>
@@ -275,6 +276,50 @@ static void mbx_registry_seq_stop(struct seq_file *m, void *v)
 	mutex_unlock(&mbx_registry_lock);
 }
 
+/* in_group_p() for credentials other than the current task's. */
+static bool mbx_cred_in_group(const struct cred *cred, kgid_t gid)
+{
+	const struct group_info *groups = cred->group_info;
+	int i;
+
+	if (gid_eq(cred->fsgid, gid))
+		return true;
+	for (i = 0; i < groups->ngroups; i++)
+		if (gid_eq(groups->gid[i], gid))
+			return true;
+	return false;
+}
+
+/*
+ * May the opener of the /proc file receive from @box?  The rule of
+ * mbx_box_permission(), with the credentials the file was opened with
+ * (m->file->f_cred), not the reader's: a descriptor opened by one user
+ * and read by a more privileged process (passed over a socket, kept
+ * across a setuid exec) shows no more than its opener may see.
+ */
+static bool mbx_proc_may_read(struct seq_file *m, struct mbx_box *box)
+{
+	const struct cred *cred = m->file->f_cred;
+	kgid_t gid, cgid;
+	bool owner;
+	umode_t mode;
+
+	spin_lock(&box->lock);
+	owner = uid_eq(cred->euid, box->uid) || uid_eq(cred->euid, box->cuid);
+	gid = box->gid;
+	cgid = box->cgid;
+	mode = box->mode;
+	spin_unlock(&box->lock);
+
+	if (owner)
+		mode >>= 6;
+	else if (mbx_cred_in_group(cred, gid) || mbx_cred_in_group(cred, cgid))
+		mode >>= 3;
+	if (mode & 4)
+		return true;
+	return file_ns_capable(m->file, &init_user_ns, CAP_IPC_OWNER);
+}
+
 static int mbx_registry_seq_show(struct seq_file *m, void *v)
 {
 	struct mbx_box *box;
@@ -284,8 +329,8 @@ static int mbx_registry_seq_show(struct seq_file *m, void *v)
 		return 0;
 	}
 	box = list_entry(v, struct mbx_box, all);
-	/* Only what ipcs would show: mailboxes the reader may receive from. */
-	if (mbx_box_permission(box, MBX_O_RECV))
+	/* Only what ipcs would show: mailboxes the opener may receive from. */
+	if (!mbx_proc_may_read(m, box))
 		return 0;
 	mbx_proc_show_box(m, box);
 	return 0;

@@ -8,9 +8,14 @@
  * results are in /sys/kernel/debug/kunit/<suite>/results.
  */
 #include <kunit/test.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 
 #include "mbx_internal.h"
 
@@ -468,6 +473,514 @@ static void mbx_receive_filter_matches_sender(struct kunit *test)
 	mbx_test_box_done(box, user);
 }
 
+/* ---- links and matching: peers, with kernel buffers ---------------------- */
+
+/*
+ * A message's sender is the process that sent it, so a case with several
+ * senders needs several processes: a peer is a kthread worker, its own
+ * thread group with its own struct pid.  Work queued on a peer runs in
+ * order; an operation that blocks keeps its peer busy until it finishes,
+ * and every blocking operation has a deadline, so none can hang a case.
+ */
+#define MBX_TEST_DEADLINE_MS	10000
+
+struct mbx_test_op {
+	struct kthread_work work;
+	struct mbx_box *box;
+	struct mbx_user *user;		/* send: who pays */
+	bool send;
+	bool nonblock;
+	struct pid *from;		/* receive: the filter */
+	int val;			/* send: the message; receive: out */
+	ktime_t deadline;
+	int ret;
+	struct pid *peer;		/* out, ref held: receiver or sender */
+};
+
+static void mbx_test_op_fn(struct kthread_work *work)
+{
+	struct mbx_test_op *t = container_of(work, struct mbx_test_op, work);
+
+	t->deadline = ktime_add_ms(ktime_get(), MBX_TEST_DEADLINE_MS);
+	if (t->send) {
+		struct mbx_sendop op = {
+			.kbuf = &t->val, .len = sizeof(t->val),
+			.nonblock = t->nonblock,
+			.expires = t->nonblock ? NULL : &t->deadline,
+		};
+
+		t->ret = mbx_box_send(t->box, t->user, &op);
+		t->peer = op.receiver;
+	} else {
+		struct mbx_recvop op = {
+			.kbuf = &t->val, .len = sizeof(t->val),
+			.nonblock = t->nonblock, .from = t->from,
+			.expires = t->nonblock ? NULL : &t->deadline,
+		};
+
+		t->ret = mbx_box_recv(t->box, &op);
+		t->peer = op.sender;
+	}
+}
+
+static struct kthread_worker *mbx_test_peer(struct kunit *test)
+{
+	struct kthread_worker *w = kthread_create_worker(0, "mbx_test_peer");
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, w);
+	return w;
+}
+
+static struct pid *mbx_test_peer_pid(struct kthread_worker *w)
+{
+	return task_tgid(w->task);
+}
+
+/* Start @t on peer @w; mbx_test_op_wait() collects it. */
+static void mbx_test_op_start(struct kthread_worker *w, struct mbx_test_op *t)
+{
+	t->ret = -EINPROGRESS;
+	t->peer = NULL;
+	kthread_init_work(&t->work, mbx_test_op_fn);
+	kthread_queue_work(w, &t->work);
+}
+
+/* -EINPROGRESS while @t has not finished. */
+static int mbx_test_op_ret(const struct mbx_test_op *t)
+{
+	return READ_ONCE(t->ret);
+}
+
+/* Bounded: the operation has a deadline. */
+static int mbx_test_op_wait(struct mbx_test_op *t)
+{
+	kthread_flush_work(&t->work);
+	return t->ret;
+}
+
+/* A non-blocking send of @val by peer @w. */
+static int mbx_test_send_as(struct kthread_worker *w, struct mbx_box *box,
+			    struct mbx_user *user, int val)
+{
+	struct mbx_test_op t = {
+		.box = box, .user = user, .send = true, .nonblock = true,
+		.val = val,
+	};
+
+	mbx_test_op_start(w, &t);
+	mbx_test_op_wait(&t);
+	put_pid(t.peer);	/* a zero-capacity send's receiver */
+	return t.ret;
+}
+
+/* A non-blocking receive in the test's own thread, from @from or anyone. */
+static int mbx_test_recv_from(struct mbx_box *box, struct pid *from, int *val,
+			      struct pid **sender)
+{
+	struct mbx_recvop op = {
+		.kbuf = val, .len = sizeof(*val), .nonblock = true,
+		.from = from,
+	};
+	int ret = mbx_box_recv(box, &op);
+
+	if (sender)
+		*sender = op.sender;
+	else
+		put_pid(op.sender);
+	return ret;
+}
+
+/*
+ * Wait, at most MBX_TEST_DEADLINE_MS, until @box has @senders blocked
+ * senders and @receivers blocked receivers (-1: either).  Nothing wakes
+ * an observer when a task starts waiting, so this polls; it is bounded.
+ */
+static bool mbx_test_blocked(struct mbx_box *box, int senders, int receivers)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(MBX_TEST_DEADLINE_MS);
+	struct mbx_stat st = {};
+
+	for (;;) {
+		mbx_box_stat(box, &st);
+		if ((senders < 0 || st.senders_waiting == (u32)senders) &&
+		    (receivers < 0 || st.receivers_waiting == (u32)receivers))
+			return true;
+		if (time_after(jiffies, end))
+			return false;
+		usleep_range(1000, 2000);
+	}
+}
+
+/*
+ * A sent message goes straight to a receiver waiting for its sender;
+ * a receiver that waits for another sender, even one that has waited
+ * longer, is passed over and keeps waiting.
+ */
+static void mbx_handoff_skips_receiver_for_other_sender(struct kunit *test)
+{
+	struct kthread_worker *r_other = mbx_test_peer(test);
+	struct kthread_worker *r_me = mbx_test_peer(test);
+	struct kthread_worker *x = mbx_test_peer(test);
+	struct pid *me = task_tgid(current);
+	struct mbx_test_op wait_x = { .from = mbx_test_peer_pid(x) };
+	struct mbx_test_op wait_me = { .from = me };
+	struct mbx_stat st = {};
+	struct mbx_user *user;
+	struct mbx_box *box;
+	int v = 42;
+
+	box = mbx_test_box(test, MBX_CAP_UNBOUNDED, 0, &user);
+	wait_x.box = box;
+	wait_me.box = box;
+	mbx_test_op_start(r_other, &wait_x);
+	KUNIT_EXPECT_TRUE(test, mbx_test_blocked(box, 0, 1));
+	mbx_test_op_start(r_me, &wait_me);
+	KUNIT_EXPECT_TRUE(test, mbx_test_blocked(box, 0, 2));
+
+	/* receivers: [wait for x, wait for me]; I send 42. */
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, &v, sizeof(v)), 0);
+	KUNIT_EXPECT_EQ(test, mbx_test_op_wait(&wait_me), 0);
+	KUNIT_EXPECT_EQ(test, wait_me.val, 42);
+	KUNIT_EXPECT_PTR_EQ(test, wait_me.peer, me);
+	/* Handed over, not queued; the receiver waiting for x still waits. */
+	mbx_box_stat(box, &st);
+	KUNIT_EXPECT_EQ(test, st.msg_count, 0);
+	KUNIT_EXPECT_EQ(test, st.receivers_waiting, 1);
+	KUNIT_EXPECT_EQ(test, mbx_test_op_ret(&wait_x), -EINPROGRESS);
+
+	/* x's message is the one it waits for. */
+	KUNIT_EXPECT_EQ(test, mbx_test_send_as(x, box, user, 7), 0);
+	KUNIT_EXPECT_EQ(test, mbx_test_op_wait(&wait_x), 0);
+	KUNIT_EXPECT_EQ(test, wait_x.val, 7);
+	KUNIT_EXPECT_PTR_EQ(test, wait_x.peer, mbx_test_peer_pid(x));
+
+	put_pid(wait_me.peer);
+	put_pid(wait_x.peer);
+	kthread_destroy_worker(r_other);
+	kthread_destroy_worker(r_me);
+	kthread_destroy_worker(x);
+	mbx_test_box_done(box, user);
+}
+
+/*
+ * Each link is FIFO: receive(a) takes a's messages in the order a sent
+ * them, past b's, and leaves b's queued; receive(any) takes the oldest
+ * message of all.
+ */
+static void mbx_link_is_fifo_with_interleaved_senders(struct kunit *test)
+{
+	struct kthread_worker *a = mbx_test_peer(test);
+	struct kthread_worker *b = mbx_test_peer(test);
+	struct pid *pa = mbx_test_peer_pid(a), *pb = mbx_test_peer_pid(b);
+	static const int sends[] = { 1, 101, 2, 102, 3 };
+	struct mbx_stat st = {};
+	struct pid *sender;
+	struct mbx_user *user;
+	struct mbx_box *box;
+	unsigned int i;
+	int v;
+
+	box = mbx_test_box(test, MBX_CAP_UNBOUNDED, 0, &user);
+	for (i = 0; i < ARRAY_SIZE(sends); i++)
+		KUNIT_ASSERT_EQ(test, mbx_test_send_as(sends[i] < 100 ? a : b,
+						       box, user, sends[i]), 0);
+
+	/* queue: a1 b101 a2 b102 a3 */
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_from(box, pa, &v, NULL), 0);
+	KUNIT_EXPECT_EQ(test, v, 1);
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_from(box, pa, &v, NULL), 0);
+	KUNIT_EXPECT_EQ(test, v, 2);
+	/* queue: b101 b102 a3 */
+	mbx_box_stat(box, &st);
+	KUNIT_EXPECT_EQ(test, st.msg_count, 3);
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_from(box, NULL, &v, &sender), 0);
+	KUNIT_EXPECT_EQ(test, v, 101);
+	KUNIT_EXPECT_PTR_EQ(test, sender, pb);
+	put_pid(sender);
+	/* queue: b102 a3 */
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_from(box, pa, &v, &sender), 0);
+	KUNIT_EXPECT_EQ(test, v, 3);
+	KUNIT_EXPECT_PTR_EQ(test, sender, pa);
+	put_pid(sender);
+	/* queue: b102; nothing of a's is left. */
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_from(box, pa, &v, NULL), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_from(box, pb, &v, NULL), 0);
+	KUNIT_EXPECT_EQ(test, v, 102);
+	mbx_box_stat(box, &st);
+	KUNIT_EXPECT_EQ(test, st.msg_count, 0);
+
+	kthread_destroy_worker(a);
+	kthread_destroy_worker(b);
+	mbx_test_box_done(box, user);
+}
+
+/*
+ * Zero capacity: a blocked sender is matched only by receive(any) or
+ * receive(that sender); receive(b) takes b even though a waited longer.
+ */
+static void mbx_zero_capacity_receive_matches_sender(struct kunit *test)
+{
+	struct kthread_worker *a = mbx_test_peer(test);
+	struct kthread_worker *b = mbx_test_peer(test);
+	struct kthread_worker *x = mbx_test_peer(test);
+	struct pid *pa = mbx_test_peer_pid(a), *pb = mbx_test_peer_pid(b);
+	struct mbx_test_op send_a = { .send = true, .val = 1 };
+	struct mbx_test_op send_b = { .send = true, .val = 2 };
+	struct pid *me = task_tgid(current);
+	struct mbx_stat st = {};
+	struct pid *sender;
+	struct mbx_user *user;
+	struct mbx_box *box;
+	int v;
+
+	box = mbx_test_box(test, MBX_CAP_ZERO, 0, &user);
+	send_a.box = box;
+	send_a.user = user;
+	send_b.box = box;
+	send_b.user = user;
+	mbx_test_op_start(a, &send_a);
+	KUNIT_EXPECT_TRUE(test, mbx_test_blocked(box, 1, 0));
+	mbx_test_op_start(b, &send_b);
+	KUNIT_EXPECT_TRUE(test, mbx_test_blocked(box, 2, 0));
+
+	/* senders: [a, b]; x sent nothing. */
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_from(box, mbx_test_peer_pid(x),
+						 &v, NULL), -EAGAIN);
+	mbx_box_stat(box, &st);
+	KUNIT_EXPECT_EQ(test, st.senders_waiting, 2);
+
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_from(box, pb, &v, &sender), 0);
+	KUNIT_EXPECT_EQ(test, v, 2);
+	KUNIT_EXPECT_PTR_EQ(test, sender, pb);
+	put_pid(sender);
+	KUNIT_EXPECT_EQ(test, mbx_test_op_wait(&send_b), 0);
+	KUNIT_EXPECT_PTR_EQ(test, send_b.peer, me);
+	/* senders: [a] */
+	KUNIT_EXPECT_EQ(test, mbx_test_op_ret(&send_a), -EINPROGRESS);
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_from(box, NULL, &v, &sender), 0);
+	KUNIT_EXPECT_EQ(test, v, 1);
+	KUNIT_EXPECT_PTR_EQ(test, sender, pa);
+	put_pid(sender);
+	KUNIT_EXPECT_EQ(test, mbx_test_op_wait(&send_a), 0);
+
+	put_pid(send_a.peer);
+	put_pid(send_b.peer);
+	kthread_destroy_worker(a);
+	kthread_destroy_worker(b);
+	kthread_destroy_worker(x);
+	mbx_test_box_done(box, user);
+}
+
+/*
+ * Zero capacity, receiver first: a receiver waiting for x is no partner
+ * for a's send (EAGAIN without blocking), and is for x's.
+ */
+static void mbx_zero_capacity_waiting_receiver_matches_sender(struct kunit *test)
+{
+	struct kthread_worker *r = mbx_test_peer(test);
+	struct kthread_worker *a = mbx_test_peer(test);
+	struct kthread_worker *x = mbx_test_peer(test);
+	struct mbx_test_op wait_x = { .from = mbx_test_peer_pid(x) };
+	struct mbx_user *user;
+	struct mbx_box *box;
+
+	box = mbx_test_box(test, MBX_CAP_ZERO, 0, &user);
+	wait_x.box = box;
+	mbx_test_op_start(r, &wait_x);
+	KUNIT_EXPECT_TRUE(test, mbx_test_blocked(box, 0, 1));
+
+	/* receivers: [wait for x] */
+	KUNIT_EXPECT_EQ(test, mbx_test_send_as(a, box, user, 1), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, mbx_test_op_ret(&wait_x), -EINPROGRESS);
+	KUNIT_EXPECT_EQ(test, mbx_test_send_as(x, box, user, 9), 0);
+	KUNIT_EXPECT_EQ(test, mbx_test_op_wait(&wait_x), 0);
+	KUNIT_EXPECT_EQ(test, wait_x.val, 9);
+	KUNIT_EXPECT_PTR_EQ(test, wait_x.peer, mbx_test_peer_pid(x));
+
+	put_pid(wait_x.peer);
+	kthread_destroy_worker(r);
+	kthread_destroy_worker(a);
+	kthread_destroy_worker(x);
+	mbx_test_box_done(box, user);
+}
+
+/*
+ * receive(Q) for a Q that has exited goes by Q's pid number (from_nr):
+ * Q's queued messages are still delivered, in order, and then the
+ * receive fails with ESRCH at once, even a blocking one; the other
+ * senders' messages stay queued.
+ */
+static void mbx_receive_from_exited_sender(struct kunit *test)
+{
+	struct kthread_worker *q = mbx_test_peer(test);
+	struct kthread_worker *b = mbx_test_peer(test);
+	struct pid *qpid = get_pid(mbx_test_peer_pid(q));
+	struct mbx_recvop op;
+	struct mbx_stat st = {};
+	struct mbx_user *user;
+	struct mbx_box *box;
+	ktime_t deadline;
+	int i, v;
+
+	box = mbx_test_box(test, MBX_CAP_UNBOUNDED, 0, &user);
+	KUNIT_ASSERT_EQ(test, mbx_test_send_as(q, box, user, 1), 0);
+	KUNIT_ASSERT_EQ(test, mbx_test_send_as(b, box, user, 100), 0);
+	KUNIT_ASSERT_EQ(test, mbx_test_send_as(q, box, user, 2), 0);
+	kthread_destroy_worker(q);	/* q is gone; its messages are not */
+
+	/* queue: q1 b100 q2 */
+	for (i = 1; i <= 3; i++) {
+		deadline = ktime_add_ms(ktime_get(), MBX_TEST_DEADLINE_MS);
+		memset(&op, 0, sizeof(op));
+		op.kbuf = &v;
+		op.len = sizeof(v);
+		op.from_nr = pid_vnr(qpid);
+		op.expires = &deadline;
+		if (i < 3) {
+			KUNIT_EXPECT_EQ(test, mbx_box_recv(box, &op), 0);
+			KUNIT_EXPECT_EQ(test, v, i);
+			KUNIT_EXPECT_PTR_EQ(test, op.sender, qpid);
+			put_pid(op.sender);
+		} else {
+			/* Blocking, yet no wait: q sends no more. */
+			KUNIT_EXPECT_EQ(test, mbx_box_recv(box, &op), -ESRCH);
+		}
+	}
+	/* queue: b100 */
+	mbx_box_stat(box, &st);
+	KUNIT_EXPECT_EQ(test, st.msg_count, 1);
+
+	put_pid(qpid);
+	kthread_destroy_worker(b);
+	mbx_test_box_done(box, user);
+}
+
+/* ---- inboxes ------------------------------------------------------------- */
+
+/*
+ * An inbox is found by its owner's struct pid: the same process finds
+ * the one inbox all its opens share; a struct pid that merely carries the
+ * same number (a pid reused after the owner exited, or the same number in
+ * another namespace) finds nothing, and neither does a live process that
+ * has no inbox.  A registry keyed on pid numbers fails the third check.
+ */
+static void mbx_inbox_is_found_by_struct_pid(struct kunit *test)
+{
+	struct kthread_worker *other = mbx_test_peer(test);
+	struct pid *me = task_tgid(current);
+	struct mbx_inbox *inbox, *again, *found;
+	struct pid *alias;
+
+	inbox = mbx_inbox_open();
+	KUNIT_ASSERT_NOT_NULL(test, inbox);
+	again = mbx_inbox_open();
+	KUNIT_EXPECT_PTR_EQ(test, again, inbox);
+
+	found = mbx_inbox_find(me);
+	KUNIT_EXPECT_PTR_EQ(test, found, inbox);
+	if (found)
+		mbx_inbox_put(found);
+
+	/* Another struct pid with my numbers, in my namespaces. */
+	alias = kzalloc(struct_size(alias, numbers, me->level + 1),
+			GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, alias);
+	refcount_set(&alias->count, 1);
+	alias->level = me->level;
+	spin_lock_init(&alias->lock);
+	init_waitqueue_head(&alias->wait_pidfd);
+	memcpy(alias->numbers, me->numbers,
+	       (me->level + 1) * sizeof(me->numbers[0]));
+	KUNIT_EXPECT_EQ(test, pid_vnr(alias), pid_vnr(me));
+	KUNIT_EXPECT_NULL(test, mbx_inbox_find(alias));
+	kfree(alias);
+
+	KUNIT_EXPECT_NULL(test, mbx_inbox_find(mbx_test_peer_pid(other)));
+
+	/* After the last close, nothing. */
+	mbx_inbox_close(again);
+	found = mbx_inbox_find(me);
+	KUNIT_EXPECT_PTR_EQ(test, found, inbox);
+	if (found)
+		mbx_inbox_put(found);
+	mbx_inbox_close(inbox);
+	KUNIT_EXPECT_NULL(test, mbx_inbox_find(me));
+	kthread_destroy_worker(other);
+}
+
+/* Who may send to an inbox owned by root (uid 0). */
+struct mbx_policy_case {
+	const char *what;
+	u32 policy;
+	u32 allow_uid;		/* MBX_POLICY_ONE_UID */
+	u32 uid, euid;		/* the sender's */
+	bool cap_ipc_owner;
+	int expected;
+};
+
+static const struct mbx_policy_case mbx_policy_cases[] = {
+	{ "same uid", MBX_POLICY_SAME_UID, 0, 0, 0, false, 0 },
+	{ "other uid", MBX_POLICY_SAME_UID, 0, 1000, 1000, false, -EPERM },
+	{ "other uid, CAP_IPC_OWNER", MBX_POLICY_SAME_UID, 0, 1000, 1000,
+	  true, 0 },
+	{ "real uid matches, as kill(2)", MBX_POLICY_SAME_UID, 0, 0, 1000,
+	  false, 0 },
+	{ "refuse binds CAP_IPC_OWNER", MBX_POLICY_REFUSE, 0, 0, 0, true,
+	  -EPERM },
+	{ "one uid, that uid", MBX_POLICY_ONE_UID, 1000, 1000, 1000, false,
+	  0 },
+	{ "one uid binds CAP_IPC_OWNER", MBX_POLICY_ONE_UID, 1000, 0, 0, true,
+	  -EPERM },
+	{ "one uid goes by euid", MBX_POLICY_ONE_UID, 1000, 1000, 2000, false,
+	  -EPERM },
+	{ "anyone", MBX_POLICY_ANYONE, 0, 2000, 2000, false, 0 },
+};
+
+static void mbx_policy_case_desc(const struct mbx_policy_case *c, char *desc)
+{
+	strscpy(desc, c->what, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(mbx_policy, mbx_policy_cases, mbx_policy_case_desc);
+
+static void mbx_inbox_policy_decides_send(struct kunit *test)
+{
+	const struct mbx_policy_case *c = test->param_value;
+	struct mbx_inbox_config cfg = {
+		.size = sizeof(cfg), .flags = MBX_INBOX_SET_POLICY,
+		.policy = c->policy, .allow_uid = c->allow_uid,
+	};
+	const struct cred *saved;
+	struct mbx_inbox *inbox;
+	struct cred *sender;
+	int ret;
+
+	sender = prepare_creds();
+	KUNIT_ASSERT_NOT_NULL(test, sender);
+	/* Owned by this kthread: uid 0. */
+	inbox = mbx_inbox_open();
+	if (!inbox) {
+		put_cred(sender);
+		KUNIT_FAIL(test, "out of memory");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, mbx_inbox_set(inbox, &cfg), 0);
+	sender->uid = KUIDT_INIT(c->uid);
+	sender->suid = sender->uid;
+	sender->euid = KUIDT_INIT(c->euid);
+	sender->fsuid = sender->euid;
+	cap_clear(sender->cap_effective);
+	if (c->cap_ipc_owner)
+		cap_raise(sender->cap_effective, CAP_IPC_OWNER);
+	saved = override_creds(sender);
+	ret = mbx_inbox_may_send(inbox);
+	revert_creds(saved);
+	put_cred(sender);
+
+	KUNIT_EXPECT_EQ(test, ret, c->expected);
+	mbx_inbox_close(inbox);
+}
+
 static void mbx_inbox_config_is_checked(struct kunit *test)
 {
 	struct mbx_inbox_config c = { .size = sizeof(c) };
@@ -522,6 +1035,31 @@ static struct kunit_suite mbx_queue_suite = {
 	.test_cases = mbx_queue_cases,
 };
 
+static struct kunit_case mbx_link_cases[] = {
+	KUNIT_CASE(mbx_handoff_skips_receiver_for_other_sender),
+	KUNIT_CASE(mbx_link_is_fifo_with_interleaved_senders),
+	KUNIT_CASE(mbx_zero_capacity_receive_matches_sender),
+	KUNIT_CASE(mbx_zero_capacity_waiting_receiver_matches_sender),
+	KUNIT_CASE(mbx_receive_from_exited_sender),
+	{}
+};
+
+static struct kunit_suite mbx_link_suite = {
+	.name = "mbx_link",
+	.test_cases = mbx_link_cases,
+};
+
+static struct kunit_case mbx_inbox_cases[] = {
+	KUNIT_CASE(mbx_inbox_is_found_by_struct_pid),
+	KUNIT_CASE_PARAM(mbx_inbox_policy_decides_send, mbx_policy_gen_params),
+	{}
+};
+
+static struct kunit_suite mbx_inbox_suite = {
+	.name = "mbx_inbox",
+	.test_cases = mbx_inbox_cases,
+};
+
 static struct kunit_case mbx_uarg_cases[] = {
 	KUNIT_CASE_PARAM(mbx_uarg_size_is_checked, mbx_size_gen_params),
 	{}
@@ -545,7 +1083,7 @@ static struct kunit_suite mbx_info_suite = {
 };
 
 kunit_test_suites(&mbx_uarg_suite, &mbx_info_suite, &mbx_args_suite,
-		  &mbx_queue_suite);
+		  &mbx_queue_suite, &mbx_link_suite, &mbx_inbox_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for /dev/mailbox");

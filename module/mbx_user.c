@@ -9,7 +9,10 @@
  * charging is a lock-free atomic on the counters.
  *
  * Locking: mbx_users_lock (a mutex) serialises lookup-or-insert against
- * the final put, so a user being freed is never handed out again.
+ * the final put, so a user being freed is never handed out again.  Only
+ * the put that may drop the last reference takes it
+ * (refcount_dec_and_mutex_lock()): every queued message holds a reference
+ * and drops it when received, and the receive path takes no global lock.
  */
 #include <linux/atomic.h>
 #include <linux/mutex.h>
@@ -57,13 +60,10 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_user_get);
 
 void mbx_user_put(struct mbx_user *user)
 {
-	if (!user)
+	if (!user || !refcount_dec_and_mutex_lock(&user->ref, &mbx_users_lock))
 		return;
-	mutex_lock(&mbx_users_lock);
-	if (refcount_dec_and_test(&user->ref)) {
-		xa_erase(&mbx_users, __kuid_val(user->uid));
-		kfree(user);
-	}
+	xa_erase(&mbx_users, __kuid_val(user->uid));
+	kfree(user);
 	mutex_unlock(&mbx_users_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_user_put);

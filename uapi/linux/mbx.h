@@ -11,6 +11,11 @@
  *    bytes it does not know must be zero (else E2BIG), fields it knows but
  *    the caller did not pass read as zero, and output is written only up
  *    to the caller's size.  New fields are only ever appended;
+ *  - the structure's size field is authoritative, not the size that
+ *    _IOWR() encodes in the command number: commands are matched on
+ *    their type, number and direction only, so a caller built with a
+ *    grown structure (and so a different command number) still works
+ *    with an older module, under the rule above;
  *  - unknown flags and non-zero padding or reserved fields fail with
  *    EINVAL, an unknown ioctl command with ENOTTY;
  *  - fields documented "out" are ignored on input (a structure can be
@@ -213,7 +218,9 @@ struct mbx_recv {
  * @last_send_pid, @last_recv_pid: processes of the last send and receive
  *		(0: none, or not visible in the caller's pid namespace)
  * @send_time, @recv_time, @change_time: CLOCK_REALTIME nanoseconds of the
- *		last send, receive, and creation or MBX_IOC_SET (0: never)
+ *		last send, receive, and creation or MBX_IOC_SET (0: never);
+ *		send and receive times have the resolution of a scheduler
+ *		tick (CLOCK_REALTIME_COARSE), like inode and System V times
  */
 struct mbx_stat {
 	__u32 size;
