@@ -49,7 +49,7 @@ check "a C99 program builds with pkg-config --cflags --libs only" \
 check "it needs libmsg.so.0 (the soname)" \
 	sh -c "readelf -d $tmp/hello | grep -q 'NEEDED.*libmsg.so.0'"
 check "it links statically with pkg-config --static" \
-	sh -c "cc -std=c99 -o $tmp/hello-static $tmp/hello.c \$(pkg-config --cflags libmsg) $dest/usr/lib/libmsg.a -static"
+	sh -c "cc -std=c99 -static -o $tmp/hello-static $tmp/hello.c \$(pkg-config --static --cflags --libs libmsg) && ! readelf -d $tmp/hello-static | grep -q NEEDED"
 check "a C++ program builds against the same header" \
 	sh -c "c++ -Wall -Wextra -Werror -o $tmp/hellocc $tmp/hello.cc \$(pkg-config --cflags --libs libmsg)"
 build_examples() {

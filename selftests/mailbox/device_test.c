@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kselftests of the /dev/mailbox device itself: the node, opening it as
- * any user, and the MBX_IOC_INFO ioctl with its size-versioned argument
- * rules, through the raw ioctl and through libmsg.
+ * any user, the MBX_IOC_INFO ioctl through the raw ioctl and through
+ * libmsg, and the size-versioned argument rules (on MBX_IOC_INFO,
+ * MBX_IOC_OPEN and MBX_IOC_SEND): the size field, not the size encoded in
+ * the command number, says which version of a structure was passed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -104,10 +107,14 @@ TEST_F(dev, unknown_ioctl_is_enotty)
 	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(MBX_IOC_MAGIC, 0x7f,
 					    struct mbx_info), &info));
 	EXPECT_EQ(ENOTTY, errno);
-	/* Right number, wrong size encoded in the command: also unknown. */
-	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(MBX_IOC_MAGIC, 0x00, __u64),
-			    &info));
+	/* Right number, wrong type or direction: also unknown. */
+	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(MBX_IOC_MAGIC + 1, 0x00,
+					    struct mbx_info), &info));
 	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IOR(MBX_IOC_MAGIC, 0x00,
+					   struct mbx_info), &info));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(0u, info.abi_version);
 }
 
 TEST_F(dev, info_bad_pointer_is_efault)
@@ -179,6 +186,215 @@ TEST_F(dev, info_larger_struct_needs_zero_tail)
 	EXPECT_EQ(-1, ioctl(self->fd, MBX_IOC_INFO, &big));
 	EXPECT_EQ(E2BIG, errno);
 	EXPECT_EQ(0u, big.info.abi_version);
+}
+
+/*
+ * A caller built against a larger structure issues a different command
+ * number (the size is encoded in it), but only the structure's size field
+ * counts: these are what such a caller would use, one u64 appended.
+ */
+struct mbx_info_next {
+	struct mbx_info info;
+	__u64 future;
+};
+
+struct mbx_open_next {
+	struct mbx_open open;
+	__u64 future;
+};
+
+struct mbx_send_next {
+	struct mbx_send send;
+	__u64 future;
+};
+
+#define MBX_IOC_INFO_NEXT _IOWR(MBX_IOC_MAGIC, 0x00, struct mbx_info_next)
+#define MBX_IOC_OPEN_NEXT _IOWR(MBX_IOC_MAGIC, 0x01, struct mbx_open_next)
+#define MBX_IOC_SEND_NEXT _IOWR(MBX_IOC_MAGIC, 0x10, struct mbx_send_next)
+
+/* The grown command is answered; the unknown tail is never written. */
+TEST_F(dev, info_grown_command_works)
+{
+	struct mbx_info_next big;
+
+	ASSERT_NE(MBX_IOC_INFO, MBX_IOC_INFO_NEXT);
+	memset(&big, 0, sizeof(big));
+	big.info.size = sizeof(big);
+	ASSERT_EQ(0, ioctl(self->fd, MBX_IOC_INFO_NEXT, &big))
+		TH_LOG("grown MBX_IOC_INFO: %s", strerror(errno));
+	EXPECT_EQ(sizeof(big), big.info.size);
+	EXPECT_EQ((__u32)MBX_ABI_VERSION, big.info.abi_version);
+	EXPECT_EQ(0ull, big.future);
+}
+
+/* The grown command with a tail this module does not know: E2BIG. */
+TEST_F(dev, info_grown_command_nonzero_tail_is_e2big)
+{
+	struct mbx_info_next big;
+
+	memset(&big, 0, sizeof(big));
+	big.info.size = sizeof(big);
+	big.future = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, MBX_IOC_INFO_NEXT, &big));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(0u, big.info.abi_version);
+}
+
+/* A command encoding less than the structure's size field: still fine. */
+TEST_F(dev, info_command_size_is_not_the_struct_size)
+{
+	struct mbx_info info = { .size = sizeof(info) };
+
+	ASSERT_EQ(0, ioctl(self->fd, _IOWR(MBX_IOC_MAGIC, 0x00, __u64),
+			   &info)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ((__u32)MBX_ABI_VERSION, info.abi_version);
+}
+
+/* A descriptor's number now; the lowest free one, so it shows a leak. */
+static int next_fd(void)
+{
+	int fd = dup(0);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+static void open_args(struct mbx_open *o, __u32 size, const char *name)
+{
+	memset(o, 0, sizeof(*o));
+	o->size = size;
+	o->flags = MBX_O_CREAT | MBX_O_SEND | MBX_O_RECV | MBX_O_CLOEXEC;
+	o->name = (uintptr_t)name;
+	o->capacity = MBX_CAP_BOUNDED;
+	o->limit = 1;
+	o->mode = 0600;
+}
+
+/* A larger struct mbx_open with a zero tail creates the mailbox. */
+TEST_F(dev, open_grown_command_works)
+{
+	struct mbx_open_next big;
+	char name[32];
+	int h;
+
+	snprintf(name, sizeof(name), "/dev_test%d", getpid());
+	open_args(&big.open, sizeof(big), name);
+	big.future = 0;
+	h = ioctl(self->fd, MBX_IOC_OPEN_NEXT, &big);
+	ASSERT_LE(0, h) TH_LOG("grown MBX_IOC_OPEN: %s", strerror(errno));
+	EXPECT_LT(0u, big.open.id);
+	EXPECT_EQ(0ull, big.future);
+	EXPECT_EQ(0, msg_box_destroy(h));
+	close(h);
+}
+
+/*
+ * Non-zero bytes past struct mbx_open: E2BIG, under the old command and
+ * the grown one, with no descriptor and no mailbox created.
+ */
+TEST_F(dev, open_nonzero_tail_is_e2big)
+{
+	struct mbx_open_next big;
+	char name[32];
+	int fd = next_fd();
+
+	ASSERT_LE(0, fd);
+	snprintf(name, sizeof(name), "/dev_test%d", getpid());
+	open_args(&big.open, sizeof(big), name);
+	big.future = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, MBX_IOC_OPEN, &big));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, MBX_IOC_OPEN_NEXT, &big));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(0u, big.open.id);
+	EXPECT_EQ(fd, next_fd());
+	EXPECT_EQ(-ENOENT, msg_box_open(self->fd, name, 0, MBX_O_SEND, NULL,
+					NULL));
+}
+
+/*
+ * Arguments that cannot be written back: EFAULT before anything is
+ * created, so no descriptor leaks and no mailbox is left behind.
+ */
+TEST_F(dev, open_readonly_args_is_efault)
+{
+	struct mbx_open *o;
+	int fd = next_fd();
+	char *name;
+
+	ASSERT_LE(0, fd);
+	o = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, o);
+	name = (char *)(o + 1);
+	snprintf(name, 32, "/dev_test%d", getpid());
+	open_args(o, sizeof(*o), name);
+	ASSERT_EQ(0, mprotect(o, 4096, PROT_READ));
+	EXPECT_EQ(-1, ioctl(self->fd, MBX_IOC_OPEN, o));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(fd, next_fd());
+	EXPECT_EQ(-ENOENT, msg_box_open(self->fd, name, 0, MBX_O_SEND, NULL,
+					NULL));
+	munmap(o, 4096);
+}
+
+/* A private mailbox holding one message at most, for the send tests. */
+static int private_box(int dev)
+{
+	const struct msg_box_attr attr = {
+		.capacity = MBX_CAP_BOUNDED, .limit = 1, .mode = 0600,
+	};
+
+	return msg_box_open(dev, NULL, 0, MBX_O_PRIVATE | MBX_O_SEND |
+			    MBX_O_RECV | MBX_O_CLOEXEC, &attr, NULL);
+}
+
+static __u64 queued(int h)
+{
+	struct mbx_stat st;
+
+	return msg_stat(h, &st) ? ~0ull : st.msg_count;
+}
+
+/* A larger struct mbx_send with a zero tail sends. */
+TEST_F(dev, send_grown_command_works)
+{
+	struct mbx_send_next big;
+	int h = private_box(self->fd);
+
+	ASSERT_LE(0, h);
+	memset(&big, 0, sizeof(big));
+	big.send.size = sizeof(big);
+	big.send.buf = (uintptr_t)"x";
+	big.send.len = 1;
+	EXPECT_EQ(0, ioctl(h, MBX_IOC_SEND_NEXT, &big))
+		TH_LOG("grown MBX_IOC_SEND: %s", strerror(errno));
+	EXPECT_EQ(1ull, queued(h));
+	EXPECT_EQ(0ull, big.future);
+	msg_box_destroy(h);
+	close(h);
+}
+
+/* Non-zero bytes past struct mbx_send: E2BIG, and nothing is sent. */
+TEST_F(dev, send_nonzero_tail_is_e2big)
+{
+	struct mbx_send_next big;
+	int h = private_box(self->fd);
+
+	ASSERT_LE(0, h);
+	memset(&big, 0, sizeof(big));
+	big.send.size = sizeof(big);
+	big.send.buf = (uintptr_t)"x";
+	big.send.len = 1;
+	big.future = 1;
+	EXPECT_EQ(-1, ioctl(h, MBX_IOC_SEND, &big));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(-1, ioctl(h, MBX_IOC_SEND_NEXT, &big));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(0ull, queued(h));
+	msg_box_destroy(h);
+	close(h);
 }
 
 TEST_F(dev, info_unknown_flags_are_einval)

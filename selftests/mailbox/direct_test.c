@@ -336,10 +336,14 @@ TEST_F(direct, send_to_exited_or_inboxless_is_esrch)
 	EXPECT_EQ(-ESRCH, msg_send_to(self->dev, 0x3fffffff, "x", 1, 0));
 }
 
-static int sleep_then_exit(int dev, void *arg)
+/* Tell the parent through @arg once a sender is blocked on us, then wait. */
+static int report_blocked_sender(int dev, void *arg)
 {
-	(void)dev;
-	(void)arg;
+	int *blocked = arg;
+
+	close(blocked[0]);
+	if (wait_blocked(dev, 1, -1) || write(blocked[1], "b", 1) != 1)
+		return 100;
 	pause();
 	return 0;
 }
@@ -348,12 +352,16 @@ static int sleep_then_exit(int dev, void *arg)
 TEST_F(direct, blocked_sender_woken_by_receiver_exit)
 {
 	pid_t receiver, sender;
-	int i;
+	int i, blocked[2];
+	char c;
 
 	if (variant->capacity == MBX_CAP_UNBOUNDED)
 		SKIP(return, "unbounded sends never block");
-	receiver = spawn_peer(variant, sleep_then_exit, NULL);
+	ASSERT_EQ(0, pipe(blocked));
+	receiver = spawn_peer(variant, report_blocked_sender, blocked);
 	ASSERT_LT(0, receiver);
+	/* Only the receiver may hold the write end: EOF if it fails. */
+	close(blocked[1]);
 	sender = fork();
 	ASSERT_LE(0, sender);
 	if (sender == 0) {
@@ -363,60 +371,168 @@ TEST_F(direct, blocked_sender_woken_by_receiver_exit)
 			ret = msg_send_to(dev, receiver, &i, sizeof(i), 0);
 		_exit(ret < 0 ? -ret : 0);
 	}
-	/* Let the sender fill the inbox and block. */
-	usleep(300000);
+	/* The receiver sees the sender blocked on its inbox (MBX_IOC_STAT). */
+	ASSERT_EQ(1, read(blocked[0], &c, 1));
+	close(blocked[0]);
 	ASSERT_EQ(0, kill(receiver, SIGKILL));
 	EXPECT_EQ(1000 + SIGKILL, reap(receiver));
 	EXPECT_EQ(ESRCH, reap(sender));
 }
 
-/* Exit, without receiving it, once a message has arrived. */
-static int exit_with_mail(int dev, void *arg)
+/* Run SCHED_FIFO on CPU 0 only, or back to SCHED_OTHER on any CPU. */
+static int pin_fifo_cpu0(bool on)
 {
-	struct pollfd pfd = { .fd = dev, .events = POLLIN };
+	struct sched_param sp = { .sched_priority = on ? 1 : 0 };
+	cpu_set_t cpus;
+	int i;
 
-	(void)arg;
-	return poll(&pfd, 1, 10000) == 1 ? 0 : 1;
+	CPU_ZERO(&cpus);
+	for (i = 0; i < (on ? 1 : CPU_SETSIZE); i++)
+		CPU_SET(i, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus) && on)
+		return -errno;
+	if (sched_setscheduler(0, on ? SCHED_FIFO : SCHED_OTHER, &sp))
+		return -errno;
+	return 0;
 }
 
 /*
- * Pid reuse: a message queued for process P is never delivered to a new
- * process that gets P's number.  clone3() with set_tid gives the new child
- * exactly the old pid.
+ * The new holder of a reused pid: a fresh inbox with nothing in it (0,
+ * else 1), reported through @report; then the one message the parent
+ * sends to the pid now, and nothing else (0, else 2 or 3).
  */
-TEST_F(direct, pid_reuse_gets_no_old_mail)
+static int reused_pid_child(const FIXTURE_VARIANT(direct) *variant,
+			    int report)
 {
-	struct clone_args args;
+	struct msg_meta meta;
+	int dev, fresh;
 	char buf[8];
-	pid_t old, again;
-	int ret;
+	ssize_t n;
 
-	if (variant->capacity == MBX_CAP_ZERO)
-		SKIP(return, "nothing is ever queued");
-	old = spawn_peer(variant, exit_with_mail, NULL);
-	ASSERT_LT(0, old);
-	ret = msg_send_to(self->dev, old, "old", 3, 0);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, reap(old));
+	dev = open_inbox(variant);
+	fresh = dev < 0 ? 200 :
+		msg_recv(dev, buf, sizeof(buf), MBX_F_NONBLOCK, NULL) ==
+		-EAGAIN ? 0 : 1;
+	if (write(report, &fresh, sizeof(fresh)) != sizeof(fresh) || fresh)
+		return fresh ?: 201;
+	n = msg_recv_timed(dev, buf, sizeof(buf), 0, 5000 * MS, &meta);
+	if (n != 3 || memcmp(buf, "new", 3) || meta.sender_pid != getppid())
+		return 2;
+	return msg_recv(dev, buf, sizeof(buf), MBX_F_NONBLOCK, NULL) ==
+	       -EAGAIN ? 0 : 3;
+}
 
+/*
+ * Pid reuse: what was addressed to process P never reaches the process
+ * that gets P's number after it, not even while P's inbox is still being
+ * torn down, and a sender blocked on P fails with ESRCH.
+ *
+ * P (pid N) exits with mail queued and, unless its inbox is unbounded, a
+ * sender S blocked on it; N is given at once to P' (clone3 with set_tid),
+ * which opens its inbox; then we send to N.  An inbox registry keyed on
+ * pid numbers fails while P's inbox is still registered: P' would be
+ * given P's inbox, with P's mail and S's message, and our send to N
+ * would go there too.  Keyed on struct pid, P' gets a new, empty inbox,
+ * our send reaches it, and S gets ESRCH when P's inbox is torn down.
+ *
+ * The window is made, not hoped for.  Last close does not tear P's inbox
+ * down at P's exit, since we hold a duplicate of P's descriptor
+ * (pidfd_getfd), so only P's exit does, through a work item that P's exit
+ * queues on P's CPU for a SCHED_OTHER kworker.  Every process here runs
+ * SCHED_FIFO on CPU 0 and, from P's exit until P' has seen its inbox and
+ * our send, one of them is always runnable, so the work item cannot run
+ * before.  (The old form of this test, sending to P and checking P' after
+ * P was reaped, let teardown finish first and passed with a pid-keyed
+ * registry too.)  Whether the window was open is read from P's inbox
+ * itself: its mail and blocked sender last until its teardown.
+ */
+TEST_F(direct, pid_reuse_gets_nothing_of_old_process)
+{
+	int go[2], report[2], pidfd, old_inbox, p_dev, fresh = -1, ret;
+	int clone_err;
+	bool blocks = variant->capacity != MBX_CAP_UNBOUNDED;
+	struct clone_args args;
+	pid_t p, s = 0, again;
+	struct mbx_stat st;
+	unsigned int i, n;
+	bool open_window = false;
+	char c;
+
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(report));
+	ret = pin_fifo_cpu0(true);
+	if (ret)
+		SKIP(return, "SCHED_FIFO on CPU 0: %s", strerror(-ret));
+	p = fork();
+	ASSERT_LE(0, p);
+	if (p == 0) {
+		int dev = open_inbox(variant);
+
+		if (dev < 0 || write(report[1], &dev, sizeof(dev)) != sizeof(dev))
+			_exit(200);
+		_exit(read(go[0], &c, 1) == 1 ? 0 : 201);
+	}
+	ASSERT_EQ((ssize_t)sizeof(p_dev), read(report[0], &p_dev, sizeof(p_dev)));
+	pidfd = syscall(SYS_pidfd_open, p, 0);
+	ASSERT_LE(0, pidfd);
+	old_inbox = syscall(SYS_pidfd_getfd, pidfd, p_dev, 0);
+	ASSERT_LE(0, old_inbox) TH_LOG("pidfd_getfd: %s", strerror(errno));
+	close(pidfd);
+
+	/* P's inbox: full if bounded, one message if unbounded. */
+	n = variant->capacity == MBX_CAP_ZERO ? 0 : variant->limit ?: 1;
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, msg_send_to(self->dev, p, "old", 3,
+					 MBX_F_NONBLOCK));
+	if (blocks) {
+		s = fork();
+		ASSERT_LE(0, s);
+		if (s == 0) {
+			int dev = msg_dev_open(0);
+
+			child_exit(dev < 0 ? dev :
+				   msg_send_to(dev, p, "blk", 3, 0));
+		}
+		ASSERT_EQ(0, wait_blocked(old_inbox, 1, -1));
+	}
+
+	/* From P's exit until P' is done, CPU 0 is never idle. */
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(0, reap(p));
 	memset(&args, 0, sizeof(args));
 	args.exit_signal = SIGCHLD;
-	args.set_tid = (uintptr_t)&old;
+	args.set_tid = (uintptr_t)&p;
 	args.set_tid_size = 1;
 	again = syscall(SYS_clone3, &args, sizeof(args));
-	if (again < 0 && (errno == EPERM || errno == ENOSYS || errno == EEXIST))
-		SKIP(return, "clone3 set_tid: %s", strerror(errno));
-	ASSERT_LE(0, again);
-	if (again == 0) {
-		int dev = msg_dev_open(0);
-
-		if (dev < 0)
-			_exit(200);
-		_exit(msg_recv(dev, buf, sizeof(buf), MBX_F_NONBLOCK, NULL) ==
-		      -EAGAIN ? 0 : 1);
+	if (again == 0)
+		_exit(reused_pid_child(variant, report[1]));
+	clone_err = again < 0 ? errno : 0;
+	if (again > 0) {
+		ASSERT_EQ((ssize_t)sizeof(fresh),
+			  read(report[0], &fresh, sizeof(fresh)));
+		ASSERT_EQ(0, msg_stat(old_inbox, &st));
+		open_window = st.msg_count || st.senders_waiting;
+		ret = msg_send_to_timed(self->dev, again, "new", 3, 0,
+					5000 * MS);
+		EXPECT_EQ(0, reap(again)) TH_LOG("P' did not get just ours");
 	}
-	EXPECT_EQ(old, again);
-	EXPECT_EQ(0, reap(again)) TH_LOG("the new process got the old mail");
+	ASSERT_EQ(0, pin_fifo_cpu0(false));
+	if (again < 0) {
+		if (s)
+			reap(s);
+		close(old_inbox);
+		if (clone_err == EPERM || clone_err == EEXIST)
+			SKIP(return, "clone3 set_tid: %s", strerror(clone_err));
+		ASSERT_LE(0, again) TH_LOG("clone3: %s", strerror(clone_err));
+	}
+	EXPECT_EQ(p, again);
+	EXPECT_EQ(0, fresh) TH_LOG("P' got P's inbox or mail");
+	EXPECT_LE(0, ret) TH_LOG("send to the reused pid: %s", strerror(-ret));
+	if (!open_window)
+		TH_LOG("P's inbox was gone before P' opened: no window");
+	if (blocks)
+		EXPECT_EQ(ESRCH, reap(s)) TH_LOG("blocked sender: not ESRCH");
+	close(old_inbox);
 }
 
 static int send_to_parent(int dev, void *arg)

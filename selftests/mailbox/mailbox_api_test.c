@@ -495,95 +495,158 @@ TEST_F(api, proc_lists_what_the_reader_may_see)
 
 /*
  * Many processes race to create the same name: exactly one creates it,
- * every other opens that same mailbox.
+ * every other opens that same mailbox.  Each racer runs as a uid of its
+ * own, so the mailbox's creator uid (cuid) names the one that created it
+ * whatever flags it used; a racer that asked for MBX_O_EXCL knows it
+ * created exactly when its call succeeded, so an exclusive create that
+ * succeeds on an existing mailbox, or two mailboxes, would show.
  */
+#define RACERS		16
+#define RACER_UID	20000
+
+struct racer {
+	unsigned int id;	/* the mailbox it got */
+	int created;		/* it says it created it */
+};
+
 TEST_F(api, racing_creators_share_one_mailbox)
 {
-	const int n = 16;
-	int pfd[2], i, created = 0;
-	unsigned int ids[16];
-	pid_t pid[16];
+	const struct msg_box_attr attr = {
+		.capacity = MBX_CAP_BOUNDED, .limit = 8, .mode = 0666,
+	};
+	int pfd[2], go[2], i, created = 0, creator = -1;
+	struct racer r[RACERS];
+	pid_t pid[RACERS];
+	struct mbx_stat st;
+	char c = 0;
+	int fd;
 
 	ASSERT_EQ(0, pipe(pfd));
-	for (i = 0; i < n; i++) {
+	ASSERT_EQ(0, pipe(go));
+	for (i = 0; i < RACERS; i++) {
 		pid[i] = fork();
 		ASSERT_LE(0, pid[i]);
 		if (pid[i] == 0) {
-			unsigned int id = 0;
-			int fd, excl;
+			struct racer me = { 0, 0 };
+			int excl = i % 2 ? MBX_O_EXCL : 0;
 
+			close(go[1]);
+			if (setuid(RACER_UID + i))
+				_exit(200);
+			/* All start together. */
+			if (read(go[0], &c, 1) != 0)
+				_exit(201);
 			/* Half ask for exclusive creation, half not. */
-			excl = i % 2 ? MBX_O_EXCL : 0;
 			fd = msg_box_open(self->dev, self->name, 0, RW |
-					  MBX_O_CREAT | excl, &bounded8, &id);
-			if (fd == -EEXIST)
+					  MBX_O_CREAT | excl, &attr, &me.id);
+			if (fd >= 0 && excl)
+				me.created = 1;
+			if (fd >= 0 && !excl && !msg_stat(fd, &st))
+				me.created = st.cuid == (unsigned int)getuid();
+			if (fd == -EEXIST && excl)
 				fd = msg_box_open(self->dev, self->name, 0, RW,
-						  NULL, &id);
-			if (fd < 0 || write(pfd[1], &id, sizeof(id)) != sizeof(id))
+						  NULL, &me.id);
+			if (fd < 0 || write(pfd[1], &me, sizeof(me)) != sizeof(me))
 				_exit(1);
 			_exit(0);
 		}
 	}
-	for (i = 0; i < n; i++) {
-		ASSERT_EQ((ssize_t)sizeof(ids[i]), read(pfd[0], &ids[i],
-							 sizeof(ids[i])));
-		EXPECT_EQ(ids[0], ids[i]);
+	close(go[0]);
+	close(go[1]);		/* go */
+	for (i = 0; i < RACERS; i++)
+		EXPECT_EQ(0, reap(pid[i])) TH_LOG("racer %d", i);
+	for (i = 0; i < RACERS; i++) {
+		ASSERT_EQ((ssize_t)sizeof(r[i]), read(pfd[0], &r[i],
+						      sizeof(r[i])));
+		EXPECT_EQ(r[0].id, r[i].id) TH_LOG("two mailboxes of one name");
+		created += r[i].created;
 	}
-	for (i = 0; i < n; i++)
-		EXPECT_EQ(0, reap(pid[i]));
-	(void)created;
+	EXPECT_EQ(1, created) TH_LOG("%d racers say they created it", created);
+	/* The kernel's word on who did. */
+	fd = msg_box_open(self->dev, self->name, 0, RW, NULL, NULL);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, msg_stat(fd, &st));
+	EXPECT_EQ(r[0].id, st.id);
+	creator = (int)st.cuid - RACER_UID;
+	ASSERT_TRUE(creator >= 0 && creator < RACERS) TH_LOG("cuid %u", st.cuid);
+	close(fd);
+	close(pfd[0]);
+	close(pfd[1]);
 }
 
 struct close_job {
 	int victim;	/* the handle to close */
 	int watch;	/* another handle on the same mailbox */
+	int done;	/* write end of a pipe: one byte once closed */
+	int ret;	/* 0, or which step failed */
 };
 
-/* Close the handle once the main thread is blocked on it. */
+/*
+ * Close the handle once the main thread is blocked on it, check that the
+ * close did not end the wait, then let the sender go.
+ */
 static void *close_later(void *arg)
 {
 	struct close_job *job = arg;
 
-	wait_blocked(job->watch, -1, 1);
-	close(job->victim);
+	if (wait_blocked(job->watch, -1, 1))
+		job->ret = 1;		/* never blocked */
+	else if (close(job->victim))
+		job->ret = 2;
+	else if (wait_blocked(job->watch, -1, 1))
+		job->ret = 3;		/* the close ended the wait */
+	/* In any case, so that a failure fails rather than hangs. */
+	if (write(job->done, "c", 1) != 1)
+		job->ret = 4;
 	return NULL;
 }
 
 /*
  * Closing a handle while another thread is blocked on it: the blocked
  * call holds its own reference and goes on; the mailbox still works, and
- * the wait ends normally when a message comes.
+ * the wait ends normally when a message comes.  The order is forced, not
+ * slept for: the close waits until the mailbox's status shows the
+ * receiver blocked, and the sender waits until the close has happened.
  */
 TEST_F(api, close_while_blocked)
 {
 	struct close_job job;
 	struct msg_meta meta;
+	int a, b, done[2];
 	pthread_t t;
 	char buf[8];
 	pid_t tx;
-	int a, b;
 
 	a = msg_box_open(self->dev, self->name, 0, RW | MBX_O_CREAT, &bounded8,
 			 NULL);
 	ASSERT_LE(0, a);
 	b = msg_box_open(self->dev, self->name, 0, RW, NULL, NULL);
 	ASSERT_LE(0, b);
+	ASSERT_EQ(0, pipe(done));
 	job.victim = a;
 	job.watch = b;
+	job.done = done[1];
+	job.ret = 0;
 	tx = fork();
 	ASSERT_LE(0, tx);
 	if (tx == 0) {
-		/* Send once the receiver is blocked and its handle closed. */
-		if (wait_blocked(b, -1, 1))
+		char c;
+
+		/* Send only after the receiver's handle was closed. */
+		close(done[1]);
+		if (read(done[0], &c, 1) != 1)
 			_exit(100);
-		usleep(200000);
 		child_exit(msg_send(b, "late", 4, 0));
 	}
+	close(done[0]);
 	ASSERT_EQ(0, pthread_create(&t, NULL, close_later, &job));
 	/* Blocks on a, which the other thread closes meanwhile. */
 	EXPECT_EQ(4, msg_recv(a, buf, sizeof(buf), 0, &meta));
 	EXPECT_EQ(tx, meta.sender_pid);
 	pthread_join(t, NULL);
+	EXPECT_EQ(0, job.ret) TH_LOG("step %d of the close failed", job.ret);
+	EXPECT_EQ(-1, fcntl(a, F_GETFD)) TH_LOG("the handle was not closed");
+	close(done[1]);
 	EXPECT_EQ(0, reap(tx));
 	close(b);
 }
@@ -765,6 +828,36 @@ TEST_F(api, set_bad_input)
 	set.flags = MBX_SET_OWNER;
 	set.uid = (unsigned int)-1;
 	EXPECT_EQ(-EINVAL, msg_set(a, &set)) TH_LOG("uid -1");
+	close(a);
+}
+
+/*
+ * Send arguments that cannot be written back fail with EFAULT before the
+ * message is sent, so a caller retrying after the error cannot send it
+ * twice.
+ */
+TEST_F(api, send_readonly_args_is_efault)
+{
+	struct mbx_send *s;
+	struct mbx_stat st;
+	int a;
+
+	a = msg_box_open(self->dev, NULL, 0, RW | MBX_O_PRIVATE, &bounded8,
+			 NULL);
+	ASSERT_LE(0, a);
+	s = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, s);
+	s->size = sizeof(*s);
+	s->buf = (uintptr_t)"once";
+	s->len = 4;
+	ASSERT_EQ(0, mprotect(s, 4096, PROT_READ));
+	EXPECT_EQ(-1, ioctl(a, MBX_IOC_SEND, s));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(0, msg_stat(a, &st));
+	EXPECT_EQ(0ull, st.msg_count);
+	munmap(s, 4096);
+	msg_box_destroy(a);
 	close(a);
 }
 

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kselftests of the single copy between a sender's and a receiver's
+ * buffers (module/mbx_copy.c), in every capacity mode.  A sender that finds
+ * a receiver already waiting copies straight into the receiver's pages,
+ * but only if both buffers are resident; otherwise it must fall back to
+ * the ordinary path.  These tests make a receiver wait first (observed
+ * through MBX_IOC_STAT, not slept for) and then vary what is resident,
+ * checking every byte and that each message arrives exactly once.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "mbx_util.h"
+
+#define BIG		(1024 * 1024 + 123)	/* several pin batches, unaligned */
+
+FIXTURE(copy) {
+	int dev;
+	int fd;
+};
+
+FIXTURE_VARIANT(copy) {
+	unsigned int capacity;
+	unsigned int limit;
+};
+
+FIXTURE_VARIANT_ADD(copy, zero) {
+	.capacity = MBX_CAP_ZERO,
+};
+
+FIXTURE_VARIANT_ADD(copy, bounded) {
+	.capacity = MBX_CAP_BOUNDED,
+	.limit = 4,
+};
+
+FIXTURE_VARIANT_ADD(copy, unbounded) {
+	.capacity = MBX_CAP_UNBOUNDED,
+};
+
+FIXTURE_SETUP(copy)
+{
+	struct msg_box_attr attr = {
+		.capacity = variant->capacity,
+		.limit = variant->limit,
+		.max_msg_size = 2 * BIG,
+		.mode = 0600,
+	};
+
+	self->dev = msg_dev_open(0);
+	ASSERT_LE(0, self->dev);
+	self->fd = msg_box_open(self->dev, NULL, 0, MBX_O_PRIVATE |
+				MBX_O_SEND | MBX_O_RECV, &attr, NULL);
+	ASSERT_LE(0, self->fd) TH_LOG("create: %s", strerror(-self->fd));
+}
+
+FIXTURE_TEARDOWN(copy)
+{
+	msg_box_destroy(self->fd);
+	close(self->fd);
+	close(self->dev);
+}
+
+/* A fresh anonymous mapping: nothing of it is resident until touched. */
+static void *untouched(size_t len, int prot)
+{
+	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * A child that receives one message of @len bytes into @buf (which it
+ * does not touch first) and exits 0 if it is the pattern of @seed, else
+ * with the errno or 100 for wrong content.
+ */
+static pid_t spawn_check_recv(int fd, void *buf, size_t cap, size_t len,
+			      unsigned int seed)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		ssize_t n = msg_recv(fd, buf, cap, 0, NULL);
+
+		if (n < 0)
+			_exit((int)-n);
+		_exit((size_t)n == len && !check_fill(buf, len, seed) ? 0 :
+		      100);
+	}
+	return pid;
+}
+
+/* The receiver's buffer is not resident: the sender falls back. */
+TEST_F(copy, receiver_buffer_not_resident)
+{
+	char *rbuf = untouched(BIG, PROT_READ | PROT_WRITE);
+	char *sbuf = malloc(BIG);
+	pid_t rx;
+
+	ASSERT_NE(NULL, rbuf);
+	ASSERT_NE(NULL, sbuf);
+	fill(sbuf, BIG, 1);
+	rx = spawn_check_recv(self->fd, rbuf, BIG, BIG, 1);
+	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+	EXPECT_LE(0, msg_send(self->fd, sbuf, BIG, 0));
+	EXPECT_EQ(0, reap(rx));
+	free(sbuf);
+	munmap(rbuf, BIG);
+}
+
+/* Both resident: the sender copies into the receiver, every byte. */
+TEST_F(copy, resident_large_message)
+{
+	char *rbuf = malloc(2 * BIG);
+	char *sbuf = malloc(BIG);
+	pid_t rx;
+
+	ASSERT_NE(NULL, rbuf);
+	ASSERT_NE(NULL, sbuf);
+	memset(rbuf, 0, 2 * BIG);	/* resident, and private after fork */
+	fill(sbuf, BIG, 2);
+	rx = fork();
+	ASSERT_LE(0, rx);
+	if (rx == 0) {
+		ssize_t n;
+
+		memset(rbuf, 0, 2 * BIG);	/* break copy-on-write */
+		n = msg_recv(self->fd, rbuf + 1, 2 * BIG - 1, 0, NULL);
+		_exit(n == BIG && !check_fill(rbuf + 1, BIG, 2) &&
+		      rbuf[BIG + 1] == 0 ? 0 : 100);
+	}
+	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+	EXPECT_LE(0, msg_send(self->fd, sbuf, BIG, 0));
+	EXPECT_EQ(0, reap(rx));
+	free(sbuf);
+	free(rbuf);
+}
+
+/* The sender's buffer is not resident (reads as zeros): it falls back. */
+TEST_F(copy, sender_buffer_not_resident)
+{
+	char *sbuf = untouched(BIG, PROT_READ);
+	char *rbuf = malloc(BIG);
+	pid_t rx;
+
+	ASSERT_NE(NULL, sbuf);
+	ASSERT_NE(NULL, rbuf);
+	rx = fork();
+	ASSERT_LE(0, rx);
+	if (rx == 0) {
+		ssize_t n;
+		size_t i;
+
+		memset(rbuf, 0xa5, BIG);
+		n = msg_recv(self->fd, rbuf, BIG, 0, NULL);
+		for (i = 0; n == BIG && i < BIG; i++)
+			if (rbuf[i])
+				_exit(100);
+		_exit(n == BIG ? 0 : 101);
+	}
+	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+	EXPECT_LE(0, msg_send(self->fd, sbuf, BIG, 0));
+	EXPECT_EQ(0, reap(rx));
+	munmap(sbuf, BIG);
+	free(rbuf);
+}
+
+/*
+ * A waiting receiver whose buffer cannot be written fails with EFAULT,
+ * and the message is neither lost nor delivered twice: the next receiver
+ * gets it.
+ */
+TEST_F(copy, receiver_buffer_read_only)
+{
+	char *rbuf = untouched(4096, PROT_READ);
+	char sbuf[100], good[100];
+	pid_t rx, tx;
+
+	ASSERT_NE(NULL, rbuf);
+	fill(sbuf, sizeof(sbuf), 3);
+	rx = fork();
+	ASSERT_LE(0, rx);
+	if (rx == 0)
+		child_exit(msg_recv(self->fd, rbuf, 4096, 0, NULL));
+	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+	/* A rendezvous sender waits for a receiver that can take it. */
+	tx = spawn_send(self->fd, sbuf, sizeof(sbuf), 0);
+	EXPECT_EQ(EFAULT, reap(rx));
+	EXPECT_EQ(100, msg_recv(self->fd, good, sizeof(good), 0, NULL));
+	EXPECT_EQ(0, check_fill(good, sizeof(good), 3));
+	EXPECT_EQ(0, reap(tx));
+	EXPECT_EQ(-EAGAIN, msg_recv(self->fd, good, sizeof(good),
+				    MBX_F_NONBLOCK, NULL));
+	munmap(rbuf, 4096);
+}
+
+/*
+ * Many small messages to a receiver that is usually waiting: order and
+ * content hold whichever path each message takes.
+ */
+TEST_F(copy, stream_keeps_order)
+{
+	enum { N = 2000 };
+	unsigned int i;
+	pid_t rx;
+
+	rx = fork();
+	ASSERT_LE(0, rx);
+	if (rx == 0) {
+		unsigned int seq, want;
+
+		for (want = 0; want < N; want++) {
+			if (msg_recv(self->fd, &seq, sizeof(seq), 0, NULL) !=
+			    sizeof(seq) || seq != want)
+				_exit(100);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < N; i++)
+		ASSERT_LE(0, msg_send(self->fd, &i, sizeof(i), 0));
+	EXPECT_EQ(0, reap(rx));
+}
+
+TEST_HARNESS_MAIN
