@@ -11,8 +11,12 @@
 #   make shell         the same VM with an interactive shell
 #   make selfcheck     prove the harness fails on a failing KUnit case, a
 #                      failing kselftest and a kernel WARNING
-#   make soak          the stress test alone for SOAK_SECONDS (1800) on the
+#   make soak          only the stress test, for SOAK_SECONDS (1800), and
+#                      the fuzzer (SOAK_SECONDS * 3000 iterations) on the
 #                      debug kernel, then the kernel-log checks
+#   make bench         the benchmark against pipes, sockets, POSIX and
+#                      System V queues: BOOTS (5) boots of the stock kernel,
+#                      table and build/bench/results.{csv,json}
 #   make clean
 #
 # Variables: KDIR (kernel build tree), KERNEL=stock|debug (for run and
@@ -41,6 +45,8 @@ TEST_BINS	:= $(TEST_SRCS:selftests/mailbox/%.c=$(BUILD)/bin/%) \
 EXAMPLE_SRCS	:= $(wildcard examples/*.c)
 EXAMPLE_BINS	:= $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/bin/%)
 TOOL		:= $(BUILD)/bin/mbx
+BENCH_SRCS	:= $(wildcard bench/*.c)
+BENCH		:= $(BUILD)/bin/mbxbench
 
 PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
@@ -50,12 +56,12 @@ MANDIR		?= $(PREFIX)/share/man
 PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
 MAN_PAGES	:= $(wildcard man/*.[137])
 
-.PHONY: all module libmsg selftests examples tool userspace check selfcheck soak \
-	run shell clean install uninstall
+.PHONY: all module libmsg selftests examples tool benchmark userspace check \
+	selfcheck soak bench run shell clean install uninstall
 
 all: module userspace
 
-userspace: libmsg tool selftests examples
+userspace: libmsg tool selftests examples benchmark
 
 module:
 	@if [ -d "$(KDIR)" ]; then \
@@ -110,6 +116,13 @@ $(TOOL): tools/mbx.c $(LIB_A) $(LIB_HDRS)
 	$(CC) $(UCFLAGS) -DMBX_TOOL_VERSION='"$(LIB_VERSION)"' -static -o $@ \
 		$< $(LIB_A)
 
+# The benchmark runs in the VM (static) and aggregates on the host.
+benchmark: $(BENCH)
+
+$(BENCH): $(BENCH_SRCS) $(wildcard bench/*.h) $(LIB_A) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -Ibench -static -o $@ $(BENCH_SRCS) $(LIB_A) -lm
+
 # The .pc file is written at install time, for this PREFIX.
 install: libmsg tool
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
@@ -142,7 +155,7 @@ uninstall:
 
 # The VM targets install missing Debian packages first (deps.sh), so that
 # a fresh machine has a compiler and static libc before anything builds.
-check selfcheck soak run shell:
+check selfcheck soak bench run shell:
 	selftests/vm/deps.sh
 	$(MAKE) userspace
 	selftests/vm/vm.sh $@

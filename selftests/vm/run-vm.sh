@@ -5,7 +5,7 @@
 #
 #   run-vm.sh BZIMAGE INITRD MODE [LOG]
 #
-# MODE is check, run or shell (see selftests/vm/init).  The serial console
+# MODE is check, bench, run or shell (see selftests/vm/init).  The serial console
 # goes to the terminal and, for check and run, to LOG as well.
 #
 # Software emulation (TCG) is the default: on these machines /dev/kvm
@@ -36,6 +36,12 @@ append+=" kasan.fault=report ${VM_APPEND:-}"
 qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m 1G -nographic -no-reboot
       -kernel "$kernel" -initrd "$initrd" -append "$append"
       -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+
+# VM_PRINT_CMD=1: print the command line (make bench records it) and stop.
+if [ -n "${VM_PRINT_CMD:-}" ]; then
+	echo "${qemu[*]}"
+	exit 0
+fi
 
 if [ "$mode" = shell ]; then
 	"${qemu[@]}"

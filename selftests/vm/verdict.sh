@@ -13,7 +13,9 @@
 #  - every KUnit case (KTAP from /sys/kernel/debug/kunit/*/results),
 #  - every kselftest (TAP from the kselftest harness), plus a failure for
 #    a binary that exited non-zero without reporting a failed test,
-#  - "module loads", "rmmod refused while open", "module unloads",
+#  - "the kernel runs on 2 vCPUs" (races need them),
+#  - "module loads", "rmmod refused while open" (a /dev/mailbox
+#    descriptor; a mailbox handle alone), "module unloads",
 #    "guest finished", and
 #    "kernel log clean": no kernel report anywhere in the serial log or
 #    the dmesg dump, and no kmemleak suspect.
@@ -47,6 +49,13 @@ function result(ok, what) {
 /^@@MBX insmod fail/		{ insmod = "fail"; next }
 /^@@MBX rmmod-busy ok/		{ busy = "ok"; next }
 /^@@MBX rmmod-busy fail/	{ busy = "fail"; next }
+# How many CPUs the kernel brought up: races need two.
+/smp: Brought up [0-9]+ nodes?, [0-9]+ CPUs?/ {
+	match($0, /[0-9]+ CPUs?/)
+	cpus = substr($0, RSTART, RLENGTH) + 0
+}
+/^@@MBX rmmod-busy-handle ok/	{ busy_handle = "ok"; next }
+/^@@MBX rmmod-busy-handle fail/	{ busy_handle = "fail"; next }
 /^@@MBX rmmod ok/		{ rmmod = "ok"; next }
 /^@@MBX rmmod fail/		{ rmmod = "fail"; next }
 /^@@MBX done/			{ done = 1; next }
@@ -99,8 +108,11 @@ END {
 		result(0, "kunit: no suite reported results")
 	if (insmod == "ok" && !ksft_bins)
 		result(0, "kselftest: no test binary ran")
+	result(cpus >= 2, "the kernel runs on 2 vCPUs (" cpus + 0 " brought up)")
 	if (insmod == "ok") {
 		result(busy == "ok", "rmmod refused while /dev/mailbox is open")
+		result(busy_handle == "ok",
+		       "rmmod refused while a mailbox handle is open")
 		result(rmmod == "ok", "module unloads (rmmod) once closed")
 	}
 	result(done && vm_status == 0, "guest finished (vm status " vm_status ")")

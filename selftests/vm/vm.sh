@@ -21,7 +21,11 @@
 # Expects the userspace programs in build/bin (the Makefile builds them).
 set -uo pipefail
 
-mode=${1:?usage: vm.sh check|selfcheck|run|shell}
+# The whole script is one compound command, parsed before it runs, so
+# that editing this file while a run is under way cannot derail the run
+# (bash otherwise reads a script as it executes it).
+{
+mode=${1:?usage: vm.sh check|selfcheck|bench|run|shell}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/selftests/vm
 build=$top/${BUILD:-build}
@@ -146,13 +150,29 @@ check)
 selfcheck)
 	bad=0
 	for planted in kunit kselftest warn; do
+		# The FAIL line the planted failure must produce (a regex after
+		# "FAIL <label>: "): red for some other reason proves nothing.
+		# The WARN must also be the one reported, by its module's name.
+		case $planted in
+		kunit)	want='kunit mbx_selfcheck\.mbx_selfcheck_fails$' ;;
+		kselftest)
+			want='kselftest selfcheck_fail_test: global\.planted_failure$' ;;
+		warn)	want='kernel log clean ' ;;
+		esac
+		out=$build/vm/selfcheck-$planted.out
 		prepare debug "$planted"
-		if boot_and_judge debug "selfcheck-$planted" >"$build/vm/selfcheck-$planted.out"; then
+		if boot_and_judge debug "selfcheck-$planted" >"$out"; then
 			echo "SELFCHECK FAIL: a planted $planted failure was not caught"
 			bad=1
-		else
+		elif grep -q "^FAIL selfcheck-$planted: $want" "$out" &&
+		     { [ "$planted" != warn ] ||
+		       grep -q '^  report: .*mbx_selfcheck_warn' "$out"; }; then
 			echo "SELFCHECK PASS: the planted $planted failure turned the verdict red:"
-			grep '^FAIL' "$build/vm/selfcheck-$planted.out" | sed 's/^/    /'
+			grep '^FAIL' "$out" | sed 's/^/    /'
+		else
+			echo "SELFCHECK FAIL: the $planted run went red, but not with its planted failure (FAIL selfcheck-$planted: $want):"
+			grep '^FAIL\|^  report:' "$out" | sed 's/^/    /'
+			bad=1
 		fi
 	done
 	passed=0 failed=0
@@ -189,3 +209,5 @@ run|shell)
 	die "unknown mode $mode"
 	;;
 esac
+exit
+}
