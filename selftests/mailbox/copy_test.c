@@ -20,6 +20,8 @@
 #include "mbx_util.h"
 
 #define BIG		(1024 * 1024 + 123)	/* several pin batches, unaligned */
+/* Large enough for the sender to copy into a waiting receiver. */
+#define DIRECT		(20 * 1024)
 
 FIXTURE(copy) {
 	int dev;
@@ -178,53 +180,68 @@ TEST_F(copy, sender_buffer_not_resident)
  */
 TEST_F(copy, receiver_buffer_read_only)
 {
-	char *rbuf = untouched(4096, PROT_READ);
-	char sbuf[100], good[100];
+	char *rbuf = untouched(2 * DIRECT, PROT_READ);
+	char *sbuf = malloc(DIRECT), *good = malloc(DIRECT);
 	pid_t rx, tx;
 
 	ASSERT_NE(NULL, rbuf);
-	fill(sbuf, sizeof(sbuf), 3);
+	ASSERT_NE(NULL, sbuf);
+	ASSERT_NE(NULL, good);
+	fill(sbuf, DIRECT, 3);
 	rx = fork();
 	ASSERT_LE(0, rx);
 	if (rx == 0)
-		child_exit(msg_recv(self->fd, rbuf, 4096, 0, NULL));
+		child_exit(msg_recv(self->fd, rbuf, 2 * DIRECT, 0, NULL));
 	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
 	/* A rendezvous sender waits for a receiver that can take it. */
-	tx = spawn_send(self->fd, sbuf, sizeof(sbuf), 0);
+	tx = spawn_send(self->fd, sbuf, DIRECT, 0);
 	EXPECT_EQ(EFAULT, reap(rx));
-	EXPECT_EQ(100, msg_recv(self->fd, good, sizeof(good), 0, NULL));
-	EXPECT_EQ(0, check_fill(good, sizeof(good), 3));
+	EXPECT_EQ(DIRECT, msg_recv(self->fd, good, DIRECT, 0, NULL));
+	EXPECT_EQ(0, check_fill(good, DIRECT, 3));
 	EXPECT_EQ(0, reap(tx));
-	EXPECT_EQ(-EAGAIN, msg_recv(self->fd, good, sizeof(good),
-				    MBX_F_NONBLOCK, NULL));
-	munmap(rbuf, 4096);
+	EXPECT_EQ(-EAGAIN, msg_recv(self->fd, good, DIRECT, MBX_F_NONBLOCK,
+				    NULL));
+	munmap(rbuf, 2 * DIRECT);
+	free(sbuf);
+	free(good);
 }
 
 /*
- * Many small messages to a receiver that is usually waiting: order and
- * content hold whichever path each message takes.
+ * A stream of messages to a receiver that is usually waiting, small ones
+ * (allocated and copied twice) and large ones (copied once, into the
+ * receiver): order and content hold whichever path each message takes.
  */
 TEST_F(copy, stream_keeps_order)
 {
-	enum { N = 2000 };
+	enum { N = 400 };
+	unsigned int *buf = malloc(DIRECT);
 	unsigned int i;
 	pid_t rx;
 
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0, DIRECT);
 	rx = fork();
 	ASSERT_LE(0, rx);
 	if (rx == 0) {
-		unsigned int seq, want;
+		unsigned int want;
+		ssize_t n;
 
+		memset(buf, 0, DIRECT);
 		for (want = 0; want < N; want++) {
-			if (msg_recv(self->fd, &seq, sizeof(seq), 0, NULL) !=
-			    sizeof(seq) || seq != want)
+			n = msg_recv(self->fd, buf, DIRECT, 0, NULL);
+			if (n != (want % 2 ? DIRECT : 4) || buf[0] != want ||
+			    (n == DIRECT && buf[DIRECT / 4 - 1] != ~want))
 				_exit(100);
 		}
 		_exit(0);
 	}
-	for (i = 0; i < N; i++)
-		ASSERT_LE(0, msg_send(self->fd, &i, sizeof(i), 0));
+	for (i = 0; i < N; i++) {
+		buf[0] = i;
+		buf[DIRECT / 4 - 1] = ~i;
+		ASSERT_LE(0, msg_send(self->fd, buf, i % 2 ? DIRECT : 4, 0));
+	}
 	EXPECT_EQ(0, reap(rx));
+	free(buf);
 }
 
 TEST_HARNESS_MAIN

@@ -30,11 +30,14 @@ mkdir -p "$out"
 
 # Host CPU busy time in clock ticks, all CPUs (user+nice+system+irq+softirq).
 host_busy() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
-# CPU time of this shell's finished children, in ticks (from `times`).
+# CPU time of this shell's finished children (QEMU among them), in ticks.
+# `times` must run in this shell, not in a $(...) subshell, which has
+# children of its own.
 children_ticks() {
-	times | awk -v hz="$(getconf CLK_TCK)" 'NR == 2 {
+	times >"$out/.times"
+	awk -v hz="$(getconf CLK_TCK)" 'NR == 2 {
 		split($1, u, /[ms]/); split($2, s, /[ms]/)
-		print int((u[1] * 60 + u[2] + s[1] * 60 + s[2]) * hz) }'
+		print int((u[1] * 60 + u[2] + s[1] * 60 + s[2]) * hz) }' "$out/.times"
 }
 
 {
@@ -51,12 +54,14 @@ warned=0
 for i in $(seq 1 "$boots"); do
 	log=$out/boot-$i.log
 	echo "==> bench: boot $i of $boots (seed $i)"
-	busy0=$(host_busy) kids0=$(children_ticks) t0=$(date +%s)
+	children_ticks >"$out/.kids"
+	busy0=$(host_busy) kids0=$(cat "$out/.kids") t0=$(date +%s)
 	VM_QUIET=1 VM_LABEL="bench $i" VM_TIMEOUT=${VM_TIMEOUT:-3600} \
 		VM_APPEND="mbx.seed=$i ${BENCH_ONLY:+mbx.bench_only=$BENCH_ONLY}" \
 		"$vm/run-vm.sh" "$kernel" "$initrd" bench "$log"
 	status=$?
-	busy1=$(host_busy) kids1=$(children_ticks) t1=$(date +%s)
+	children_ticks >"$out/.kids"
+	busy1=$(host_busy) kids1=$(cat "$out/.kids") t1=$(date +%s)
 	tr -d '\r' <"$log" | sed -n '/^@@MBX bench-begin/,/^@@MBX bench-end/p' |
 		grep -E '^(fig|skip|err|info),' >"$out/boot-$i.csv"
 	[ "$status" = 0 ] || echo "bench: boot $i ended with status $status (see $log)"
