@@ -24,6 +24,13 @@
 /* Pages pinned per batch: bounds the stack and the time a batch is held. */
 #define MBX_PIN_BATCH	16
 
+/* Pages of the next batch: @left bytes from @off into the first page. */
+static unsigned long mbx_batch_pages(size_t off, size_t left)
+{
+	return min_t(unsigned long, MBX_PIN_BATCH,
+		     DIV_ROUND_UP(off + left, PAGE_SIZE));
+}
+
 /**
  * mbx_copy_out() - copy into a receiver's buffer
  * @op:		the receive, with a user or kernel buffer
@@ -92,8 +99,7 @@ int mbx_copy_to_receiver(const struct mbx_sendop *op,
 	while (done < len) {
 		unsigned long start = addr + done;
 		size_t off = offset_in_page(start);
-		unsigned long nr = min_t(unsigned long, MBX_PIN_BATCH,
-					 DIV_ROUND_UP(off + len - done, PAGE_SIZE));
+		unsigned long nr = mbx_batch_pages(off, len - done);
 		long got, i;
 		int err = 0;
 
@@ -153,8 +159,7 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 	while (done < len) {
 		unsigned long start = addr + done;
 		size_t off = offset_in_page(start);
-		unsigned long nr = min_t(unsigned long, MBX_PIN_BATCH,
-					 DIV_ROUND_UP(off + len - done, PAGE_SIZE));
+		unsigned long nr = mbx_batch_pages(off, len - done);
 		long got, i;
 		int err = 0;
 
