@@ -311,6 +311,10 @@ static int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
 		if (w->state == MBX_DONE)
 			break;
 		if (w->state == MBX_WAITING) {
+			if (w->nonblock) {
+				ret = -EAGAIN;
+				break;
+			}
 			if (signal_pending(current)) {
 				ret = expires ? -EINTR : -ERESTARTSYS;
 				break;
@@ -1006,6 +1010,7 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 		.mm = op->kbuf ? NULL : current->mm,
 		.sender_uid = current_euid(),
 		.sender = task_tgid(current),
+		.nonblock = op->nonblock,
 	};
 	int ret;
 

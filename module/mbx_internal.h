@@ -162,6 +162,8 @@ enum mbx_wait_state {
  * @node:	in mbx_box.senders or mbx_box.receivers while MBX_WAITING
  * @task:	the waiting task
  * @state:	enum mbx_wait_state, changed only under the box lock
+ * @nonblock:	a non-blocking zero-capacity sender: it waits only while
+ *		claimed, and fails with -EAGAIN if the claim is undone
  * @err:	with MBX_DONE: 0 or a negative errno
  * @buf_len:	receiver: its buffer size
  * @trunc:	receiver: MBX_F_TRUNC
@@ -188,6 +190,7 @@ struct mbx_waiter {
 	struct list_head node;
 	struct task_struct *task;
 	enum mbx_wait_state state;
+	bool nonblock;
 	int err;
 	size_t buf_len;
 	bool trunc;
