@@ -30,7 +30,7 @@ CFLAGS	?= -O2 -g
 WFLAGS	:= -Wall -Wextra -Werror
 UCFLAGS	:= -std=gnu11 $(WFLAGS) $(CFLAGS) -Iuapi -Ilibmsg
 
-LIB_VERSION	:= 0.1.0
+LIB_VERSION	:= 0.2.0
 LIB_SONAME	:= libmsg.so.0
 LIB_SRCS	:= $(wildcard libmsg/*.c)
 LIB_HDRS	:= $(wildcard libmsg/*.h) uapi/linux/mbx.h

@@ -51,6 +51,14 @@ struct mech {
 	int (*attach)(struct chan *c, int side);
 	int (*send)(struct chan *c, const void *buf, size_t len);
 	long (*recv)(struct chan *c, void *buf, size_t len);
+	/*
+	 * Optional: send @slen bytes, then receive into @rbuf, in one step.
+	 * A mechanism that has such a call (/dev/mailbox's msg_call()) uses
+	 * it for W1, where each side of a round trip sends and then waits:
+	 * the round trip is then one system call per side, not two.
+	 */
+	long (*call)(struct chan *c, const void *sbuf, size_t slen,
+		     void *rbuf, size_t rlen);
 	void (*detach)(struct chan *c);
 	void (*teardown)(struct chan *c);
 };

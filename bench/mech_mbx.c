@@ -8,6 +8,8 @@
  *    rendezvous with a single copy from sender to receiver.
  */
 #include <errno.h>
+#include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -102,6 +104,39 @@ static long mbx_box_recv(struct chan *c, void *buf, size_t len)
 }
 
 /*
+ * W1 through msg_call(): send on one mailbox and receive on the other in
+ * one system call.  The argument structures are set up once per process
+ * (one channel at a time): the kernel writes only their output fields.
+ */
+static struct {
+	struct mbx_send send;
+	struct mbx_recv recv;
+} call_args;
+
+static long mbx_call_with(int send_fd, pid_t to, int recv_fd,
+			  const void *sbuf, size_t slen, void *rbuf,
+			  size_t rlen)
+{
+	typeof(call_args) *a = &call_args;
+
+	a->send.buf = (uintptr_t)sbuf;
+	a->send.len = slen;
+	a->send.to_pid = to;
+	a->recv.buf = (uintptr_t)rbuf;
+	a->recv.len = rlen;
+	return msg_call(send_fd, &a->send, recv_fd, &a->recv, NULL);
+}
+
+static long mbx_box_call(struct chan *c, const void *sbuf, size_t slen,
+			 void *rbuf, size_t rlen)
+{
+	int to = c->fd[c->side ? MBX_TO_PARENT : MBX_TO_CHILD];
+	int from = c->fd[c->side ? MBX_TO_CHILD : MBX_TO_PARENT];
+
+	return mbx_call_with(to, 0, from, sbuf, slen, rbuf, rlen);
+}
+
+/*
  * Direct: nothing to share before fork().  Each side opens the device
  * after it (a descriptor inherited across fork names the parent's inbox)
  * and sizes its own inbox for the channel.
@@ -149,6 +184,13 @@ static long mbx_direct_recv(struct chan *c, void *buf, size_t len)
 	return msg_recv(c->fd[MBX_DEV], buf, len, 0, NULL);
 }
 
+static long mbx_direct_call(struct chan *c, const void *sbuf, size_t slen,
+			    void *rbuf, size_t rlen)
+{
+	return mbx_call_with(c->fd[MBX_DEV], c->peer, -1, sbuf, slen, rbuf,
+			     rlen);
+}
+
 /* Each side closes its own descriptors; the mailboxes die with the
  * parent's teardown (they persist until destroyed).
  */
@@ -176,6 +218,7 @@ const struct mech mech_mbx_direct = {
 	.attach		= mbx_attach_direct,
 	.send		= mbx_direct_send,
 	.recv		= mbx_direct_recv,
+	.call		= mbx_direct_call,
 	.detach		= mbx_detach,
 	.teardown	= mbx_teardown,
 };
@@ -187,6 +230,7 @@ const struct mech mech_mbx_bounded = {
 	.attach		= mbx_attach_boxes,
 	.send		= mbx_box_send,
 	.recv		= mbx_box_recv,
+	.call		= mbx_box_call,
 	.detach		= mbx_detach,
 	.teardown	= mbx_teardown,
 };
@@ -201,6 +245,7 @@ const struct mech mech_mbx_zero = {
 	.attach		= mbx_attach_boxes,
 	.send		= mbx_box_send,
 	.recv		= mbx_box_recv,
+	.call		= mbx_box_call,
 	.detach		= mbx_detach,
 	.teardown	= mbx_teardown,
 };

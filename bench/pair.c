@@ -2,7 +2,9 @@
 /*
  * Two processes over one mechanism.  The parent forks a child, both attach
  * to the channel, and the child then serves commands read from a pipe:
- *   OP_PINGPONG n len	n times: receive len bytes, send them back;
+ *   OP_PINGPONG n len	n times: receive len bytes, send them back (with
+ *			a mech's call: receive, n - 1 calls that reply and
+ *			receive the next, a last reply);
  *   OP_STREAM n len	receive n messages of len bytes, then send an
  *			8-byte acknowledgement back;
  *   OP_PULL n len	n pulls of len bytes (MECH_PULL), then say "done"
@@ -74,6 +76,16 @@ static int recv_exact(struct pair *p, size_t len)
 	return (size_t)r == len ? 0 : -EBADMSG;
 }
 
+/* Send @len bytes and receive a whole message of @len bytes back. */
+static int call_exact(struct pair *p, size_t len)
+{
+	long r = p->m->call(&p->c, p->buf, len, p->buf, len);
+
+	if (r < 0)
+		return r;
+	return (size_t)r == len ? 0 : -EBADMSG;
+}
+
 static int child_serve(struct pair *p, const struct cmd *cmd)
 {
 	long i;
@@ -81,6 +93,13 @@ static int child_serve(struct pair *p, const struct cmd *cmd)
 
 	switch (cmd->op) {
 	case OP_PINGPONG:
+		if (p->m->call && cmd->n > 0) {
+			/* Receive, then reply-and-receive, then reply. */
+			err = recv_exact(p, cmd->len);
+			for (i = 1; i < cmd->n && !err; i++)
+				err = call_exact(p, cmd->len);
+			return err ?: p->m->send(&p->c, p->buf, cmd->len);
+		}
 		for (i = 0; i < cmd->n && !err; i++) {
 			err = recv_exact(p, cmd->len);
 			if (!err)
@@ -221,6 +240,10 @@ int64_t pair_run(struct pair *p, enum pair_op op, long n, size_t len)
 	switch (op) {
 	case OP_PINGPONG:
 		for (i = 0; i < n && !err; i++) {
+			if (p->m->call) {
+				err = call_exact(p, len);
+				continue;
+			}
 			err = p->m->send(&p->c, p->buf, len);
 			if (!err)
 				err = recv_exact(p, len);

@@ -256,6 +256,43 @@ ssize_t msg_recv_from_timed(int fd, pid_t from, void *buf, size_t len,
 			    struct msg_meta *meta);
 
 /**
+ * msg_call() - send a message, then receive one, in one system call
+ * @fd:		where to send: a handle opened with MBX_O_SEND, or a
+ *		/dev/mailbox descriptor (then @send->to_pid names the process
+ *		to send to, as msg_send_to())
+ * @send:	the message: buf, len, flags (MBX_F_NONBLOCK, MBX_F_TIMEOUT
+ *		with timeout_ns, MBX_F_SYNC) and to_pid, other fields 0; on
+ *		success receiver_pid is set as msg_send() returns it
+ * @recv_fd:	where to receive: a handle opened with MBX_O_RECV, or a
+ *		/dev/mailbox descriptor opened by this process (its inbox);
+ *		-1 for @fd itself
+ * @recv:	the receive: buf, len, flags (MBX_F_NONBLOCK, MBX_F_TIMEOUT
+ *		with timeout_ns, MBX_F_TRUNC) and from_pid (0: anyone), other
+ *		fields 0; on success msg_len, sender_pid, sender_uid and
+ *		mailbox_id describe the message received
+ * @sent:	if not NULL, set to 1 when the message was sent, else 0: on
+ *		failure it tells which half failed
+ *
+ * The request/response of a remote procedure call in one system call
+ * instead of two (a client: send the request, wait for the reply), or a
+ * server's reply followed by its wait for the next request.  Both halves
+ * behave exactly as msg_send() (or msg_send_to()) and msg_recv_from()
+ * with the same fields, each with its own flags and timeout, counted from
+ * when that half starts.  Every argument, both structures and @recv_fd
+ * included, is checked before anything is sent.  The library sets the
+ * size fields; the structures may be reused from call to call.
+ *
+ * Return: the number of bytes stored in recv->buf.  On failure a negative
+ * errno: with *sent 0, as msg_send()/msg_send_to() (nothing was sent;
+ * also -EBADF when @recv_fd cannot be received from, -EPERM for another
+ * process's /dev/mailbox descriptor, and the errors of invalid @recv
+ * fields); with *sent 1, as msg_recv_from() (the message was sent and
+ * will not be sent again; a signal gives -EINTR, never a restart).
+ */
+ssize_t msg_call(int fd, struct mbx_send *send, int recv_fd,
+		 struct mbx_recv *recv, int *sent);
+
+/**
  * msg_inbox_set() - configure the caller's inbox
  * @devfd:	a /dev/mailbox descriptor opened by this process
  * @cfg:	MBX_INBOX_SET_* in cfg->flags and the new values (the library

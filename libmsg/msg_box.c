@@ -157,6 +157,28 @@ ssize_t msg_recv_from_timed(int fd, pid_t from, void *buf, size_t len,
 			     timeout_ns, meta);
 }
 
+ssize_t msg_call(int fd, struct mbx_send *send, int recv_fd,
+		 struct mbx_recv *recv, int *sent)
+{
+	struct mbx_call call;
+	int ret;
+
+	memset(&call, 0, sizeof(call));
+	call.size = sizeof(call);
+	call.send = (uintptr_t)send;
+	call.recv = (uintptr_t)recv;
+	call.recv_fd = recv_fd;
+	send->size = sizeof(*send);
+	recv->size = sizeof(*recv);
+	ret = msg_ioctl(fd, MBX_IOC_CALL, &call);
+	if (sent)
+		*sent = call.sent;
+	if (ret < 0)
+		return ret;
+	return recv->msg_len < recv->len ? (ssize_t)recv->msg_len :
+					   (ssize_t)recv->len;
+}
+
 int msg_inbox_set(int devfd, struct mbx_inbox_config *cfg)
 {
 	cfg->size = sizeof(*cfg);

@@ -656,7 +656,7 @@ static bool mbx_receiver_back(struct mbx_box *box, struct mbx_waiter *r,
  * then the receiver is back in line and the caller sends the ordinary
  * way.
  */
-static int mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op)
+static int __mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op)
 {
 	struct pid *me = task_tgid(current);
 	struct mbx_wake wake_q = {};
@@ -664,9 +664,6 @@ static int mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op)
 	struct mbx_waiter *r;
 	int ret;
 
-	/* A peek without the lock: the common streaming case finds none. */
-	if (op->len < MBX_DIRECT_MIN || list_empty(&box->receivers))
-		return -EAGAIN;
 	spin_lock(&box->lock);
 	if (box->destroyed) {
 		ret = box->gone_err;
@@ -703,6 +700,17 @@ out_unlock:
 	return ret;
 }
 
+/*
+ * A peek without the lock first, inline: small messages, and the common
+ * streaming case that finds no receiver waiting, pay only a test.
+ */
+static inline int mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op)
+{
+	if (op->len < MBX_DIRECT_MIN || list_empty(&box->receivers))
+		return -EAGAIN;
+	return __mbx_send_direct(box, op);
+}
+
 /* A receiver woken by mbx_send_direct(): the message is in its buffer. */
 static void mbx_take_direct(struct mbx_box *box, struct mbx_waiter *w,
 			    struct mbx_recvop *op)
@@ -714,24 +722,41 @@ static void mbx_take_direct(struct mbx_box *box, struct mbx_waiter *w,
 	mbx_note_recv(box);
 }
 
-static int mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
-			     struct mbx_sendop *op)
+/*
+ * A full bounded box: wait until a receiver makes room, which queues
+ * @msg for us.  Its own function so that the waiter is set up only when
+ * a sender does wait.
+ */
+static int mbx_wait_room(struct mbx_box *box, struct mbx_msg *msg,
+			 ktime_t *expires)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter blocked = { .state = MBX_WAITING, .msg = msg };
+	int ret;
+
+	ret = mbx_wait(box, &blocked, &box->senders, &box->senders_waiting,
+		       expires);
+	return ret ?: blocked.err;
+}
+
+/*
+ * @sync: the waiter of an MBX_F_SYNC send, NULL for any other: it lives
+ * in mbx_send_buffered()'s frame, set up only for a synchronous send.
+ */
+static int __mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
+			       struct mbx_sendop *op, struct mbx_waiter *sync)
 {
 	struct mbx_wake wake_q = {};
-	struct mbx_waiter blocked = { .state = MBX_WAITING };
-	struct mbx_waiter sync = { .state = MBX_WAITING, .task = current };
 	struct mbx_msg *msg;
 	int ret;
 
-	INIT_LIST_HEAD(&sync.node);
 	ret = mbx_send_direct(box, op);
 	if (ret != -EAGAIN)
 		return ret;
 	msg = mbx_msg_new(charge, op);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
-	if (op->flags & MBX_F_SYNC)
-		msg->sync = &sync;
+	msg->sync = sync;
 
 	spin_lock(&box->lock);
 	if (box->destroyed) {
@@ -741,7 +766,7 @@ static int mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 	if (mbx_hand_to_receiver(box, msg, &wake_q))
 		goto sent;
 	/* Non-blocking and synchronous: only a waiting receiver will do. */
-	if (op->nonblock && (op->flags & MBX_F_SYNC)) {
+	if (op->nonblock && sync) {
 		ret = -EAGAIN;
 		goto out_free;
 	}
@@ -750,12 +775,7 @@ static int mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 			ret = -EAGAIN;
 			goto out_free;
 		}
-		/* A receiver that makes room queues our message for us. */
-		blocked.msg = msg;
-		ret = mbx_wait(box, &blocked, &box->senders,
-			       &box->senders_waiting, op->expires);
-		if (!ret)
-			ret = blocked.err;
+		ret = mbx_wait_room(box, msg, op->expires);
 		if (ret)
 			goto out_free;
 		goto sent;
@@ -764,21 +784,21 @@ static int mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 sent:
 	mbx_note_send(box);
 	ret = 0;
-	/* @msg may be received and freed once we unlock: test the flag. */
-	if (op->flags & MBX_F_SYNC) {
+	/* @msg may be received and freed once we unlock: test @sync. */
+	if (sync) {
 		/*
 		 * Sent; now wait until it has been received.  Wake the
 		 * receiver we handed it to, and pollers, before sleeping.
 		 */
-		sync.sync_msg = msg;
-		mbx_wait_enqueue(&sync, NULL, &box->senders_waiting);
+		sync->sync_msg = msg;
+		mbx_wait_enqueue(sync, NULL, &box->senders_waiting);
 		spin_unlock(&box->lock);
 		mbx_wake_all(&wake_q);
 		mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
 		spin_lock(&box->lock);
-		ret = mbx_wait_sleep(box, &sync, &box->senders_waiting,
+		ret = mbx_wait_sleep(box, sync, &box->senders_waiting,
 				     op->expires);
-		if (ret && sync.state == MBX_WAITING) {
+		if (ret && sync->state == MBX_WAITING) {
 			/* Still queued and unclaimed: take it back. */
 			mbx_queue_del(box, msg);
 			mbx_refill_from_sender(box, &wake_q);
@@ -789,8 +809,8 @@ sent:
 			return ret;
 		}
 		if (!ret)
-			ret = sync.err;
-		op->receiver = sync.receiver;
+			ret = sync->err;
+		op->receiver = sync->receiver;
 		spin_unlock(&box->lock);
 		mbx_wake_all(&wake_q);
 		return ret;
@@ -805,6 +825,20 @@ out_free:
 	mbx_wake_all(&wake_q);
 	mbx_msg_free(msg);
 	return ret;
+}
+
+static int mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
+			     struct mbx_sendop *op)
+{
+	struct mbx_waiter sync;
+
+	if (!(op->flags & MBX_F_SYNC))
+		return __mbx_send_buffered(box, charge, op, NULL);
+	memset(&sync, 0, sizeof(sync));
+	sync.state = MBX_WAITING;
+	sync.task = current;
+	INIT_LIST_HEAD(&sync.node);
+	return __mbx_send_buffered(box, charge, op, &sync);
 }
 
 /*
@@ -897,9 +931,16 @@ static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 	return 0;
 }
 
-static int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
+/*
+ * Nothing the receiver wants is queued: wait for a sender to hand a
+ * message over (*msgp) or to copy one into our buffer (*msgp NULL, the
+ * metadata in @op).  Its own function so that the waiter is set up only
+ * when a receiver does wait.
+ */
+static int mbx_recv_wait(struct mbx_box *box, struct mbx_recvop *op,
+			 struct mbx_msg **msgp)
+	__must_hold(&box->lock)
 {
-	struct mbx_wake wake_q = {};
 	struct mbx_waiter w = {
 		.buf_len = op->len,
 		.trunc = op->flags & MBX_F_TRUNC,
@@ -907,6 +948,26 @@ static int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 		.rop = op,
 		.mm = op->kbuf ? NULL : current->mm,
 	};
+	int ret;
+
+	ret = mbx_wait(box, &w, &box->receivers, &box->receivers_waiting,
+		       op->expires);
+	if (!ret)
+		ret = w.err;
+	if (ret) {
+		if (ret == -EMSGSIZE)
+			op->msg_len = w.needed;
+		return ret;
+	}
+	*msgp = w.msg;
+	if (!w.msg)		/* a sender copied it into our buffer */
+		mbx_take_direct(box, &w, op);
+	return 0;
+}
+
+static int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
+{
+	struct mbx_wake wake_q = {};
 	struct mbx_msg *msg;
 	bool was_full;
 	int ret = 0;
@@ -918,7 +979,7 @@ static int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 	}
 	msg = mbx_queue_first(box, op);
 	if (msg) {
-		if (msg->len > op->len && !w.trunc) {
+		if (msg->len > op->len && !(op->flags & MBX_F_TRUNC)) {
 			op->msg_len = msg->len;
 			ret = -EMSGSIZE;
 			goto out_unlock;
@@ -959,21 +1020,11 @@ static int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 		ret = -EAGAIN;
 		goto out_unlock;
 	}
-	ret = mbx_wait(box, &w, &box->receivers, &box->receivers_waiting,
-		       op->expires);
-	if (!ret)
-		ret = w.err;
-	if (ret) {
-		if (ret == -EMSGSIZE)
-			op->msg_len = w.needed;
+	ret = mbx_recv_wait(box, op, &msg);
+	if (ret || !msg)
 		goto out_unlock;
-	}
-	if (!w.msg) {		/* a sender copied it into our buffer */
-		mbx_take_direct(box, &w, op);
-		goto out_unlock;
-	}
 	spin_unlock(&box->lock);
-	return mbx_deliver(box, w.msg, op);
+	return mbx_deliver(box, msg, op);
 
 out_unlock:
 	spin_unlock(&box->lock);

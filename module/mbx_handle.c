@@ -28,179 +28,6 @@ struct mbx_handle {
 	u32 access;		/* MBX_O_SEND | MBX_O_RECV */
 };
 
-/*
- * Resolve a pid number in the caller's pid namespace.  Processes outside
- * it cannot be named: they have no number here.
- */
-static struct pid *mbx_resolve_pid(s32 nr)
-{
-	return nr > 0 ? find_get_pid(nr) : NULL;
-}
-
-/**
- * mbx_ioctl_send() - MBX_IOC_SEND
- * @file:	the handle, or the /dev/mailbox file for a direct send
- * @box:	the handle's mailbox; NULL for a direct send (to args.to_pid)
- * @user:	who pays for a queued message
- * @uarg:	struct mbx_send
- *
- * Return: 0 or a negative errno; for a direct send also -ESRCH (no such
- * process, or it has no inbox) and -EPERM (its policy refuses us).
- */
-long mbx_ioctl_send(struct file *file, struct mbx_box *box,
-		    struct mbx_user *user, void __user *uarg)
-{
-	struct mbx_inbox *inbox = NULL;
-	struct mbx_sendop op = {};
-	struct mbx_send args;
-	ktime_t deadline;
-	struct pid *to;
-	int ret;
-
-	ret = mbx_uarg_copy_in(&args, sizeof(args), MBX_SEND_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	ret = mbx_send_check(&args);
-	if (ret)
-		return ret;
-	if (box ? args.to_pid != 0 : args.to_pid <= 0)
-		return -EINVAL;
-	/*
-	 * A message once sent cannot be taken back, so fail before sending
-	 * one we could not report: write the arguments back unchanged to
-	 * prove they are writable.  Only another thread unmapping or
-	 * protecting them from now on can make the final copy fault.
-	 */
-	if (mbx_uarg_copy_out(uarg, &args, sizeof(args)))
-		return -EFAULT;
-
-	if (!box) {
-		to = mbx_resolve_pid(args.to_pid);
-		inbox = to ? mbx_inbox_find(to) : NULL;
-		put_pid(to);
-		if (!inbox)
-			return -ESRCH;
-		ret = mbx_inbox_may_send(inbox);
-		if (ret)
-			goto out;
-		box = mbx_inbox_box(inbox);
-	}
-
-	op.ubuf = u64_to_user_ptr(args.buf);
-	op.len = args.len;
-	op.flags = args.flags;
-	op.nonblock = (args.flags & MBX_F_NONBLOCK) ||
-		      (file->f_flags & O_NONBLOCK);
-	mbx_timeout_to_deadline(args.flags, args.timeout_ns, &deadline,
-				&op.expires);
-
-	ret = mbx_box_send(box, user, &op);
-	if (ret)
-		goto out;
-	args.receiver_pid = op.receiver ? pid_vnr(op.receiver) : 0;
-	put_pid(op.receiver);
-	/* The message is sent: a fault here cannot unsend it. */
-	ret = mbx_uarg_copy_out(uarg, &args, sizeof(args));
-out:
-	if (inbox)
-		mbx_inbox_put(inbox);
-	return ret;
-}
-
-/**
- * mbx_ioctl_recv() - MBX_IOC_RECV
- * @file:	the handle, or the /dev/mailbox file (the caller's inbox)
- * @box:	the mailbox or inbox to receive from
- * @uarg:	struct mbx_recv
- *
- * Return: 0 or a negative errno; -ESRCH when args.from_pid names no
- * process and nothing it sent is queued.
- */
-long mbx_ioctl_recv(struct file *file, struct mbx_box *box,
-		    void __user *uarg)
-{
-	struct mbx_recvop op = {};
-	struct mbx_recv args;
-	ktime_t deadline;
-	int ret;
-
-	ret = mbx_uarg_copy_in(&args, sizeof(args), MBX_RECV_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	ret = mbx_recv_check(&args);
-	if (ret)
-		return ret;
-	/*
-	 * Fail before taking a message we could not report: write the
-	 * arguments back unchanged to prove they are writable.
-	 */
-	if (mbx_uarg_copy_out(uarg, &args, sizeof(args)))
-		return -EFAULT;
-
-	args.msg_len = 0;
-	args.sender_pid = 0;
-	args.sender_uid = 0;
-	args.mailbox_id = 0;
-	if (args.from_pid) {
-		/*
-		 * A live process is matched by its struct pid.  One that has
-		 * exited (its number not reused) still has its queued
-		 * messages matched by number, and then -ESRCH.
-		 */
-		op.from = mbx_resolve_pid(args.from_pid);
-		/*
-		 * Messages carry their sender's thread-group pid: a number
-		 * that is only a thread's or a process group's id now
-		 * matches by number what is queued, like an exited one.
-		 */
-		if (op.from && !pid_has_task(op.from, PIDTYPE_TGID)) {
-			put_pid(op.from);
-			op.from = NULL;
-		}
-		if (!op.from)
-			op.from_nr = args.from_pid;
-	}
-	op.ubuf = u64_to_user_ptr(args.buf);
-	op.len = args.len;
-	op.flags = args.flags;
-	op.nonblock = (args.flags & MBX_F_NONBLOCK) ||
-		      (file->f_flags & O_NONBLOCK);
-	mbx_timeout_to_deadline(args.flags, args.timeout_ns, &deadline,
-				&op.expires);
-
-	ret = mbx_box_recv(box, &op);
-	put_pid(op.from);
-	if (ret == -EMSGSIZE) {
-		args.msg_len = op.msg_len;
-		if (mbx_uarg_copy_out(uarg, &args, sizeof(args)))
-			return -EFAULT;
-		return ret;
-	}
-	if (ret)
-		return ret;
-	args.msg_len = op.msg_len;
-	args.sender_pid = pid_vnr(op.sender);
-	args.sender_uid = from_kuid_munged(current_user_ns(), op.sender_uid);
-	args.mailbox_id = box->id;
-	put_pid(op.sender);
-	return mbx_uarg_copy_out(uarg, &args, sizeof(args));
-}
-
-/* MBX_IOC_STAT on a handle (a mailbox) or on /dev/mailbox (the inbox). */
-long mbx_ioctl_stat(struct mbx_box *box, void __user *uarg)
-{
-	struct mbx_stat st;
-	int ret;
-
-	ret = mbx_uarg_copy_in(&st, sizeof(st), MBX_STAT_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	if (st.flags)
-		return -EINVAL;
-	mbx_box_stat(box, &st);
-	return mbx_uarg_copy_out(uarg, &st, sizeof(st));
-}
-
 static long mbx_handle_set(struct mbx_handle *h, void __user *uarg)
 {
 	struct mbx_set args;
@@ -231,6 +58,10 @@ static long mbx_handle_ioctl(struct file *file, unsigned int cmd,
 		if (!(h->access & MBX_O_RECV))
 			return -EBADF;
 		return mbx_ioctl_recv(file, h->box, uarg);
+	case MBX_IOC_BASE(MBX_IOC_CALL):
+		if (!(h->access & MBX_O_SEND))
+			return -EBADF;
+		return mbx_ioctl_call(file, h->box, h->user, uarg);
 	case MBX_IOC_BASE(MBX_IOC_STAT):
 		return mbx_ioctl_stat(h->box, uarg);
 	case MBX_IOC_BASE(MBX_IOC_SET):
@@ -268,6 +99,22 @@ static const struct file_operations mbx_handle_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
 };
+
+/**
+ * mbx_handle_recv_box() - the mailbox a receive on @file takes from
+ * @file:	any file
+ *
+ * Return: the mailbox (valid while @file is held), NULL when @file is not
+ * a mailbox handle, ERR_PTR(-EBADF) for one not opened for receiving.
+ */
+struct mbx_box *mbx_handle_recv_box(struct file *file)
+{
+	struct mbx_handle *h = file->private_data;
+
+	if (file->f_op != &mbx_handle_fops)
+		return NULL;
+	return h->access & MBX_O_RECV ? h->box : ERR_PTR(-EBADF);
+}
 
 /**
  * mbx_handle_reserve() - everything a new handle needs, before the mailbox

@@ -15,6 +15,7 @@
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uaccess.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
 
@@ -33,7 +34,8 @@ extern unsigned long mbx_user_bytes_max;
 extern unsigned int mbx_user_mailboxes_max;
 
 /* Features this build implements: the MBX_IOC_INFO features word. */
-#define MBX_FEATURES_SUPPORTED	(MBX_FEATURE_MAILBOXES | MBX_FEATURE_DIRECT)
+#define MBX_FEATURES_SUPPORTED	(MBX_FEATURE_MAILBOXES | MBX_FEATURE_DIRECT | \
+				 MBX_FEATURE_CALL)
 
 /*
  * struct mbx_user - what one user (kuid) holds: queued message bytes and
@@ -321,17 +323,56 @@ struct mbx_handle_slot {
 int mbx_handle_reserve(struct mbx_handle_slot *slot, u32 open_flags);
 void mbx_handle_abort(struct mbx_handle_slot *slot);
 int mbx_handle_commit(struct mbx_handle_slot *slot, struct mbx_box *box);
-/* The send/receive/stat ioctls, shared by handles and /dev/mailbox. */
+struct mbx_box *mbx_handle_recv_box(struct file *file);
+
+/* mbx_main.c: the inbox behind a /dev/mailbox file. */
+struct mbx_box *mbx_dev_recv_box(struct file *file);
+
+/* mbx_ioctl.c: the message ioctls, shared by handles and /dev/mailbox. */
 long mbx_ioctl_send(struct file *file, struct mbx_box *box,
 		    struct mbx_user *user, void __user *uarg);
 long mbx_ioctl_recv(struct file *file, struct mbx_box *box,
 		    void __user *uarg);
+long mbx_ioctl_call(struct file *file, struct mbx_box *box,
+		    struct mbx_user *user, void __user *uarg);
 long mbx_ioctl_stat(struct mbx_box *box, void __user *uarg);
 
 /* Size-versioned ioctl arguments (mbx_uarg.c). */
-int mbx_uarg_copy_in(void *karg, size_t ksize, size_t size_ver0,
-		     const void __user *uarg);
-int mbx_uarg_copy_out(void __user *uarg, const void *karg, size_t ksize);
+int __mbx_uarg_copy_in(void *karg, size_t ksize, size_t size_ver0,
+		       const void __user *uarg);
+int __mbx_uarg_copy_out(void __user *uarg, const void *karg, size_t ksize);
+
+/*
+ * mbx_uarg_copy_in() and mbx_uarg_copy_out(): inline, so that a caller
+ * whose structure has exactly this module's size (one built with this
+ * header: nearly every call) gets a copy of constant size, which skips
+ * the hardened-usercopy object check and the zero-tail check.  Other
+ * sizes take the general path.  Send and receive, the hot paths, write
+ * back only their output fields (mbx_handle.c).
+ */
+static __always_inline int mbx_uarg_copy_in(void *karg, size_t ksize,
+					    size_t size_ver0,
+					    const void __user *uarg)
+{
+	u32 usize;
+
+	if (get_user(usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (usize != ksize)
+		return __mbx_uarg_copy_in(karg, ksize, size_ver0, uarg);
+	if (copy_from_user(karg, uarg, ksize))
+		return -EFAULT;
+	*(u32 *)karg = usize;	/* re-read: keep the value we checked */
+	return 0;
+}
+
+static __always_inline int mbx_uarg_copy_out(void __user *uarg,
+					     const void *karg, size_t ksize)
+{
+	if (*(const u32 *)karg == ksize)
+		return copy_to_user(uarg, karg, ksize) ? -EFAULT : 0;
+	return __mbx_uarg_copy_out(uarg, karg, ksize);
+}
 
 /*
  * Functions that are static unless the kernel has KUnit, in which case

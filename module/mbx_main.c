@@ -13,6 +13,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -185,6 +186,26 @@ static int mbx_client_owns_inbox(struct mbx_client *client)
 	       0 : -EPERM;
 }
 
+static const struct file_operations mbx_fops;
+
+/**
+ * mbx_dev_recv_box() - the inbox a receive on @file takes from
+ * @file:	any file
+ *
+ * Return: the caller's inbox (valid while @file is held), NULL when @file
+ * is not /dev/mailbox, ERR_PTR(-EPERM) when another process opened it.
+ */
+struct mbx_box *mbx_dev_recv_box(struct file *file)
+{
+	struct mbx_client *client = file->private_data;
+
+	if (file->f_op != &mbx_fops)
+		return NULL;
+	if (mbx_client_owns_inbox(client))
+		return ERR_PTR(-EPERM);
+	return mbx_inbox_box(client->inbox);
+}
+
 static long mbx_ioctl_inbox_set(struct mbx_client *client, void __user *uarg)
 {
 	struct mbx_inbox_config cfg;
@@ -220,6 +241,8 @@ static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		ret = mbx_client_owns_inbox(client);
 		return ret ?: mbx_ioctl_recv(file, mbx_inbox_box(client->inbox),
 					     uarg);
+	case MBX_IOC_BASE(MBX_IOC_CALL):
+		return mbx_ioctl_call(file, NULL, client->user, uarg);
 	case MBX_IOC_BASE(MBX_IOC_STAT):
 		return mbx_ioctl_stat(mbx_inbox_box(client->inbox), uarg);
 	case MBX_IOC_BASE(MBX_IOC_INBOX_SET):
@@ -304,6 +327,7 @@ static int __init mbx_init(void)
 	BUILD_BUG_ON(sizeof(struct mbx_recv) != MBX_RECV_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mbx_stat) != MBX_STAT_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mbx_set) != MBX_SET_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct mbx_call) != MBX_CALL_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct mbx_inbox_config) !=
 		     MBX_INBOX_CONFIG_SIZE_VER0);
 

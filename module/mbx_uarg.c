@@ -8,7 +8,8 @@
  * scheme).  Input goes through copy_struct_from_user(): unknown trailing
  * bytes must be zero and missing ones read as zero.  Output is copied back
  * only up to the caller's size, so an old binary never has bytes written
- * past the structure it knows.
+ * past the structure it knows.  The common case, a caller built with this
+ * module's header, takes the inline paths in mbx_internal.h.
  */
 #include <linux/errno.h>
 #include <linux/minmax.h>
@@ -38,7 +39,7 @@ VISIBLE_IF_KUNIT int mbx_uarg_check_size(u32 usize, size_t size_ver0)
 EXPORT_SYMBOL_IF_KUNIT(mbx_uarg_check_size);
 
 /**
- * mbx_uarg_copy_in() - copy a size-versioned argument structure in
+ * __mbx_uarg_copy_in() - copy a size-versioned argument structure in
  * @karg:	kernel copy, @ksize bytes; its first field is the __u32 size
  * @ksize:	sizeof(*karg)
  * @size_ver0:	size of the structure's first published version
@@ -50,8 +51,8 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_uarg_check_size);
  *
  * Return: 0, -EFAULT, -EINVAL or -E2BIG.
  */
-int mbx_uarg_copy_in(void *karg, size_t ksize, size_t size_ver0,
-		     const void __user *uarg)
+int __mbx_uarg_copy_in(void *karg, size_t ksize, size_t size_ver0,
+		       const void __user *uarg)
 {
 	u32 usize;
 	int ret;
@@ -70,14 +71,14 @@ int mbx_uarg_copy_in(void *karg, size_t ksize, size_t size_ver0,
 }
 
 /**
- * mbx_uarg_copy_out() - copy a size-versioned structure back to its caller
+ * __mbx_uarg_copy_out() - copy a size-versioned structure back to its caller
  * @uarg:	the caller's structure
  * @karg:	kernel copy, whose size field is the caller's (checked) size
  * @ksize:	sizeof(*karg)
  *
  * Return: 0 or -EFAULT.
  */
-int mbx_uarg_copy_out(void __user *uarg, const void *karg, size_t ksize)
+int __mbx_uarg_copy_out(void __user *uarg, const void *karg, size_t ksize)
 {
 	size_t len = min_t(size_t, ksize, *(const u32 *)karg);
 

@@ -61,6 +61,7 @@ struct mbx_info {
 /* MBX_IOC_INFO features bits. */
 #define MBX_FEATURE_MAILBOXES	0x1ULL	/* MBX_IOC_OPEN and handles */
 #define MBX_FEATURE_DIRECT	0x2ULL	/* inboxes: send(P), receive(Q) */
+#define MBX_FEATURE_CALL	0x4ULL	/* MBX_IOC_CALL */
 
 /*
  * Mailboxes (indirect communication).
@@ -323,13 +324,51 @@ struct mbx_inbox_config {
 
 #define MBX_INBOX_CONFIG_SIZE_VER0	32
 
+/**
+ * struct mbx_call - send one message, then receive one, in one call
+ *		(MBX_IOC_CALL, on a mailbox handle or a /dev/mailbox
+ *		descriptor): the request/response of a remote procedure call,
+ *		or a server's reply followed by its wait for the next request
+ * @size:	sizeof(struct mbx_call)
+ * @flags:	must be 0
+ * @send:	pointer to a struct mbx_send: the send, exactly as
+ *		MBX_IOC_SEND on the descriptor the call is made on (a
+ *		mailbox handle; or /dev/mailbox with .to_pid: send(P))
+ * @recv:	pointer to a struct mbx_recv: the receive, exactly as
+ *		MBX_IOC_RECV on @recv_fd
+ * @recv_fd:	where to receive: a mailbox handle opened with MBX_O_RECV,
+ *		or a /dev/mailbox descriptor opened by the caller (its
+ *		inbox); -1 for the descriptor the call is made on
+ * @sent:	out: 1 once the message was sent, else 0.  Written on every
+ *		return after the arguments were read, errors included, so
+ *		that a caller always knows whether its message went
+ *
+ * Everything is checked before anything is sent: both structures, the
+ * receiving descriptor and its permission.  Then the message is sent (as
+ * MBX_IOC_SEND: its errors end the call with @sent 0) and a message is
+ * received (as MBX_IOC_RECV: its errors end the call with @sent 1).  Each
+ * half has its own flags and timeout, counted from when that half starts.
+ * A signal that interrupts the receive ends the call with EINTR, never a
+ * restart (which would send again).
+ */
+struct mbx_call {
+	__u32 size;
+	__u32 flags;
+	__u64 send;
+	__u64 recv;
+	__s32 recv_fd;
+	__u32 sent;
+};
+
+#define MBX_CALL_SIZE_VER0	32
+
 #define MBX_IOC_MAGIC		0xB8
 
 /* On a /dev/mailbox descriptor. */
 #define MBX_IOC_INFO		_IOWR(MBX_IOC_MAGIC, 0x00, struct mbx_info)
 #define MBX_IOC_OPEN		_IOWR(MBX_IOC_MAGIC, 0x01, struct mbx_open)
 #define MBX_IOC_INBOX_SET	_IOW(MBX_IOC_MAGIC, 0x02, struct mbx_inbox_config)
-/* MBX_IOC_SEND, MBX_IOC_RECV and MBX_IOC_STAT also work here: see above. */
+/* MBX_IOC_SEND, MBX_IOC_RECV, MBX_IOC_STAT and MBX_IOC_CALL also work here. */
 
 /* On a mailbox handle. */
 #define MBX_IOC_SEND		_IOWR(MBX_IOC_MAGIC, 0x10, struct mbx_send)
@@ -337,5 +376,8 @@ struct mbx_inbox_config {
 #define MBX_IOC_STAT		_IOWR(MBX_IOC_MAGIC, 0x12, struct mbx_stat)
 #define MBX_IOC_SET		_IOW(MBX_IOC_MAGIC, 0x13, struct mbx_set)
 #define MBX_IOC_DESTROY		_IO(MBX_IOC_MAGIC, 0x14)
+
+/* On a mailbox handle (send on its mailbox) or on /dev/mailbox (send(P)). */
+#define MBX_IOC_CALL		_IOWR(MBX_IOC_MAGIC, 0x15, struct mbx_call)
 
 #endif /* _UAPI_LINUX_MBX_H */
