@@ -105,8 +105,9 @@ static long mbx_box_recv(struct chan *c, void *buf, size_t len)
 
 /*
  * W1 through msg_call(): send on one mailbox and receive on the other in
- * one system call.  The argument structures are set up once per process
- * (one channel at a time): the kernel writes only their output fields.
+ * one system call.  One pair of argument structures per process serves
+ * every channel: each call sets the fields it uses, the others stay 0,
+ * and the kernel writes only the output fields.
  */
 static struct {
 	struct mbx_send send;

@@ -8,8 +8,9 @@
  *  BW	bandwidth of large messages: /dev/mailbox's zero-capacity stream
  *	(one copy per message) against process_vm_readv() (one copy, no
  *	synchronisation at all) and a pipe.
- * Each figure is cfg.batches calibrated batches; mechanisms run in a
- * shuffled order within each configuration.
+ * Each figure is cfg.batches calibrated batches; within a configuration
+ * the mechanisms' batches are interleaved, in a shuffled order
+ * (measure_set()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +23,8 @@
 /* Streams may queue a whole batch: bound what one batch can pin. */
 #define STREAM_BYTES	(128 * MIB)
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+/* Mechanisms in one configuration, at most. */
+#define MAX_MECHS	16
 
 struct batch_arg {
 	struct pair *p;
@@ -42,7 +45,7 @@ static double metric_value(const char *metric, long n, size_t len, int64_t ns)
 	switch (metric[0]) {
 	case 'r':	/* rtt_ns */
 		return (double)ns / n;
-	case 'c':	/* csw_per_rt: set by measure() */
+	case 'c':	/* csw_per_rt: set by slot_batch() */
 		return 0;
 	case 'm':	/* msgs_per_s */
 		return n * 1e9 / ns;
@@ -51,10 +54,6 @@ static double metric_value(const char *metric, long n, size_t len, int64_t ns)
 	}
 }
 
-/*
- * One configuration of a two-process workload: every metric in
- * @metrics (NULL-terminated) comes from the same batches.
- */
 static long csw_self(void)
 {
 	struct rusage ru;
@@ -63,53 +62,93 @@ static long csw_self(void)
 	return ru.ru_nvcsw + ru.ru_nivcsw;
 }
 
-static void measure(const struct mech *m, const char *workload,
-		    const char *variant, int cpu0, int cpu1, enum pair_op op,
-		    size_t len, long depth, const char *const *metrics)
-{
-	struct figure f[2] = {};
-	long csw;
-	struct batch_arg a = { .op = op, .len = len };
+/* One mechanism's part of a configuration: its pair and its figures. */
+struct slot {
+	const struct mech *m;
 	struct pair p;
-	long n, n_max = 10 * 1000 * 1000;
-	unsigned int b, i, nm = 0;
-	int64_t t = 0;
+	struct batch_arg a;
+	struct figure f[2];
+	unsigned int nm;
+	long n;			/* ops per batch, calibrated */
+	int started;		/* pair_start() succeeded */
 	int err;
+};
 
-	for (i = 0; metrics[i] && i < ARRAY_SIZE(f); i++, nm++) {
-		f[i].workload = workload;
-		f[i].variant = variant;
-		f[i].mech = m->name;
-		f[i].size = len;
-		f[i].depth = depth;
-		f[i].metric = metrics[i];
+static void slot_batch(struct slot *sl)
+{
+	int64_t t;
+	long csw;
+	unsigned int i;
+
+	csw = csw_self();
+	t = pair_run(&sl->p, sl->a.op, sl->n, sl->a.len);
+	if (t < 0) {
+		sl->err = t;
+		return;
 	}
-	if (op != OP_PINGPONG)
-		n_max = (cfg.quick ? STREAM_BYTES / 8 : STREAM_BYTES) / len;
-	err = pair_start(&p, m, len, depth < 0 ? 1 : depth, cpu0, cpu1);
-	if (err)
-		goto out;
-	a.p = &p;
-	n = calibrate(pair_batch, &a, n_max);
-	if (n < 0)
-		err = n;
-	for (b = 0; !err && b < cfg.batches; b++) {
-		csw = csw_self();
-		t = pair_run(&p, op, n, len);
-		if (t < 0) {
-			err = t;
-			break;
+	csw = csw_self() - csw;
+	for (i = 0; i < sl->nm; i++)
+		figure_add(&sl->f[i], sl->f[i].metric[0] == 'c' ?
+			   (double)csw / sl->n :
+			   metric_value(sl->f[i].metric, sl->n, sl->a.len, t));
+}
+
+/*
+ * One configuration of a two-process workload, for @count mechanisms at
+ * once: every pair is started and calibrated, then the batches are
+ * interleaved, batch b of every mechanism (in the shuffled order) before
+ * batch b + 1 of any.  A host that slows down for a while then slows
+ * every mechanism's batches alike instead of all of one mechanism's, so
+ * the ratios within a boot hold.  Every metric in @metrics
+ * (NULL-terminated) comes from the same batches.  @op and @depth give
+ * each mechanism's operation and queue depth (-1: none).
+ */
+static void measure_set(const struct mech *const *m, int count,
+			const char *workload, const char *variant, int cpu0,
+			int cpu1, const enum pair_op *op, size_t len,
+			const long *depth, const char *const *metrics)
+{
+	struct slot sl[MAX_MECHS] = {};
+	long n_max;
+	unsigned int b, j;
+	int i;
+
+	for (i = 0; i < count; i++) {
+		sl[i].m = m[i];
+		for (j = 0; metrics[j] && j < ARRAY_SIZE(sl[i].f); j++) {
+			sl[i].f[j].workload = workload;
+			sl[i].f[j].variant = variant;
+			sl[i].f[j].mech = m[i]->name;
+			sl[i].f[j].size = len;
+			sl[i].f[j].depth = depth[i];
+			sl[i].f[j].metric = metrics[j];
+			sl[i].nm++;
 		}
-		csw = csw_self() - csw;
-		for (i = 0; i < nm; i++)
-			figure_add(&f[i], f[i].metric[0] == 'c' ?
-				   (double)csw / n :
-				   metric_value(f[i].metric, n, len, t));
+		sl[i].a = (struct batch_arg){ .op = op[i], .len = len };
+		sl[i].err = pair_start(&sl[i].p, m[i], len,
+				       depth[i] < 0 ? 1 : depth[i], cpu0, cpu1);
+		if (sl[i].err)
+			continue;
+		sl[i].started = 1;
+		sl[i].a.p = &sl[i].p;
+		n_max = 10 * 1000 * 1000;
+		if (op[i] != OP_PINGPONG)
+			n_max = (cfg.quick ? STREAM_BYTES / 8 : STREAM_BYTES) /
+				len;
+		sl[i].n = calibrate(pair_batch, &sl[i].a, n_max);
+		if (sl[i].n < 0)
+			sl[i].err = sl[i].n;
 	}
-	pair_stop(&p);
-out:
-	for (i = 0; i < nm; i++)
-		record(&f[i], err);
+	for (b = 0; b < cfg.batches; b++)
+		for (i = 0; i < count; i++)
+			if (!sl[i].err)
+				slot_batch(&sl[i]);
+	for (i = 0; i < count; i++) {
+		if (sl[i].started)
+			pair_stop(&sl[i].p);
+		for (j = 0; j < sl[i].nm; j++)
+			record(&sl[i].f[j], sl[i].err);
+	}
 }
 
 static const struct mech *const twoway_mechs[] = {
@@ -150,6 +189,8 @@ int run_pingpong(void)
 	const struct mech *m[ARRAY_SIZE(twoway_mechs)];
 	const size_t *sizes = cfg.quick ? quick : full;
 	unsigned int ns = cfg.quick ? ARRAY_SIZE(quick) : ARRAY_SIZE(full);
+	enum pair_op op[ARRAY_SIZE(twoway_mechs)];
+	long depth[ARRAY_SIZE(twoway_mechs)];
 	unsigned int v, s;
 	int i, n;
 
@@ -158,10 +199,13 @@ int run_pingpong(void)
 			continue;
 		for (s = 0; s < ns; s++) {
 			n = pick(m, MECH_PINGPONG);
-			for (i = 0; i < n; i++)
-				measure(m[i], "W1", variants[v].name,
-					variants[v].cpu0, variants[v].cpu1,
-					OP_PINGPONG, sizes[s], 1, metrics);
+			for (i = 0; i < n; i++) {
+				op[i] = OP_PINGPONG;
+				depth[i] = 1;
+			}
+			measure_set(m, n, "W1", variants[v].name,
+				    variants[v].cpu0, variants[v].cpu1, op,
+				    sizes[s], depth, metrics);
 		}
 	}
 	return 0;
@@ -178,16 +222,20 @@ int run_stream(void)
 	unsigned int ns = cfg.quick ? ARRAY_SIZE(quick) : ARRAY_SIZE(full);
 	int cpu1 = cfg.ncpus > 1 ? 1 : 0;
 	const char *variant = cpu1 ? "cross" : "same";
+	enum pair_op op[ARRAY_SIZE(twoway_mechs)];
+	long depth[ARRAY_SIZE(twoway_mechs)];
 	unsigned int s, d;
 	int i, n;
 
 	for (s = 0; s < ns; s++) {
 		for (d = 0; d < ARRAY_SIZE(depths); d++) {
 			n = pick(m, MECH_STREAM);
-			for (i = 0; i < n; i++)
-				measure(m[i], "W2", variant, 0, cpu1,
-					OP_STREAM, sizes[s], depths[d],
-					metrics);
+			for (i = 0; i < n; i++) {
+				op[i] = OP_STREAM;
+				depth[i] = depths[d];
+			}
+			measure_set(m, n, "W2", variant, 0, cpu1, op, sizes[s],
+				    depth, metrics);
 		}
 	}
 	return 0;
@@ -212,18 +260,25 @@ int run_bandwidth(void)
 		&mech_mbx_zero, &mech_mbx_bounded, &mech_mbx_direct,
 		&mech_vm_readv, &mech_pipe,
 	};
+	const struct mech *sel[ARRAY_SIZE(m)];
+	enum pair_op op[ARRAY_SIZE(m)];
+	long depth[ARRAY_SIZE(m)];
 	unsigned int s, i;
+	int n;
 
 	for (s = 0; s < ns; s++) {
 		shuffle(m, ARRAY_SIZE(m));
-		for (i = 0; i < ARRAY_SIZE(m); i++)
-			if (mech_selected(m[i]))
-				measure(m[i], "BW", variant, 0, cpu1,
-					m[i]->flags & MECH_PULL ? OP_PULL :
-					OP_STREAM, sizes[s],
-					m[i] == &mech_mbx_zero ||
-					m[i] == &mech_vm_readv ? 1 : 64,
-					metrics);
+		for (i = 0, n = 0; i < ARRAY_SIZE(m); i++) {
+			if (!mech_selected(m[i]))
+				continue;
+			sel[n] = m[i];
+			op[n] = m[i]->flags & MECH_PULL ? OP_PULL : OP_STREAM;
+			depth[n] = m[i] == &mech_mbx_zero ||
+				   m[i] == &mech_vm_readv ? 1 : 64;
+			n++;
+		}
+		measure_set(sel, n, "BW", variant, 0, cpu1, op, sizes[s],
+			    depth, metrics);
 	}
 	return 0;
 }

@@ -2,8 +2,10 @@
 /*
  * Direct communication: send(P, message) and receive(Q, message).  A
  * server answers whoever asked, by the pid the kernel reported; the
- * client receives only from the server.
+ * client receives only from the server.  The second exchange uses
+ * msg_call(): a send and a receive in one system call, on both sides.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,8 +14,10 @@
 
 int main(void)
 {
+	struct mbx_send out = { 0 };
+	struct mbx_recv in = { 0 };
 	struct msg_meta meta;
-	int dev, ready[2];
+	int dev, ready[2], sent;
 	char buf[64];
 	pid_t server;
 	long n;
@@ -37,7 +41,19 @@ int main(void)
 		buf[n] = 0;
 		printf("  server (pid %d) got \"%s\" from pid %d; answering\n",
 		       (int)getpid(), buf, (int)meta.sender_pid);
-		n = msg_send_to(me, meta.sender_pid, "42", 2, 0);
+		/* Answer, and wait for the next request, in one call. */
+		out.buf = (uintptr_t)"42";
+		out.len = 2;
+		out.to_pid = meta.sender_pid;
+		in.buf = (uintptr_t)buf;
+		in.len = sizeof(buf) - 1;
+		n = msg_call(me, &out, -1, &in, NULL);
+		if (n < 0)
+			_exit(fail("server call", n));
+		buf[n] = 0;
+		printf("  server got \"%s\" from pid %d in the same call\n",
+		       buf, (int)in.sender_pid);
+		n = msg_send_to(me, in.sender_pid, "43", 2, 0);
 		_exit(n < 0 ? fail("server send", n) : 0);
 	}
 	if (read(ready[0], buf, 1) != 1)	/* the server is addressable */
@@ -52,6 +68,19 @@ int main(void)
 		return fail("recv_from", n);
 	buf[n] = 0;
 	printf("  client got \"%s\" from pid %d\n", buf, (int)meta.sender_pid);
+
+	/* send(P) and receive(P) in one system call. */
+	out.buf = (uintptr_t)"and the next one?";
+	out.len = 17;
+	out.to_pid = server;
+	in.buf = (uintptr_t)buf;
+	in.len = sizeof(buf) - 1;
+	in.from_pid = server;
+	n = msg_call(dev, &out, -1, &in, &sent);
+	if (n < 0)
+		return fail(sent ? "call (receive half)" : "call (send half)", n);
+	buf[n] = 0;
+	printf("  client asked again and got \"%s\", in one call\n", buf);
 	waitpid(server, NULL, 0);
 	return 0;
 }

@@ -75,10 +75,12 @@ static unsigned long command(void)
 	static const unsigned long known[] = {
 		MBX_IOC_INFO, MBX_IOC_OPEN, MBX_IOC_INBOX_SET, MBX_IOC_SEND,
 		MBX_IOC_RECV, MBX_IOC_STAT, MBX_IOC_SET, MBX_IOC_DESTROY,
+		MBX_IOC_CALL,
 	};
+	const unsigned int nknown = sizeof(known) / sizeof(known[0]);
 
 	if (rnd() % 8)
-		return known[rnd() % 8];
+		return known[rnd() % nknown];
 	return _IOC(rnd() % 4, MBX_IOC_MAGIC, rnd() % 32, rnd() % 512);
 }
 
