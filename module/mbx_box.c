@@ -81,6 +81,7 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -932,6 +933,20 @@ static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 }
 
 /*
+ * A receiver's wait is over (@ret from mbx_wait() or mbx_wait_sleep()):
+ * its result, with the size a too small buffer needs on -EMSGSIZE.
+ */
+static int mbx_recv_waited(struct mbx_waiter *w, struct mbx_recvop *op,
+			   int ret)
+{
+	if (!ret)
+		ret = w->err;
+	if (ret == -EMSGSIZE)
+		op->msg_len = w->needed;
+	return ret;
+}
+
+/*
  * Nothing the receiver wants is queued: wait for a sender to hand a
  * message over (*msgp) or to copy one into our buffer (*msgp NULL, the
  * metadata in @op).  Its own function so that the waiter is set up only
@@ -952,13 +967,9 @@ static int mbx_recv_wait(struct mbx_box *box, struct mbx_recvop *op,
 
 	ret = mbx_wait(box, &w, &box->receivers, &box->receivers_waiting,
 		       op->expires);
-	if (!ret)
-		ret = w.err;
-	if (ret) {
-		if (ret == -EMSGSIZE)
-			op->msg_len = w.needed;
+	ret = mbx_recv_waited(&w, op, ret);
+	if (ret)
 		return ret;
-	}
 	*msgp = w.msg;
 	if (!w.msg)		/* a sender copied it into our buffer */
 		mbx_take_direct(box, &w, op);
@@ -1146,13 +1157,9 @@ again:
 		spin_lock(&box->lock);
 		ret = mbx_wait_sleep(box, &w, &box->receivers_waiting,
 				     op->expires);
-		if (!ret)
-			ret = w.err;
-		if (ret) {
-			if (ret == -EMSGSIZE)
-				op->msg_len = w.needed;
+		ret = mbx_recv_waited(&w, op, ret);
+		if (ret)
 			goto out_unlock;
-		}
 		if (!w.peer) {	/* a sender copied it into our buffer */
 			mbx_take_direct(box, &w, op);
 			goto out_unlock;
@@ -1423,15 +1430,21 @@ bool mbx_box_may_control(struct mbx_box *box)
 	return ok || capable(CAP_IPC_OWNER);
 }
 
-static s32 mbx_pid_vnr(struct pid *pid)
+static s32 mbx_pid_nr(struct pid *pid, struct pid_namespace *ns)
 {
-	return pid ? pid_vnr(pid) : 0;
+	return pid ? pid_nr_ns(pid, ns) : 0;
 }
 
-/* Status as the caller may see it: ids in its namespaces. */
-void mbx_box_stat(struct mbx_box *box, struct mbx_stat *st)
+/**
+ * mbx_box_stat_ns() - status of @box with ids as seen from namespaces
+ * @box:	the mailbox
+ * @st:		filled; its size field is kept
+ * @ns:		user namespace of the uids and gids
+ * @pid_ns:	pid namespace of the pids (0: not visible there)
+ */
+void mbx_box_stat_ns(struct mbx_box *box, struct mbx_stat *st,
+		     struct user_namespace *ns, struct pid_namespace *pid_ns)
 {
-	struct user_namespace *ns = current_user_ns();
 	u32 size = st->size;
 
 	memset(st, 0, sizeof(*st));
@@ -1453,12 +1466,19 @@ void mbx_box_stat(struct mbx_box *box, struct mbx_stat *st)
 	st->msg_bytes = box->msg_bytes;
 	st->senders_waiting = box->senders_waiting;
 	st->receivers_waiting = box->receivers_waiting;
-	st->last_send_pid = mbx_pid_vnr(box->last_sender);
-	st->last_recv_pid = mbx_pid_vnr(box->last_receiver);
+	st->last_send_pid = mbx_pid_nr(box->last_sender, pid_ns);
+	st->last_recv_pid = mbx_pid_nr(box->last_receiver, pid_ns);
 	st->send_time = box->send_time;
 	st->recv_time = box->recv_time;
 	st->change_time = box->change_time;
 	spin_unlock(&box->lock);
+}
+
+/* Status as the caller may see it: ids in its namespaces. */
+void mbx_box_stat(struct mbx_box *box, struct mbx_stat *st)
+{
+	mbx_box_stat_ns(box, st, current_user_ns(),
+			task_active_pid_ns(current));
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_box_stat);
 

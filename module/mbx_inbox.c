@@ -355,7 +355,7 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_set);
 /*
  * /proc/mbx/inboxes: walked under mbx_inbox_lock; a reader sees the
  * inboxes of the uid that opened the file (all of them if the opener had
- * CAP_IPC_OWNER), with pids in its own pid namespace.
+ * CAP_IPC_OWNER), with pids in the proc mount's pid namespace.
  */
 static void *mbx_inbox_seq_start(struct seq_file *m, loff_t *pos)
 {
@@ -383,9 +383,9 @@ static int mbx_inbox_seq_show(struct seq_file *m, void *v)
 		return 0;
 	}
 	box = list_entry(v, struct mbx_box, all);
-	pid = pid_vnr(box->owner);
+	pid = pid_nr_ns(box->owner, mbx_proc_pid_ns(m));
 	if (!pid)
-		return 0;	/* not in the reader's pid namespace */
+		return 0;	/* not in the proc mount's pid namespace */
 	/* The opener's credentials, not the reader's (mbx_registry.c). */
 	if (!uid_eq(box->uid, m->file->f_cred->euid) &&
 	    !file_ns_capable(m->file, &init_user_ns, CAP_IPC_OWNER))

@@ -262,7 +262,11 @@ bool mbx_box_may_control(struct mbx_box *box);
 int mbx_box_send(struct mbx_box *box, struct mbx_user *charge,
 		 struct mbx_sendop *op);
 int mbx_box_recv(struct mbx_box *box, struct mbx_recvop *op);
+struct pid_namespace;
+struct user_namespace;
 void mbx_box_stat(struct mbx_box *box, struct mbx_stat *st);
+void mbx_box_stat_ns(struct mbx_box *box, struct mbx_stat *st,
+		     struct user_namespace *ns, struct pid_namespace *pid_ns);
 int mbx_box_set(struct mbx_box *box, const struct mbx_set *args);
 __poll_t mbx_box_poll(struct mbx_box *box, struct file *file,
 		      struct poll_table_struct *wait, u32 open_flags);
@@ -285,6 +289,7 @@ struct seq_file;
 extern const struct seq_operations mbx_registry_seq_ops;
 extern const struct seq_operations mbx_inbox_seq_ops;
 void mbx_proc_show_box(struct seq_file *m, struct mbx_box *box);
+struct pid_namespace *mbx_proc_pid_ns(struct seq_file *m);
 int mbx_proc_init(void);
 void mbx_proc_exit(void);
 

@@ -11,11 +11,16 @@
  *   /proc/mbx/inboxes		inboxes of the reader's uid (all with
  *				CAP_IPC_OWNER) whose owner it can see
  *
- * Ids are shown in the reader's namespaces; pids it cannot see are 0.
+ * Ids are shown as /proc/sysvipc shows them: uids and gids in the user
+ * namespace of whoever opened the file (seq_user_ns()), pids in the pid
+ * namespace of the proc mount, 0 for a pid not visible there; a
+ * descriptor handed to a process in other namespaces reads the same.
  * Nothing here is a kernel pointer.
  */
 #include <linux/cred.h>
+#include <linux/fs.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 
@@ -29,12 +34,18 @@ static const char *const mbx_capacity_names[] = {
 
 static struct proc_dir_entry *mbx_proc_dir;
 
+/* The pid namespace of the proc mount @m was opened on. */
+struct pid_namespace *mbx_proc_pid_ns(struct seq_file *m)
+{
+	return proc_pid_ns(file_inode(m->file)->i_sb);
+}
+
 /* One row: the status of @box as the reader may see it, one snapshot. */
 void mbx_proc_show_box(struct seq_file *m, struct mbx_box *box)
 {
 	struct mbx_stat st = { .size = sizeof(st) };
 
-	mbx_box_stat(box, &st);
+	mbx_box_stat_ns(box, &st, seq_user_ns(m), mbx_proc_pid_ns(m));
 	if (!box->owner) {
 		seq_printf(m, "%8u %10u ", st.id, st.key);
 		if (st.name[0])

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -756,6 +757,85 @@ TEST_F(sec, proc_filters_by_opener_not_reader)
 	msg_box_destroy(s);
 	close(h);
 	close(s);
+}
+
+/*
+ * In a new user and pid namespace, read the mailbox row named @needle
+ * from @fd (/proc/mbx/mailboxes, opened outside): 0 when it shows @uid
+ * and last sender @pid as seen where the file was opened, 99 when
+ * namespaces cannot be made here, else the failing check.
+ */
+static int read_row_in_new_namespaces(int fd, const char *needle,
+				      unsigned int uid, pid_t pid)
+{
+	unsigned int id, key, ruid, gid, cuid, cgid, mode, limit, maxsize;
+	unsigned int wsend, wrecv;
+	unsigned long long msgs, bytes;
+	char name[64], cap[16];
+	int lspid, lrpid;
+	const char *row;
+	pid_t reader;
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWPID))
+		return 99;
+	reader = fork();	/* the first task of the new pid namespace */
+	if (reader < 0)
+		return 98;
+	if (reader)
+		return reap(reader);
+	if (slurp(fd, text, sizeof(text)) < 0)
+		_exit(97);
+	row = strstr(text, needle);
+	if (!row)
+		_exit(96);
+	while (row > text && row[-1] != '\n')
+		row--;
+	if (sscanf(row, "%u %u %63s %u %u %u %u %o %15s %u %u %llu %llu %u %u %d %d",
+		   &id, &key, name, &ruid, &gid, &cuid, &cgid, &mode, cap,
+		   &limit, &maxsize, &msgs, &bytes, &wsend, &wrecv, &lspid,
+		   &lrpid) != 17)
+		_exit(95);
+	if (ruid != uid || cuid != uid)
+		_exit(100);	/* the reader's user namespace was used */
+	if (lspid != pid)
+		_exit(101);	/* the reader's pid namespace was used */
+	_exit(0);
+}
+
+/*
+ * Ids in /proc/mbx are those of the namespaces the file was opened in,
+ * as /proc/sysvipc's: a descriptor read from a new user and pid namespace
+ * (where this uid is unmapped and this pid invisible) shows the same.
+ */
+TEST_F(sec, proc_ids_in_opener_namespaces)
+{
+	const struct msg_box_attr attr = {
+		.capacity = MBX_CAP_BOUNDED, .limit = 1, .mode = 0600,
+	};
+	char name[48], needle[64];
+	pid_t child;
+	int box, fd, ret;
+
+	snprintf(name, sizeof(name), "%s-ns", self->name);
+	snprintf(needle, sizeof(needle), " %s ", name);
+	box = msg_box_open(self->dev, name, 0, RW | MBX_O_CREAT, &attr, NULL);
+	ASSERT_LE(0, box);
+	ASSERT_EQ(0, msg_send(box, "x", 1, 0));
+	fd = open("/proc/mbx/mailboxes", O_RDONLY);
+	ASSERT_LE(0, fd);
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		_exit(read_row_in_new_namespaces(fd, needle, getuid(),
+						 getppid()));
+	ret = reap(child);
+	close(fd);
+	msg_box_destroy(box);
+	close(box);
+	if (ret == 99)
+		SKIP(return, "no user and pid namespaces here");
+	EXPECT_EQ(0, ret);
 }
 
 TEST_HARNESS_MAIN
