@@ -340,8 +340,10 @@ struct mbx_inbox_config {
  *		or a /dev/mailbox descriptor opened by the caller (its
  *		inbox); -1 for the descriptor the call is made on
  * @sent:	out: 1 once the message was sent, else 0.  Written on every
- *		return after the arguments were read, errors included, so
- *		that a caller always knows whether its message went
+ *		return, errors included, so that a caller always knows
+ *		whether its message went; except for errors about this
+ *		structure itself (its size, @flags or @recv_fd invalid, or
+ *		the structure not readable and writable), which send nothing
  *
  * Everything is checked before anything is sent: both structures, the
  * receiving descriptor and its permission.  Then the message is sent (as
