@@ -3,7 +3,10 @@
  * /dev/mailbox: message passing between processes.
  *
  * ABI rules, kept by every structure in this file:
- *  - only __u32 and __u64 fields, naturally aligned, explicit padding;
+ *  - only fixed-size fields (__u32, __u64; __s32 for pids and __s64 for
+ *    timeouts and times, which are signed; one char array for a name),
+ *    naturally aligned, explicit padding, the same layout on 32- and
+ *    64-bit;
  *  - pointers travel as __u64 (cast through uintptr_t in userspace);
  *  - every structure starts with a __u32 size that the caller sets to
  *    sizeof() the structure it was compiled with.  The kernel accepts any
