@@ -144,16 +144,26 @@ static int64_t fan_batch(long n, void *arg)
 	return ret;
 }
 
+/*
+ * The shapes' batches are interleaved (batch b of every shape before batch
+ * b + 1 of any), so that a slow phase of the host weighs on the 1x1 and
+ * 4x4 figures of a ratio alike.
+ */
 int run_fan(void)
 {
 	static const int configs[][2] = {
 		{ 1, 1 }, { 4, 1 }, { 1, 4 }, { 4, 4 }, { 16, 16 },
 	};
+	enum { NCONFIGS = sizeof(configs) / sizeof(configs[0]) };
+	struct figure f[NCONFIGS][3];
+	char variant[NCONFIGS][16];
+	struct fan fan[NCONFIGS];
+	long n[NCONFIGS];
+	int err[NCONFIGS];
 	struct fan_shared *sh;
-	struct fan fan;
 	unsigned int c, b;
-	char variant[16];
-	long n;
+	int64_t t;
+	int i;
 
 	/* The scheduler places producers and consumers: no pinning. */
 	unpin();
@@ -161,42 +171,45 @@ int run_fan(void)
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		return -errno;
-	for (c = 0; c < sizeof(configs) / sizeof(configs[0]); c++) {
-		struct figure f[3] = {
-			{ .metric = "msgs_per_s" }, { .metric = "fairness" },
-			{ .metric = "csw_per_msg" },
+	memset(f, 0, sizeof(f));
+	for (c = 0; c < NCONFIGS; c++) {
+		static const char *const metrics[] = {
+			"msgs_per_s", "fairness", "csw_per_msg",
 		};
-		int64_t t = 0;
-		int i, err = 0;
 
-		fan.producers = configs[c][0];
-		fan.consumers = configs[c][1];
-		fan.sh = sh;
-		snprintf(variant, sizeof(variant), "%dx%d", fan.producers,
-			 fan.consumers);
+		fan[c].producers = configs[c][0];
+		fan[c].consumers = configs[c][1];
+		fan[c].sh = sh;
+		snprintf(variant[c], sizeof(variant[c]), "%dx%d",
+			 fan[c].producers, fan[c].consumers);
 		for (i = 0; i < 3; i++) {
-			f[i].workload = "W3";
-			f[i].variant = variant;
-			f[i].mech = "mbx_bounded";
-			f[i].size = FAN_MSG;
-			f[i].depth = FAN_DEPTH;
+			f[c][i].workload = "W3";
+			f[c][i].variant = variant[c];
+			f[c][i].mech = "mbx_bounded";
+			f[c][i].size = FAN_MSG;
+			f[c][i].depth = FAN_DEPTH;
+			f[c][i].metric = metrics[i];
 		}
-		n = calibrate(fan_batch, &fan, 10 * 1000 * 1000);
-		if (n < 0)
-			err = n;
-		for (b = 0; !err && b < cfg.batches; b++) {
-			t = fan_batch(n, &fan);
-			if (t <= 0) {
-				err = t ? t : -ERANGE;
-				break;
-			}
-			figure_add(&f[0], n * 1e9 / t);
-			figure_add(&f[1], fan.fairness);
-			figure_add(&f[2], fan.csw);
-		}
-		for (i = 0; i < 3; i++)
-			record(&f[i], err);
+		n[c] = calibrate(fan_batch, &fan[c], 10 * 1000 * 1000);
+		err[c] = n[c] < 0 ? n[c] : 0;
 	}
+	for (b = 0; b < cfg.batches; b++) {
+		for (c = 0; c < NCONFIGS; c++) {
+			if (err[c])
+				continue;
+			t = fan_batch(n[c], &fan[c]);
+			if (t <= 0) {
+				err[c] = t ? t : -ERANGE;
+				continue;
+			}
+			figure_add(&f[c][0], n[c] * 1e9 / t);
+			figure_add(&f[c][1], fan[c].fairness);
+			figure_add(&f[c][2], fan[c].csw);
+		}
+	}
+	for (c = 0; c < NCONFIGS; c++)
+		for (i = 0; i < 3; i++)
+			record(&f[c][i], err[c]);
 	munmap(sh, sizeof(*sh));
 	return 0;
 }
