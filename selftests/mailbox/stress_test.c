@@ -11,6 +11,7 @@
  *     blocking, sync, after poll;
  *   - receive from a mailbox or from the inbox: non-blocking, timed,
  *     untimed blocking, from one sender, after poll;
+ *   - send to a mailbox and receive from the inbox in one msg_call();
  *   - open a mailbox by name or by id, close handles, close and reopen
  *     /dev/mailbox, stat;
  *   - destroy a mailbox (the next instance of its slot is created, under
@@ -106,7 +107,7 @@ struct msg {
 /* What a sender knows about one of its messages. */
 enum { S_NONE, S_ATTEMPTED, S_SENT, S_FAILED };
 #define S_STATE(state)	((state) & 0xf)
-#define S_HOW(state)	((state) >> 4)	/* send_call()'s mode, 8: poll */
+#define S_HOW(state)	((state) >> 4)	/* send_call()'s mode, 8: poll, 9: call */
 
 struct rec {
 	uint8_t state;		/* S_* | how << 4 */
@@ -145,7 +146,7 @@ enum {
 	C_CLOSES, C_DEV_OPENS, C_SENT, C_RECEIVED, C_DRAINED, C_LOCAL,
 	C_UNTIMED_SEND, C_UNTIMED_RECV, C_POLLS, C_STATS, C_EINTR,
 	C_ETIMEDOUT, C_EAGAIN, C_EIDRM, C_ESRCH, C_ENOBUFS, C_SATURATED,
-	C_CORRUPT, C_MISORDERED, C_UNEXPECTED, NCOUNT
+	C_CALL, C_CORRUPT, C_MISORDERED, C_UNEXPECTED, NCOUNT
 };
 
 #define MAX_REPORTS	8
@@ -695,6 +696,56 @@ static void do_recv(struct task *t, int slot, int mode)
 		handle_gone(t, slot);
 }
 
+/*
+ * msg_call(): a timed send to mailbox @slot and a timed receive from the
+ * inbox in one system call, accounted as a send (sent or not, as the call
+ * says) and a receive.
+ */
+static void call_op(struct task *t, int slot)
+{
+	struct handle *h = get_handle(t, slot);
+	struct mbx_send s = { 0 };
+	struct mbx_recv r = { 0 };
+	struct msg_meta meta;
+	struct rec *rec;
+	int sent = 0;
+	ssize_t n;
+
+	if (!h || t->dev < 0)
+		return;
+	rec = begin_send(t, slot, h->epoch);
+	if (!rec)
+		return;
+	s.buf = (uintptr_t)&t->m;
+	s.len = HDR + t->m.len;
+	s.flags = MBX_F_TIMEOUT;
+	s.timeout_ns = WAIT_NS;
+	r.buf = (uintptr_t)&t->r;
+	r.len = sizeof(t->r);
+	r.flags = MBX_F_TIMEOUT;
+	r.timeout_ns = WAIT_NS;
+	t->send_how = 9;
+	t->how = "call";
+	n = msg_call(h->fd, &s, t->dev, &r, &sent);
+	end_send(t, rec, sent ? 0 : (int)n);
+	count(C_CALL);
+	if (!sent) {
+		failed(t, "call: send", n, A_WAIT | A_IDRM | A_NOBUFS);
+		if (n == -EIDRM)
+			handle_gone(t, slot);
+		return;
+	}
+	if (n < 0) {
+		failed(t, "call: receive", n, A_WAIT | A_SRCH);
+		return;
+	}
+	meta.len = r.msg_len;
+	meta.sender_pid = r.sender_pid;
+	meta.sender_uid = r.sender_uid;
+	meta.mailbox_id = r.mailbox_id;
+	account(t, n, &meta, NBOX + my_slot - nprod, my_epoch, 0, false);
+}
+
 /* Poll a few mailboxes and the inbox, then take from a ready one. */
 static void poll_recv(struct task *t)
 {
@@ -1010,6 +1061,8 @@ static void one_op(struct task *t)
 		destroy_op(t);
 	} else if (r < 979) {
 		child_op(t);
+	} else if (r < 990) {
+		call_op(t, rnd(&t->rng) % NBOX);
 	} else {
 		do_recv(t, rnd(&t->rng) % NBOX, R_UNTIMED);
 	}
@@ -1600,9 +1653,10 @@ int main(int argc, char **argv)
 	       (unsigned long long)c[C_CLOSES],
 	       (unsigned long long)c[C_SCRATCH],
 	       (unsigned long long)c[C_OWNER_EXITS]);
-	printf("# calls: %llu untimed sends, %llu untimed receives, %llu polls, %llu timed out, %llu EAGAIN, %llu EIDRM, %llu ESRCH, %llu ENOBUFS\n",
+	printf("# calls: %llu untimed sends, %llu untimed receives, %llu send-and-receive (msg_call), %llu polls, %llu timed out, %llu EAGAIN, %llu EIDRM, %llu ESRCH, %llu ENOBUFS\n",
 	       (unsigned long long)c[C_UNTIMED_SEND],
 	       (unsigned long long)c[C_UNTIMED_RECV],
+	       (unsigned long long)c[C_CALL],
 	       (unsigned long long)c[C_POLLS],
 	       (unsigned long long)c[C_ETIMEDOUT],
 	       (unsigned long long)c[C_EAGAIN],
