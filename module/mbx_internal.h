@@ -344,7 +344,7 @@ long mbx_ioctl_stat(struct mbx_box *box, void __user *uarg);
 
 /* Size-versioned ioctl arguments (mbx_uarg.c). */
 int __mbx_uarg_copy_in(void *karg, size_t ksize, size_t size_ver0,
-		       const void __user *uarg);
+		       const void __user *uarg, u32 usize);
 int __mbx_uarg_copy_out(void __user *uarg, const void *karg, size_t ksize);
 
 /*
@@ -364,7 +364,7 @@ static __always_inline int mbx_uarg_copy_in(void *karg, size_t ksize,
 	if (get_user(usize, (const u32 __user *)uarg))
 		return -EFAULT;
 	if (usize != ksize)
-		return __mbx_uarg_copy_in(karg, ksize, size_ver0, uarg);
+		return __mbx_uarg_copy_in(karg, ksize, size_ver0, uarg, usize);
 	if (copy_from_user(karg, uarg, ksize))
 		return -EFAULT;
 	*(u32 *)karg = usize;	/* re-read: keep the value we checked */

@@ -35,15 +35,6 @@ static struct pid *mbx_resolve_pid(s32 nr)
 	return nr > 0 ? find_get_pid(nr) : NULL;
 }
 
-/* Relative timeout to deadline; most calls have none. */
-static void mbx_op_deadline(u32 flags, s64 timeout_ns, ktime_t *deadline,
-			    ktime_t **expires)
-{
-	*expires = NULL;
-	if (flags & MBX_F_TIMEOUT)
-		mbx_timeout_to_deadline(flags, timeout_ns, deadline, expires);
-}
-
 /* One send, between its prepare and finish halves. */
 struct mbx_send_req {
 	struct mbx_send args;
@@ -109,8 +100,8 @@ static int mbx_send_finish(struct mbx_send_req *req, struct file *file,
 	op.flags = req->args.flags;
 	op.nonblock = (op.flags & MBX_F_NONBLOCK) ||
 		      (file->f_flags & O_NONBLOCK);
-	mbx_op_deadline(op.flags, req->args.timeout_ns, &deadline,
-			&op.expires);
+	mbx_timeout_to_deadline(op.flags, req->args.timeout_ns, &deadline,
+				&op.expires);
 
 	ret = mbx_box_send(req->box, user, &op);
 	if (!ret) {
@@ -247,7 +238,8 @@ static int mbx_recv_finish(struct mbx_recv_req *req, struct file *file,
 		      (file->f_flags & O_NONBLOCK);
 	op.from = req->from;
 	op.from_nr = req->from_nr;
-	mbx_op_deadline(op.flags, args->timeout_ns, &deadline, &op.expires);
+	mbx_timeout_to_deadline(op.flags, args->timeout_ns, &deadline,
+				&op.expires);
 
 	ret = mbx_box_recv(box, &op);
 	mbx_recv_abort(req);

@@ -44,6 +44,7 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_uarg_check_size);
  * @ksize:	sizeof(*karg)
  * @size_ver0:	size of the structure's first published version
  * @uarg:	the caller's structure
+ * @usize:	its size field, as mbx_uarg_copy_in() read it
  *
  * On success @karg holds the caller's fields, zero for fields the caller
  * does not know, and its size field holds the caller's size, which
@@ -52,13 +53,10 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_uarg_check_size);
  * Return: 0, -EFAULT, -EINVAL or -E2BIG.
  */
 int __mbx_uarg_copy_in(void *karg, size_t ksize, size_t size_ver0,
-		       const void __user *uarg)
+		       const void __user *uarg, u32 usize)
 {
-	u32 usize;
 	int ret;
 
-	if (get_user(usize, (const u32 __user *)uarg))
-		return -EFAULT;
 	ret = mbx_uarg_check_size(usize, size_ver0);
 	if (ret)
 		return ret;

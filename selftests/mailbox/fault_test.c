@@ -37,18 +37,6 @@
 #define LARGE_MAX_NTH	2000
 #define LARGE		(1024U * 1024)
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	int ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 /* The 6.1 harness runs the test body after a SKIP in the setup. */
 #define NEED_FAILSLAB() do {						\
 	if (self->nth < 0)						\
@@ -82,8 +70,8 @@ FIXTURE_SETUP(fault)
 		SKIP(return, "no failslab fault injection in this kernel");
 	}
 	/* Sleeping (GFP_KERNEL) allocations too, and quietly. */
-	ASSERT_EQ(0, write_file(FAILSLAB "ignore-gfp-wait", "N"));
-	ASSERT_EQ(0, write_file(FAILSLAB "verbose", "0"));
+	ASSERT_EQ(0, write_str(FAILSLAB "ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, write_str(FAILSLAB "verbose", "0"));
 	self->dev = msg_dev_open(0);
 	ASSERT_LE(0, self->dev);
 }
@@ -92,19 +80,9 @@ static int read_knob(const char *dir, const char *name, char *buf,
 		     size_t size)
 {
 	char path[128];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s%s", dir, name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return 0;
+	return read_str(path, buf, size);
 }
 
 static int write_knob(const char *dir, const char *name, const char *val)
@@ -112,7 +90,7 @@ static int write_knob(const char *dir, const char *name, const char *val)
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s%s", dir, name);
-	return write_file(path, val);
+	return write_str(path, val);
 }
 
 /*
@@ -148,7 +126,7 @@ FIXTURE_TEARDOWN(fault)
 		return;
 	for (i = 0; self->page_alloc && i < NR_PAGE_KNOBS; i++)
 		write_knob(FAIL_PAGE, page_knobs[i], self->saved[i]);
-	write_file(FAILSLAB "ignore-gfp-wait", "Y");
+	write_str(FAILSLAB "ignore-gfp-wait", "Y");
 	TH_LOG("%d faults injected", self->injected);
 	close(self->dev);
 	close(self->nth);

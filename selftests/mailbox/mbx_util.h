@@ -9,6 +9,7 @@
 #define MBX_UTIL_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,35 @@ static inline void interrupt_on_sigusr1(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = noop_handler;
 	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* A small text file (a module parameter, a fault knob) into @buf. */
+static inline int read_str(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return 0;
+}
+
+/* Write @val to a small text file; 0 only if all of it was taken. */
+static inline int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
 }
 
 #endif /* MBX_UTIL_H */
