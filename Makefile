@@ -10,7 +10,8 @@
 #   make run           boot a VM with the module loaded and run the demo
 #   make shell         the same VM with an interactive shell
 #   make selfcheck     prove the harness fails on a failing KUnit case, a
-#                      failing kselftest and a kernel WARNING
+#                      failing kselftest, a kernel WARNING, a KASAN report
+#                      and a kmemleak suspect (PLANTED= picks some)
 #   make soak          only the stress test, for SOAK_SECONDS (1800), and
 #                      the fuzzer (SOAK_SECONDS * 3000 iterations) on the
 #                      debug kernel, then the kernel-log checks

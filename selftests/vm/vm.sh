@@ -7,9 +7,12 @@
 #                     (KUnit, kselftests, leak scan) and then Debian's
 #                     stock kernel (kselftests); last line
 #                     "N passed, N failed, N skipped"
-#   vm.sh selfcheck   three debug boots, each with one planted failure (a
-#                     failing KUnit case, a failing kselftest, a WARN()):
-#                     passes only if every one of them turns the verdict red
+#   vm.sh selfcheck   five debug boots, each with one planted failure (a
+#                     failing KUnit case, a failing kselftest, a WARN(), a
+#                     use-after-free for KASAN, a leak for kmemleak), and a
+#                     clean one: passes only if every planted failure turns
+#                     the verdict red, with its own report ($PLANTED picks
+#                     some), and the clean boot stays green
 #   vm.sh soak        the debug kernel running only the stress test, for
 #                     $SOAK_SECONDS (default 1800), then the same checks
 #   vm.sh bench       $BOOTS (default 5) boots of $KERNEL (default stock)
@@ -149,15 +152,23 @@ check)
 	;;
 selfcheck)
 	bad=0
-	for planted in kunit kselftest warn; do
+	for planted in ${PLANTED:-kunit kselftest warn kasan leak}; do
 		# The FAIL line the planted failure must produce (a regex after
 		# "FAIL <label>: "): red for some other reason proves nothing.
-		# The WARN must also be the one reported, by its module's name.
+		# A kernel report must also be the planted one: a WARN or KASAN
+		# report naming the planting module, a kmemleak suspect
+		# allocated by it (its backtrace is in the console log).
+		mine=
 		case $planted in
 		kunit)	want='kunit mbx_selfcheck\.mbx_selfcheck_fails$' ;;
 		kselftest)
 			want='kselftest selfcheck_fail_test: global\.planted_failure$' ;;
-		warn)	want='kernel log clean ' ;;
+		warn)	want='kernel log clean '
+			mine='^  report: .*mbx_selfcheck_warn' ;;
+		kasan)	want='kernel log clean '
+			mine='^  report: .*BUG: KASAN: .*mbx_selfcheck_kasan' ;;
+		leak)	want='kernel log clean '
+			mine='^  report: kmemleak: ' ;;
 		esac
 		out=$build/vm/selfcheck-$planted.out
 		prepare debug "$planted"
@@ -165,8 +176,10 @@ selfcheck)
 			echo "SELFCHECK FAIL: a planted $planted failure was not caught"
 			bad=1
 		elif grep -q "^FAIL selfcheck-$planted: $want" "$out" &&
-		     { [ "$planted" != warn ] ||
-		       grep -q '^  report: .*mbx_selfcheck_warn' "$out"; }; then
+		     { [ -z "$mine" ] || grep -q "$mine" "$out"; } &&
+		     { [ "$planted" != leak ] ||
+		       sed -n '/@@MBX kmemleak-begin/,/@@MBX kmemleak-end/p' \
+			   "$vm_log" | grep -q 'mbx_selfcheck_leak_one'; }; then
 			echo "SELFCHECK PASS: the planted $planted failure turned the verdict red:"
 			grep '^FAIL' "$out" | sed 's/^/    /'
 		else
