@@ -172,7 +172,9 @@ selfcheck)
 		esac
 		out=$build/vm/selfcheck-$planted.out
 		prepare debug "$planted"
-		if boot_and_judge debug "selfcheck-$planted" >"$out"; then
+		# TESTS= narrows the boot: the planted test must still run.
+		if TESTS=${TESTS:+$TESTS,selfcheck_fail_test} \
+		   boot_and_judge debug "selfcheck-$planted" >"$out"; then
 			echo "SELFCHECK FAIL: a planted $planted failure was not caught"
 			bad=1
 		elif grep -q "^FAIL selfcheck-$planted: $want" "$out" &&
