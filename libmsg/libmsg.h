@@ -13,6 +13,7 @@
 #ifndef LIBMSG_H
 #define LIBMSG_H
 
+#include <errno.h>	/* the negative errnos every call returns */
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>

@@ -16,6 +16,11 @@ int msg_box_open(int devfd, const char *name, unsigned int key,
 	struct mbx_open args;
 	int fd;
 
+	/* A mailbox made of zeroes (zero capacity, mode 0000) is not what
+	 * anybody meant: creating takes its attributes.
+	 */
+	if (!attr && (flags & (MBX_O_CREAT | MBX_O_PRIVATE)))
+		return -EINVAL;
 	memset(&args, 0, sizeof(args));
 	args.size = sizeof(args);
 	args.flags = flags;
@@ -163,6 +168,11 @@ ssize_t msg_call(int fd, struct mbx_send *send, int recv_fd,
 	struct mbx_call call;
 	int ret;
 
+	/* The library writes the size fields itself: NULL as the kernel. */
+	if (sent)
+		*sent = 0;
+	if (!send || !recv)
+		return -EFAULT;
 	memset(&call, 0, sizeof(call));
 	call.size = sizeof(call);
 	call.send = (uintptr_t)send;
@@ -181,12 +191,16 @@ ssize_t msg_call(int fd, struct mbx_send *send, int recv_fd,
 
 int msg_inbox_set(int devfd, struct mbx_inbox_config *cfg)
 {
+	if (!cfg)
+		return -EFAULT;
 	cfg->size = sizeof(*cfg);
 	return msg_ioctl(devfd, MBX_IOC_INBOX_SET, cfg);
 }
 
 int msg_stat(int fd, struct mbx_stat *st)
 {
+	if (!st)
+		return -EFAULT;
 	memset(st, 0, sizeof(*st));
 	st->size = sizeof(*st);
 	return msg_ioctl(fd, MBX_IOC_STAT, st);
@@ -194,6 +208,8 @@ int msg_stat(int fd, struct mbx_stat *st)
 
 int msg_set(int fd, struct mbx_set *set)
 {
+	if (!set)
+		return -EFAULT;
 	set->size = sizeof(*set);
 	return msg_ioctl(fd, MBX_IOC_SET, set);
 }

@@ -26,6 +26,8 @@ int msg_dev_open(int flags)
 
 int msg_info(int fd, struct mbx_info *info)
 {
+	if (!info)
+		return -EFAULT;
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	return msg_ioctl(fd, MBX_IOC_INFO, info);

@@ -1441,11 +1441,16 @@ static s32 mbx_pid_nr(struct pid *pid, struct pid_namespace *ns)
  * @st:		filled; its size field is kept
  * @ns:		user namespace of the uids and gids
  * @pid_ns:	pid namespace of the pids (0: not visible there)
+ *
+ * Return: 0, or box->gone_err once the mailbox is destroyed (@st then
+ * holds its last state, which /proc may still show while the destroy
+ * completes).
  */
-void mbx_box_stat_ns(struct mbx_box *box, struct mbx_stat *st,
-		     struct user_namespace *ns, struct pid_namespace *pid_ns)
+int mbx_box_stat_ns(struct mbx_box *box, struct mbx_stat *st,
+		    struct user_namespace *ns, struct pid_namespace *pid_ns)
 {
 	u32 size = st->size;
+	int ret;
 
 	memset(st, 0, sizeof(*st));
 	st->size = size;
@@ -1471,13 +1476,15 @@ void mbx_box_stat_ns(struct mbx_box *box, struct mbx_stat *st,
 	st->send_time = box->send_time;
 	st->recv_time = box->recv_time;
 	st->change_time = box->change_time;
+	ret = box->destroyed ? box->gone_err : 0;
 	spin_unlock(&box->lock);
+	return ret;
 }
 
 /* Status as the caller may see it: ids in its namespaces. */
-void mbx_box_stat(struct mbx_box *box, struct mbx_stat *st)
+int mbx_box_stat(struct mbx_box *box, struct mbx_stat *st)
 {
-	mbx_box_stat_ns(box, st, current_user_ns(),
+	return mbx_box_stat_ns(box, st, current_user_ns(),
 			task_active_pid_ns(current));
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_box_stat);

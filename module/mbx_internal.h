@@ -264,9 +264,9 @@ int mbx_box_send(struct mbx_box *box, struct mbx_user *charge,
 int mbx_box_recv(struct mbx_box *box, struct mbx_recvop *op);
 struct pid_namespace;
 struct user_namespace;
-void mbx_box_stat(struct mbx_box *box, struct mbx_stat *st);
-void mbx_box_stat_ns(struct mbx_box *box, struct mbx_stat *st,
-		     struct user_namespace *ns, struct pid_namespace *pid_ns);
+int mbx_box_stat(struct mbx_box *box, struct mbx_stat *st);
+int mbx_box_stat_ns(struct mbx_box *box, struct mbx_stat *st,
+		    struct user_namespace *ns, struct pid_namespace *pid_ns);
 int mbx_box_set(struct mbx_box *box, const struct mbx_set *args);
 __poll_t mbx_box_poll(struct mbx_box *box, struct file *file,
 		      struct poll_table_struct *wait, u32 open_flags);

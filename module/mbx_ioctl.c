@@ -368,6 +368,11 @@ long mbx_ioctl_stat(struct mbx_box *box, void __user *uarg)
 		return ret;
 	if (st.flags)
 		return -EINVAL;
-	mbx_box_stat(box, &st);
+	/* Like every later call on a destroyed mailbox, as IPC_STAT after
+	 * IPC_RMID: stale figures with no sign of the destroy would mislead.
+	 */
+	ret = mbx_box_stat(box, &st);
+	if (ret)
+		return ret;
 	return mbx_uarg_copy_out(uarg, &st, sizeof(st));
 }

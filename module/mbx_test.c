@@ -409,6 +409,7 @@ static void mbx_unbounded_stops_at_quota(struct kunit *test)
 /* After kill every operation fails with EIDRM. */
 static void mbx_killed_box_is_eidrm(struct kunit *test)
 {
+	struct mbx_stat st = { .size = sizeof(st) };
 	struct mbx_recvop op;
 	struct mbx_user *user;
 	struct mbx_box *box;
@@ -419,6 +420,7 @@ static void mbx_killed_box_is_eidrm(struct kunit *test)
 	mbx_box_kill(box);
 	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, buf, 4), -EIDRM);
 	KUNIT_EXPECT_EQ(test, mbx_test_recv(box, buf, 4, 0, &op), -EIDRM);
+	KUNIT_EXPECT_EQ(test, mbx_box_stat(box, &st), -EIDRM);
 	mbx_box_put(box);
 	mbx_user_put(user);
 }

@@ -446,8 +446,35 @@ TEST_F(api, control_handle)
 	EXPECT_EQ(EACCES, as_nobody(open_control, self->dev, self->name));
 	EXPECT_EQ(0, msg_box_destroy(c));
 	EXPECT_EQ(-EIDRM, msg_send(a, "x", 1, MBX_F_NONBLOCK));
+	/* Stat too: stale figures would not show that it is gone. */
+	EXPECT_EQ(-EIDRM, msg_stat(a, &st));
+	EXPECT_EQ(-EIDRM, msg_stat(c, &st));
 	close(c);
 	close(a);
+}
+
+/*
+ * Creating needs attributes: with none the library refuses (-EINVAL) and
+ * nothing is made.  The structures the library fills in itself must be
+ * there: -EFAULT, as the kernel gives for a bad pointer.
+ */
+TEST_F(api, library_checks_its_pointers)
+{
+	struct mbx_send s = { 0 };
+	int sent = -1;
+
+	EXPECT_EQ(-EINVAL, msg_box_open(self->dev, self->name, 0,
+					RW | MBX_O_CREAT, NULL, NULL));
+	EXPECT_EQ(-EINVAL, msg_box_open(self->dev, NULL, 0,
+					RW | MBX_O_PRIVATE, NULL, NULL));
+	EXPECT_EQ(-ENOENT, msg_box_open(self->dev, self->name, 0, RW, NULL,
+					NULL));
+	EXPECT_EQ(-EFAULT, msg_stat(self->dev, NULL));
+	EXPECT_EQ(-EFAULT, msg_info(self->dev, NULL));
+	EXPECT_EQ(-EFAULT, msg_set(self->dev, NULL));
+	EXPECT_EQ(-EFAULT, msg_inbox_set(self->dev, NULL));
+	EXPECT_EQ(-EFAULT, msg_call(self->dev, &s, self->dev, NULL, &sent));
+	EXPECT_EQ(0, sent);
 }
 
 static int proc_lists(const char *path, const char *needle)
