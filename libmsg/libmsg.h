@@ -70,14 +70,15 @@ struct msg_box_attr {
  *		MBX_O_NONBLOCK, MBX_O_CLOEXEC; or MBX_O_PRIVATE (with @name
  *		NULL and @key 0) for a new anonymous mailbox
  * @attr:	used when the call creates the mailbox; NULL when it must
- *		not (then only an existing mailbox is opened)
+ *		not (then only an existing mailbox is opened; with
+ *		MBX_O_CREAT or MBX_O_PRIVATE it is -EINVAL)
  * @id:		if not NULL, receives the mailbox id
  *
  * Return: the handle's descriptor, or -ENOENT (no such mailbox), -EEXIST
  * (MBX_O_EXCL and it exists, or name and key name different mailboxes),
  * -EACCES (its mode denies the access), -EINVAL (bad flags or
  * attributes), -ENAMETOOLONG, -ENOSPC (too many mailboxes), -ENOMEM,
- * -EFAULT, -EMFILE.
+ * -EFAULT, -EMFILE, -ENFILE.
  */
 int msg_box_open(int devfd, const char *name, unsigned int key,
 		 unsigned int flags, const struct msg_box_attr *attr,
@@ -101,7 +102,8 @@ int msg_box_open_id(int devfd, unsigned int id, unsigned int flags);
  * freed, and every handle on it fails with -EIDRM from then on.  The
  * handle itself stays open: close it with close(2).
  *
- * Return: 0, or -EPERM (not its owner, creator or CAP_IPC_OWNER), -EIDRM.
+ * Return: 0, or -EPERM (not its owner, creator or CAP_IPC_OWNER), -EIDRM,
+ * -EBADF, -ENOTTY (not a handle: /dev/mailbox included).
  */
 int msg_box_destroy(int fd);
 
@@ -181,10 +183,11 @@ ssize_t msg_recv_timed(int fd, void *buf, size_t len, unsigned int flags,
 
 /**
  * msg_stat() - status of a mailbox
- * @fd:		a handle
+ * @fd:		a handle, or /dev/mailbox for the caller's inbox
  * @st:		filled on success (the library sets st->size)
  *
- * Return: 0, or -EBADF, -ENOTTY, -EFAULT.
+ * Return: 0, or -EIDRM (the mailbox was destroyed), -ESRCH (the inbox's
+ * owner exited), -EBADF, -ENOTTY, -EFAULT.
  */
 int msg_stat(int fd, struct mbx_stat *st);
 
@@ -195,7 +198,7 @@ int msg_stat(int fd, struct mbx_stat *st);
  *		set->size)
  *
  * Return: 0, or -EPERM (not owner, creator or CAP_IPC_OWNER), -EINVAL,
- * -EIDRM.
+ * -EIDRM, -ENOTTY (/dev/mailbox), -EFAULT.
  */
 int msg_set(int fd, struct mbx_set *set);
 

@@ -26,7 +26,9 @@
  *    an error says otherwise (EMSGSIZE reports the size needed).
  *
  * The header includes only <linux/types.h> and <linux/ioctl.h> and builds
- * in userspace with -std=c90.
+ * in userspace with -std=c90 (the MBX_FEATURE_* constants are unsigned
+ * long long, which -pedantic flags where they are used, as for other
+ * uapi headers).
  */
 #ifndef _UAPI_LINUX_MBX_H
 #define _UAPI_LINUX_MBX_H
@@ -222,7 +224,8 @@ struct mbx_recv {
  * @last_send_pid, @last_recv_pid: processes of the last send and receive
  *		(0: none, or not visible in the caller's pid namespace)
  * @send_time, @recv_time, @change_time: CLOCK_REALTIME nanoseconds of the
- *		last send, receive, and creation or MBX_IOC_SET (0: never);
+ *		last send, receive, and change (creation, MBX_IOC_SET,
+ *		destroy, inbox configuration) (0: never);
  *		send and receive times have the resolution of a scheduler
  *		tick (CLOCK_REALTIME_COARSE), like inode and System V times
  */
@@ -265,7 +268,8 @@ struct mbx_stat {
  * @size:	sizeof(struct mbx_set)
  * @flags:	MBX_SET_*, at least one
  * @mode, @uid, @gid, @limit, @max_msg_size: new values (ranges as for
- *		struct mbx_open; uid/gid in the caller's user namespace)
+ *		struct mbx_open, but a max_msg_size of 0 is EINVAL here, not
+ *		the default; uid/gid in the caller's user namespace)
  * @__reserved:	must be 0
  */
 struct mbx_set {
