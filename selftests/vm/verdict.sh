@@ -10,7 +10,9 @@
 # "COUNTS passed failed skipped".  Exit status 0 when nothing failed.
 #
 # Tests counted:
-#  - every KUnit case (KTAP from /sys/kernel/debug/kunit/*/results),
+#  - every KUnit case (KTAP from /sys/kernel/debug/kunit/*/results), plus
+#    a failure for a suite whose case lines do not add up to its plan (a
+#    line lost on the console) or that failed with no case failing,
 #  - every kselftest (TAP from the kselftest harness), plus a failure for
 #    a binary that exited non-zero without reporting a failed test,
 #  - "the kernel runs on 2 vCPUs" (races need them),
@@ -60,8 +62,22 @@ function result(ok, what) {
 /^@@MBX rmmod fail/		{ rmmod = "fail"; next }
 /^@@MBX done/			{ done = 1; next }
 /^@@MBX kunit-load fail/	{ result(0, "kunit: mbx_test.ko loads"); next }
-/^@@MBX kunit-begin /		{ suite = $3; in_kunit = 1; kunit_suites++; next }
-/^@@MBX kunit-end /		{ in_kunit = 0; next }
+/^@@MBX kunit-begin /		{
+	suite = $3; in_kunit = 1; kunit_suites++
+	kcases = 0; kfails = 0; ktotal = -1
+	next
+}
+# A case line lost or garbled on the console must not pass unseen: the
+# cases read must add up to the plan of the suite (its "    1..N").
+/^@@MBX kunit-end /		{
+	in_kunit = 0
+	if (ktotal < 0)
+		result(0, "kunit " suite ": no plan line in its results")
+	else if (kcases != ktotal)
+		result(0, "kunit " suite ": " ktotal " cases planned, " \
+		       kcases " read from the log")
+	next
+}
 /^@@MBX kselftest-begin /	{ bin = $3; in_ksft = 1; bin_failed = 0; ksft_bins++; next }
 /^@@MBX kselftest-end /		{
 	in_ksft = 0
@@ -72,13 +88,23 @@ function result(ok, what) {
 /^@@MBX kmemleak-begin/		{ in_leak = 1; next }
 /^@@MBX kmemleak-end/		{ in_leak = 0; next }
 /^@@MBX /			{ next }
+in_kunit && /^    1\.\.[0-9]+$/ { ktotal = substr($0, 8) + 0; next }
+# The line of the suite itself: "not ok" there with every case passing is a
+# failure of the suite as such (its init or exit).
+in_kunit && /^not ok [0-9]+ / {
+	if (!kfails)
+		result(0, "kunit suite " suite " failed, none of its cases did")
+	next
+}
 in_kunit && /^    (not )?ok [0-9]+ / {
+	kcases++
 	line = $0
 	sub(/^    /, "", line)
 	ok = (line !~ /^not ok/)
 	name = line
 	sub(/^(not )?ok [0-9]+ /, "", name)
 	if (name ~ /# SKIP/) { sub(/ *# SKIP.*/, "", name); ok = "skip" }
+	if (!ok) kfails++
 	result(ok, "kunit " suite "." name)
 	next
 }
