@@ -1485,7 +1485,7 @@ int mbx_box_stat_ns(struct mbx_box *box, struct mbx_stat *st,
 int mbx_box_stat(struct mbx_box *box, struct mbx_stat *st)
 {
 	return mbx_box_stat_ns(box, st, current_user_ns(),
-			task_active_pid_ns(current));
+			       task_active_pid_ns(current));
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_box_stat);
 
