@@ -23,6 +23,8 @@
 #include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/string_helpers.h>
 
 #include "mbx_internal.h"
 
@@ -40,6 +42,25 @@ struct pid_namespace *mbx_proc_pid_ns(struct seq_file *m)
 	return proc_pid_ns(file_inode(m->file)->i_sb);
 }
 
+/*
+ * A name is any bytes but NUL, chosen by any user who may create, and
+ * read by everybody who lists: everything but printable ASCII, and the
+ * blank and backslash that would split or fake a column, is shown as an
+ * octal escape (\033), so no name can move a terminal's cursor or forge
+ * a row.  "-" stands for no name; a name "-" is shown escaped.
+ */
+static void mbx_proc_show_name(struct seq_file *m, const char *name)
+{
+	if (!name[0])
+		seq_putc(m, '-');
+	else if (!strcmp(name, "-"))
+		seq_puts(m, "\\055");
+	else
+		seq_escape_mem(m, name, strlen(name),
+			       ESCAPE_OCTAL | ESCAPE_NAP | ESCAPE_APPEND,
+			       " \t\n\\");
+}
+
 /* One row: the status of @box as the reader may see it, one snapshot. */
 void mbx_proc_show_box(struct seq_file *m, struct mbx_box *box)
 {
@@ -48,10 +69,7 @@ void mbx_proc_show_box(struct seq_file *m, struct mbx_box *box)
 	mbx_box_stat_ns(box, &st, seq_user_ns(m), mbx_proc_pid_ns(m));
 	if (!box->owner) {
 		seq_printf(m, "%8u %10u ", st.id, st.key);
-		if (st.name[0])
-			seq_escape(m, st.name, " \t\n\\");
-		else
-			seq_putc(m, '-');
+		mbx_proc_show_name(m, st.name);
 		seq_printf(m, " %6u %6u %6u %6u %4o", st.uid, st.gid, st.cuid,
 			   st.cgid, st.mode);
 	} else {

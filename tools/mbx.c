@@ -32,10 +32,13 @@ static const char usage_text[] =
 "       mbx send    MAILBOX [MESSAGE...]   send the arguments, or stdin\n"
 "       mbx recv    MAILBOX                receive to stdout\n"
 "\n"
-"MAILBOX is a name, or -k KEY, or -I ID.\n"
+"MAILBOX is a name, or -k KEY, or -I ID.  Options may come anywhere;\n"
+"after \"--\" nothing is an option (mbx send q -- -v).  create opens the\n"
+"mailbox if it exists (its options then change nothing), unless -x.\n"
 "\n"
 "Options:\n"
-"  -k, --key KEY          the mailbox's numeric key (create: give it one)\n"
+"  -k, --key KEY          the mailbox's numeric key, decimal, 0x hex or 0 octal\n"
+"                         (create NAME -k KEY: the new mailbox gets both)\n"
 "  -I, --id ID            the mailbox's id\n"
 "  -c, --capacity MODE    create: zero, bounded (default) or unbounded\n"
 "  -n, --limit N          create: messages a bounded mailbox holds (16)\n"
@@ -46,12 +49,13 @@ static const char usage_text[] =
 "                         recv: write a newline after each message\n"
 "  -C, --count N          recv: receive N messages (0: until none, with -N/-t)\n"
 "  -N, --nonblock         send/recv: do not wait (exit 3 if nothing to receive)\n"
-"  -t, --timeout SECONDS  send/recv: wait at most this long\n"
+"  -t, --timeout SECONDS  send/recv: wait at most this long, for each message\n"
 "  -i, --inboxes          list: also the per-process inboxes\n"
 "  -h, --help             this text\n"
 "  -V, --version          the version\n"
 "\n"
-"Exit status: 0 success, 1 failure, 2 usage error, 3 nothing received.\n";
+"Exit status: 0 success, 1 failure, 2 usage error, 3 nothing received\n"
+"(recv -N or -t: not one message; fewer than -C N is still 0).\n";
 
 struct opts {
 	const char *name;
@@ -156,6 +160,27 @@ static const char *capacity_name(unsigned int c)
 	return "?";
 }
 
+/*
+ * A name as /proc/mbx shows it: printable ASCII as is, every other byte
+ * and the blank, tab, newline and backslash as an octal escape, so that
+ * another user's name cannot drive the terminal; "-" is no name.
+ */
+static void print_name(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+
+	if (!*p || !strcmp(name, "-")) {
+		fputs(*p ? "\\055" : "-", stdout);
+		return;
+	}
+	for (; *p; p++) {
+		if (*p > ' ' && *p < 0x7f && *p != '\\')
+			putchar(*p);
+		else
+			printf("\\%03o", *p);
+	}
+}
+
 static void print_time(const char *label, long long ns)
 {
 	char buf[64];
@@ -183,7 +208,9 @@ static int cmd_stat(int dev, const struct opts *o)
 	if (ret)
 		return fail("stat", target_name(o, tb, sizeof(tb)), ret);
 	printf("%-16s %u\n", "id:", st.id);
-	printf("%-16s %s\n", "name:", st.name[0] ? st.name : "-");
+	printf("%-16s ", "name:");
+	print_name(st.name);
+	putchar('\n');
 	printf("%-16s %u\n", "key:", st.key);
 	printf("%-16s %u/%u\n", "owner uid/gid:", st.uid, st.gid);
 	printf("%-16s %u/%u\n", "creator uid/gid:", st.cuid, st.cgid);
@@ -341,10 +368,15 @@ static int cmd_recv(int dev, const struct opts *o)
 		}
 		if (n < 0)
 			break;
-		fwrite(buf, 1, n, stdout);
-		if (o->lines)
-			putchar('\n');
-		fflush(stdout);
+		/* The message has left the mailbox: say so if it goes nowhere. */
+		if (fwrite(buf, 1, n, stdout) != (size_t)n ||
+		    (o->lines && putchar('\n') == EOF) || fflush(stdout)) {
+			n = -errno;
+			free(buf);
+			close(fd);
+			return fail("recv: writing a received message to",
+				    "stdout", n ? n : -EIO);
+		}
 		if (++got == o->count)
 			break;
 	}
@@ -352,9 +384,9 @@ static int cmd_recv(int dev, const struct opts *o)
 	close(fd);
 	if (n >= 0)
 		return 0;
-	/* Ran dry: fine after some with --count 0, else "nothing (more)". */
+	/* Ran dry: fine after any message, else "nothing received". */
 	if (n == -EAGAIN || n == -ETIMEDOUT)
-		return got && !o->count ? 0 : EXIT_EMPTY;
+		return got ? 0 : EXIT_EMPTY;
 	return fail("recv", target_name(o, tb, sizeof(tb)), n);
 }
 
@@ -390,6 +422,7 @@ int main(int argc, char **argv)
 		cmd = argv[1];
 		argv++;
 		argc--;
+		argv[0] = "mbx";	/* getopt's messages say who speaks */
 	}
 	while ((c = getopt_long(argc, argv, "k:I:c:n:s:m:xlC:Nt:ihV", longopts,
 				NULL)) != -1) {
@@ -474,6 +507,9 @@ int main(int argc, char **argv)
 	if (!o.id && !o.key) {
 		if (optind >= argc)
 			return usage_error("%s", "which mailbox? (NAME, -k KEY or -I ID)");
+		o.name = argv[optind++];
+	} else if (!strcmp(cmd, "create") && !o.id && optind < argc) {
+		/* create NAME -k KEY: the new mailbox gets both. */
 		o.name = argv[optind++];
 	}
 	if (strcmp(cmd, "send") && optind < argc)

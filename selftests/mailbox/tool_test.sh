@@ -17,7 +17,7 @@ check() {
 status() { "$@" >/dev/null 2>&1; echo $?; }
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..20"
 
 box=/tool-test-$$
 tmp=$(mktemp -d)
@@ -41,6 +41,18 @@ check "a producer/consumer pipeline through a bounded mailbox" \
 	sh -c "(seq 1 40 | mbx send $box -l) & mbx recv $box -l -C 40 >$tmp/seq; wait; [ \"\$(wc -l <$tmp/seq)\" -eq 40 ] && [ \"\$(sort -n $tmp/seq | tail -1)\" = 40 ]"
 check "by key: create with -k, receive with -k" \
 	sh -c "mbx create -k 4242 -c unbounded >/dev/null && mbx send -k 4242 keyed && [ \"\$(mbx recv -k 4242)\" = keyed ] && mbx destroy -k 4242"
+check "recv -C 3 -N of two queued messages gets both and exits 0" \
+	sh -c "mbx send $box one && mbx send $box two && mbx recv $box -C 3 -N -l >$tmp/two && [ \"\$(cat $tmp/two | tr '\n' ' ')\" = 'one two ' ]"
+check "after -- a message may start with a dash" \
+	sh -c "mbx send $box -- -v && [ \"\$(mbx recv $box)\" = '-v' ]"
+check "create NAME -k KEY names one mailbox both ways" \
+	sh -c "mbx create $box-k -k 4343 -x >/dev/null && mbx send -k 4343 both && [ \"\$(mbx recv $box-k)\" = both ] && mbx destroy $box-k"
+# A name that would clear the screen: list and stat show it escaped.
+esc=$(printf '\033')
+mbx create "$box-${esc}[2J" >/dev/null
+check "control bytes of a name are escaped in list and stat" \
+	sh -c "mbx list >$tmp/list && mbx stat '$box-${esc}[2J' >$tmp/stat && ! grep -q '$esc' $tmp/list $tmp/stat && grep -q -- ' $box-\\\\033\[2J ' $tmp/list && grep -q -- '^name: *$box-\\\\033\[2J$' $tmp/stat"
+mbx destroy "$box-${esc}[2J" >/dev/null 2>&1
 check "list -i shows inboxes" sh -c "mbx list -i | grep -q '^    pid '"
 su -s /bin/sh nobody -c "$(command -v mbx) list" >"$tmp/nobody" 2>&1
 check "another user lists, but does not see a 0600 mailbox" \
