@@ -379,7 +379,7 @@ static int mbx_inbox_seq_show(struct seq_file *m, void *v)
 	pid_t pid;
 
 	if (v == &mbx_inbox_list) {
-		seq_puts(m, "    pid    uid capacity    limit  maxsize     msgs      bytes wsend wrecv  lspid  lrpid\n");
+		mbx_proc_show_header(m, true);
 		return 0;
 	}
 	box = list_entry(v, struct mbx_box, all);

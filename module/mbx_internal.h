@@ -289,6 +289,7 @@ struct seq_file;
 extern const struct seq_operations mbx_registry_seq_ops;
 extern const struct seq_operations mbx_inbox_seq_ops;
 void mbx_proc_show_box(struct seq_file *m, struct mbx_box *box);
+void mbx_proc_show_header(struct seq_file *m, bool inbox);
 struct pid_namespace *mbx_proc_pid_ns(struct seq_file *m);
 int mbx_proc_init(void);
 void mbx_proc_exit(void);

@@ -19,14 +19,19 @@
  */
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/minmax.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/string_helpers.h>
+#include <linux/stringify.h>
 
 #include "mbx_internal.h"
+
+/* Width of the name column: longer names push the rest of their row. */
+#define MBX_PROC_NAME_WIDTH	24
 
 static const char *const mbx_capacity_names[] = {
 	[MBX_CAP_ZERO]		= "zero",
@@ -51,14 +56,39 @@ struct pid_namespace *mbx_proc_pid_ns(struct seq_file *m)
  */
 static void mbx_proc_show_name(struct seq_file *m, const char *name)
 {
-	if (!name[0])
-		seq_putc(m, '-');
-	else if (!strcmp(name, "-"))
-		seq_puts(m, "\\055");
+	char buf[4 * MBX_NAME_MAX + 1];	/* every byte as \ooo */
+	int len;
+
+	if (!name[0]) {
+		strscpy(buf, "-", sizeof(buf));
+	} else if (!strcmp(name, "-")) {
+		strscpy(buf, "\\055", sizeof(buf));
+	} else {
+		len = string_escape_mem(name, strnlen(name, MBX_NAME_MAX),
+					buf, sizeof(buf) - 1,
+					ESCAPE_OCTAL | ESCAPE_NAP |
+					ESCAPE_APPEND, " \t\n\\");
+		buf[min_t(int, len, sizeof(buf) - 1)] = '\0';
+	}
+	/* Padded as the header is: short names keep the columns lined up. */
+	seq_printf(m, "%-" __stringify(MBX_PROC_NAME_WIDTH) "s", buf);
+}
+
+/*
+ * The header line of /proc/mbx/mailboxes (@inbox false) or of
+ * /proc/mbx/inboxes, printed with the widths of the rows below.
+ */
+void mbx_proc_show_header(struct seq_file *m, bool inbox)
+{
+	if (inbox)
+		seq_printf(m, "%7s %6s", "pid", "uid");
 	else
-		seq_escape_mem(m, name, strlen(name),
-			       ESCAPE_OCTAL | ESCAPE_NAP | ESCAPE_APPEND,
-			       " \t\n\\");
+		seq_printf(m, "%8s %10s %-" __stringify(MBX_PROC_NAME_WIDTH)
+			   "s %6s %6s %6s %6s %4s", "id", "key", "name", "uid",
+			   "gid", "cuid", "cgid", "mode");
+	seq_printf(m, " %-9s %8s %8s %8s %10s %5s %5s %6s %6s\n", "capacity",
+		   "limit", "maxsize", "msgs", "bytes", "wsend", "wrecv",
+		   "lspid", "lrpid");
 }
 
 /* One row: the status of @box as the reader may see it, one snapshot. */

@@ -325,7 +325,7 @@ static int mbx_registry_seq_show(struct seq_file *m, void *v)
 	struct mbx_box *box;
 
 	if (v == &mbx_boxes) {
-		seq_puts(m, "      id        key name                      uid    gid   cuid   cgid mode capacity    limit  maxsize     msgs      bytes wsend wrecv  lspid  lrpid\n");
+		mbx_proc_show_header(m, false);
 		return 0;
 	}
 	box = list_entry(v, struct mbx_box, all);

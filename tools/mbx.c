@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,7 +466,7 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			o.count = strtol(optarg, &end, 10);
-			if (*end || o.count < 0)
+			if (end == optarg || *end || o.count < 0)
 				return usage_error("bad count '%s'", optarg);
 			break;
 		case 'N':
@@ -473,7 +474,8 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			o.timeout = strtod(optarg, &end);
-			if (*end || o.timeout < 0)
+			if (end == optarg || *end || !isfinite(o.timeout) ||
+			    o.timeout < 0)
 				return usage_error("bad timeout '%s'", optarg);
 			o.timed = 1;
 			break;

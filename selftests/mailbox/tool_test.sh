@@ -17,7 +17,7 @@ check() {
 status() { "$@" >/dev/null 2>&1; echo $?; }
 
 echo "TAP version 13"
-echo "1..20"
+echo "1..21"
 
 box=/tool-test-$$
 tmp=$(mktemp -d)
@@ -29,6 +29,10 @@ check "create prints the new id" sh -c "mbx create $box -c bounded -n 8 >$tmp/id
 check "create -x of an existing one fails (1), saying why" \
 	sh -c "! mbx create $box -x 2>$tmp/err && grep -q 'File exists' $tmp/err"
 check "list shows it" sh -c "mbx list | grep -q -- ' $box '"
+# Every column as wide as its heading: a short name's row is exactly as
+# long as the header line.
+check "list: the columns line up with the header" \
+	sh -c "mbx list | awk -v b='$box' 'NR == 1 { h = length(\$0) } \$3 == b { r = length(\$0) } END { exit !(h && h == r) }'"
 check "send an argument, receive it" sh -c "mbx send $box hello world && [ \"\$(mbx recv $box)\" = 'hello world' ]"
 check "a non-blocking receive of nothing exits 3" [ "$(status mbx recv "$box" -N)" = 3 ]
 check "a timed receive of nothing exits 3" [ "$(status mbx recv "$box" -t 0.1)" = 3 ]
