@@ -465,8 +465,9 @@ int main(int argc, char **argv)
 			o.lines = 1;
 			break;
 		case 'C':
+			errno = 0;
 			o.count = strtol(optarg, &end, 10);
-			if (end == optarg || *end || o.count < 0)
+			if (end == optarg || *end || errno || o.count < 0)
 				return usage_error("bad count '%s'", optarg);
 			break;
 		case 'N':
@@ -474,8 +475,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			o.timeout = strtod(optarg, &end);
+			/* In ns it must fit an int64_t: about 292 years. */
 			if (end == optarg || *end || !isfinite(o.timeout) ||
-			    o.timeout < 0)
+			    o.timeout < 0 || o.timeout > INT64_MAX / 1e9)
 				return usage_error("bad timeout '%s'", optarg);
 			o.timed = 1;
 			break;

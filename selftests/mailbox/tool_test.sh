@@ -21,7 +21,9 @@ echo "1..21"
 
 box=/tool-test-$$
 tmp=$(mktemp -d)
-trap 'mbx destroy "$box" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+esc=$(printf '\033')
+# Whatever a failed check left behind goes too.
+trap 'for b in "$box" "$box-k" "$box-${esc}[2J"; do mbx destroy "$b" >/dev/null 2>&1; done; rm -rf "$tmp"' EXIT
 
 check "help exits 0 and explains usage" sh -c 'mbx --help | grep -q "^Usage: mbx"'
 check "an unknown command is a usage error (2)" [ "$(status mbx frobnicate x)" = 2 ]
@@ -52,7 +54,6 @@ check "after -- a message may start with a dash" \
 check "create NAME -k KEY names one mailbox both ways" \
 	sh -c "mbx create $box-k -k 4343 -x >/dev/null && mbx send -k 4343 both && [ \"\$(mbx recv $box-k)\" = both ] && mbx destroy $box-k"
 # A name that would clear the screen: list and stat show it escaped.
-esc=$(printf '\033')
 mbx create "$box-${esc}[2J" >/dev/null
 check "control bytes of a name are escaped in list and stat" \
 	sh -c "mbx list >$tmp/list && mbx stat '$box-${esc}[2J' >$tmp/stat && ! grep -q '$esc' $tmp/list $tmp/stat && grep -q -- ' $box-\\\\033\[2J ' $tmp/list && grep -q -- '^name: *$box-\\\\033\[2J$' $tmp/stat"

@@ -169,6 +169,7 @@ selfcheck)
 			mine='^  report: .*BUG: KASAN: .*mbx_selfcheck_kasan' ;;
 		leak)	want='kernel log clean '
 			mine='^  report: kmemleak: ' ;;
+		*)	die "unknown plant '$planted' (PLANTED=kunit kselftest warn kasan leak)" ;;
 		esac
 		out=$build/vm/selfcheck-$planted.out
 		prepare debug "$planted"
