@@ -64,7 +64,8 @@ struct mech {
 };
 
 /* mech_mbx.c: /dev/mailbox */
-extern const struct mech mech_mbx_direct, mech_mbx_bounded, mech_mbx_zero;
+extern const struct mech mech_mbx_direct, mech_mbx_bounded, mech_mbx_zero,
+	mech_mbx_rw;
 /* mech_base.c: the baselines */
 extern const struct mech mech_pipe, mech_seqpacket, mech_dgram, mech_posix_mq,
 	mech_sysv_msg, mech_eventfd_shm, mech_futex_shm, mech_vm_readv;

@@ -50,8 +50,8 @@ static void usage(FILE *out)
 		"  -s   seed for the order of mechanisms (default: time)\n"
 		"  -w   only these workloads: W1 W2 BW W3 W4 MEM W5\n"
 		"  -m   only these mechanisms of W1, W2, BW: mbx_direct mbx_bounded\n"
-		"       mbx_zero pipe seqpacket dgram posix_mq sysv_msg eventfd_shm\n"
-		"       futex_shm process_vm_readv\n"
+		"       mbx_zero mbx_rw pipe seqpacket dgram posix_mq sysv_msg\n"
+		"       eventfd_shm futex_shm process_vm_readv\n"
 		"  -r   host side: aggregate boots into OUTDIR/results.{csv,json}\n");
 }
 

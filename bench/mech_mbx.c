@@ -5,7 +5,9 @@
  *  - mbx_bounded: one mailbox per direction, bounded at chan.depth
  *    messages (unbounded for DEPTH_UNBOUNDED);
  *  - mbx_zero: one zero-capacity mailbox per direction: every send is a
- *    rendezvous with a single copy from sender to receiver.
+ *    rendezvous with a single copy from sender to receiver;
+ *  - mbx_rw: mbx_bounded's mailboxes through write(2) and read(2), a
+ *    message per call and no argument structure (no msg_call()).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -94,6 +96,21 @@ static int mbx_box_send(struct chan *c, const void *buf, size_t len)
 	int ret = msg_send(fd, buf, len, 0);
 
 	return ret < 0 ? ret : 0;
+}
+
+static int mbx_rw_send(struct chan *c, const void *buf, size_t len)
+{
+	int fd = c->fd[c->side ? MBX_TO_PARENT : MBX_TO_CHILD];
+
+	return write(fd, buf, len) < 0 ? -errno : 0;
+}
+
+static long mbx_rw_recv(struct chan *c, void *buf, size_t len)
+{
+	int fd = c->fd[c->side ? MBX_TO_CHILD : MBX_TO_PARENT];
+	ssize_t n = read(fd, buf, len);
+
+	return n < 0 ? -errno : n;
 }
 
 static long mbx_box_recv(struct chan *c, void *buf, size_t len)
@@ -220,6 +237,17 @@ const struct mech mech_mbx_direct = {
 	.send		= mbx_direct_send,
 	.recv		= mbx_direct_recv,
 	.call		= mbx_direct_call,
+	.detach		= mbx_detach,
+	.teardown	= mbx_teardown,
+};
+
+const struct mech mech_mbx_rw = {
+	.name		= "mbx_rw",
+	.flags		= MECH_PINGPONG | MECH_STREAM,
+	.setup		= mbx_setup_bounded,
+	.attach		= mbx_attach_boxes,
+	.send		= mbx_rw_send,
+	.recv		= mbx_rw_recv,
 	.detach		= mbx_detach,
 	.teardown	= mbx_teardown,
 };

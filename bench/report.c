@@ -180,7 +180,8 @@ static void ratio_target(const char *w, const char *v, const char *m,
 
 static void compute_targets(void)
 {
-	static const char *const small_mechs[] = { "mbx_direct", "mbx_bounded" };
+	static const char *const small_mechs[] = { "mbx_direct", "mbx_bounded",
+						   "mbx_rw" };
 	static const char *const stream_base[] = { "pipe", "seqpacket",
 						   "posix_mq" };
 	static const char *const w4_ops[] = { "create_destroy_ns",
@@ -194,7 +195,7 @@ static void compute_targets(void)
 	int b;
 
 	/* Small-message round trip, on one vCPU. */
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < sizeof(small_mechs) / sizeof(small_mechs[0]); i++)
 		for (j = 0; j < 2; j++) {
 			unsigned long long size = j ? 64 : 8;
 

@@ -152,7 +152,7 @@ static void measure_set(const struct mech *const *m, int count,
 }
 
 static const struct mech *const twoway_mechs[] = {
-	&mech_mbx_direct, &mech_mbx_bounded, &mech_mbx_zero,
+	&mech_mbx_direct, &mech_mbx_bounded, &mech_mbx_zero, &mech_mbx_rw,
 	&mech_pipe, &mech_seqpacket, &mech_dgram, &mech_posix_mq,
 	&mech_sysv_msg, &mech_eventfd_shm, &mech_futex_shm,
 };

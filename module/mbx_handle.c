@@ -9,6 +9,7 @@
  * whose quota pays for what it sends (the opener's effective uid).  Each
  * handle is its own file, so poll/select/epoll wait on several mailboxes
  * at once, and it can be inherited, dup()ed or passed over a Unix socket.
+ * read() and write() on a handle receive and send (mbx_rw.c).
  */
 #include <linux/anon_inodes.h>
 #include <linux/cred.h>
@@ -72,6 +73,24 @@ static long mbx_handle_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+static ssize_t mbx_handle_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct mbx_handle *h = iocb->ki_filp->private_data;
+
+	if (!(h->access & MBX_O_RECV))
+		return -EBADF;
+	return mbx_rw_recv(iocb, to, h->box);
+}
+
+static ssize_t mbx_handle_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct mbx_handle *h = iocb->ki_filp->private_data;
+
+	if (!(h->access & MBX_O_SEND))
+		return -EBADF;
+	return mbx_rw_send(iocb, from, h->box, h->user);
+}
+
 static __poll_t mbx_handle_poll(struct file *file, poll_table *wait)
 {
 	struct mbx_handle *h = file->private_data;
@@ -94,9 +113,11 @@ static const struct file_operations mbx_handle_fops = {
 	.owner		= THIS_MODULE,
 	.release	= mbx_handle_release,
 	.poll		= mbx_handle_poll,
+	.read_iter	= mbx_handle_read_iter,
+	.write_iter	= mbx_handle_write_iter,
 	.unlocked_ioctl	= mbx_handle_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= noop_llseek,
+	.llseek		= no_llseek,
 };
 
 /**
@@ -157,6 +178,8 @@ int mbx_handle_reserve(struct mbx_handle_slot *slot, u32 open_flags)
 		ret = PTR_ERR(slot->file);
 		goto out_fd;
 	}
+	/* A stream of messages: no offsets, so pread() and lseek() fail. */
+	stream_open(file_inode(slot->file), slot->file);
 	return 0;
 
 out_fd:

@@ -343,6 +343,14 @@ long mbx_ioctl_call(struct file *file, struct mbx_box *box,
 		    struct mbx_user *user, void __user *uarg);
 long mbx_ioctl_stat(struct mbx_box *box, void __user *uarg);
 
+/* mbx_rw.c: read() and write(), a message per call. */
+struct kiocb;
+struct iov_iter;
+ssize_t mbx_rw_send(struct kiocb *iocb, struct iov_iter *from,
+		    struct mbx_box *box, struct mbx_user *user);
+ssize_t mbx_rw_recv(struct kiocb *iocb, struct iov_iter *to,
+		    struct mbx_box *box);
+
 /* Size-versioned ioctl arguments (mbx_uarg.c). */
 int __mbx_uarg_copy_in(void *karg, size_t ksize, size_t size_ver0,
 		       const void __user *uarg, u32 usize);
@@ -388,6 +396,7 @@ static __always_inline int mbx_uarg_copy_out(void __user *uarg,
 int mbx_uarg_check_size(u32 usize, size_t size_ver0);
 int mbx_info_fill(struct mbx_info *info);
 int mbx_mode_allows(umode_t mode, bool owner, bool group, u32 open_flags);
+void __user *mbx_iter_ubuf(const struct iov_iter *iter);
 #endif
 
 #endif /* _MBX_INTERNAL_H */

@@ -252,6 +252,21 @@ static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
+static ssize_t mbx_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct mbx_client *client = iocb->ki_filp->private_data;
+	int ret;
+
+	ret = mbx_client_owns_inbox(client);
+	return ret ?: mbx_rw_recv(iocb, to, mbx_inbox_box(client->inbox));
+}
+
+/* A direct send names its receiver, which write() cannot. */
+static ssize_t mbx_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	return -EDESTADDRREQ;
+}
+
 static __poll_t mbx_poll(struct file *file, poll_table *wait)
 {
 	struct mbx_client *client = file->private_data;
@@ -304,6 +319,8 @@ static const struct file_operations mbx_fops = {
 	.open		= mbx_open,
 	.release	= mbx_release,
 	.poll		= mbx_poll,
+	.read_iter	= mbx_read_iter,
+	.write_iter	= mbx_write_iter,
 	.unlocked_ioctl	= mbx_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= no_llseek,

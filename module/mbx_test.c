@@ -16,6 +16,7 @@
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/uio.h>
 
 #include "mbx_internal.h"
 
@@ -50,6 +51,49 @@ static void mbx_uarg_size_is_checked(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, mbx_uarg_check_size(c->usize, MBX_INFO_SIZE_VER0),
 			c->expected);
+}
+
+/* ---- read() and write() ------------------------------------------------ */
+
+/* Where mbx_iter_ubuf() says @it's buffer starts; 0 for none. */
+static unsigned long mbx_test_iter_start(const struct iov_iter *it)
+{
+	return (unsigned long)mbx_iter_ubuf(it);
+}
+
+/*
+ * read() and write() take one user buffer: a plain read or write, or a
+ * vector of one segment, at whatever point the iterator has advanced to.
+ * Several segments and kernel memory are refused.  Only the iterators
+ * are built: no user memory is touched.
+ */
+static void mbx_iter_takes_one_user_buffer(struct kunit *test)
+{
+	const unsigned long base = 0x10000;
+	char __user *ubuf = (char __user *)base;
+	struct iovec two[2] = {
+		{ .iov_base = ubuf, .iov_len = 10 },
+		{ .iov_base = ubuf + 64, .iov_len = 10 },
+	};
+	char kbuf[8];
+	struct kvec kv = { .iov_base = kbuf, .iov_len = sizeof(kbuf) };
+	struct iov_iter it;
+
+	iov_iter_ubuf(&it, ITER_DEST, ubuf, 10);
+	KUNIT_EXPECT_EQ(test, mbx_test_iter_start(&it), base);
+	iov_iter_advance(&it, 3);
+	KUNIT_EXPECT_EQ(test, mbx_test_iter_start(&it), base + 3);
+
+	iov_iter_init(&it, ITER_SOURCE, two, 1, 10);
+	KUNIT_EXPECT_EQ(test, mbx_test_iter_start(&it), base);
+	iov_iter_advance(&it, 4);
+	KUNIT_EXPECT_EQ(test, mbx_test_iter_start(&it), base + 4);
+
+	iov_iter_init(&it, ITER_SOURCE, two, 2, 20);
+	KUNIT_EXPECT_EQ(test, mbx_test_iter_start(&it), 0UL);
+
+	iov_iter_kvec(&it, ITER_DEST, &kv, 1, sizeof(kbuf));
+	KUNIT_EXPECT_EQ(test, mbx_test_iter_start(&it), 0UL);
 }
 
 /* ---- MBX_IOC_INFO -------------------------------------------------------- */
@@ -1072,6 +1116,16 @@ static struct kunit_suite mbx_uarg_suite = {
 	.test_cases = mbx_uarg_cases,
 };
 
+static struct kunit_case mbx_rw_cases[] = {
+	KUNIT_CASE(mbx_iter_takes_one_user_buffer),
+	{}
+};
+
+static struct kunit_suite mbx_rw_suite = {
+	.name = "mbx_rw",
+	.test_cases = mbx_rw_cases,
+};
+
 static struct kunit_case mbx_info_cases[] = {
 	KUNIT_CASE(mbx_info_reports_limits),
 	KUNIT_CASE(mbx_info_rejects_flags),
@@ -1084,8 +1138,9 @@ static struct kunit_suite mbx_info_suite = {
 	.test_cases = mbx_info_cases,
 };
 
-kunit_test_suites(&mbx_uarg_suite, &mbx_info_suite, &mbx_args_suite,
-		  &mbx_queue_suite, &mbx_link_suite, &mbx_inbox_suite);
+kunit_test_suites(&mbx_uarg_suite, &mbx_rw_suite, &mbx_info_suite,
+		  &mbx_args_suite, &mbx_queue_suite, &mbx_link_suite,
+		  &mbx_inbox_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for /dev/mailbox");

@@ -7,7 +7,8 @@
  * negative, all ones), and pointers that are valid, NULL, unmapped,
  * read-only, kernel addresses, or point into the argument structure
  * itself; over device descriptors, mailbox handles of every capacity, and
- * descriptors that are neither.  All descriptors are non-blocking, so no
+ * descriptors that are neither; and read/write/readv/writev with such
+ * buffers.  All descriptors are non-blocking, so no
  * call waits; a watchdog turns a hang into a failure.  The kernel log is
  * checked by the test VM: any report fails the run.
  *
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,6 +117,37 @@ static void *arguments(void)
 	}
 }
 
+/*
+ * read(2)/write(2) and their vector forms, a message per call: random
+ * lengths, and buffers that are valid, NULL, unmapped, read-only or run
+ * into the PROT_NONE page.
+ */
+static void read_write(int fd)
+{
+	struct iovec iov[2];
+	uint8_t *p;
+	size_t len;
+	int n;
+
+	switch (rnd() % 4) {
+	case 0: p = NULL; break;
+	case 1: p = ro; break;
+	case 2: p = unmapped; break;
+	default: p = args + rnd() % ARGSZ; break;
+	}
+	len = rnd() % 3 ? rnd() % 128 : rnd() % (ARGSZ + 8192);
+	n = 1 + rnd() % 2;
+	iov[0].iov_base = p;
+	iov[0].iov_len = len;
+	iov[1] = iov[0];
+	switch (rnd() % 4) {
+	case 0: (void)!read(fd, p, len); break;
+	case 1: (void)!write(fd, p, len); break;
+	case 2: (void)!readv(fd, iov, n); break;
+	default: (void)!writev(fd, iov, n); break;
+	}
+}
+
 static void fuzz(uint64_t seed, long iterations)
 {
 	int fds[NFDS], i, fd, dev;
@@ -168,6 +201,9 @@ static void fuzz(uint64_t seed, long iterations)
 			if (fd != dev && rnd() % 4 == 0)
 				msg_box_destroy(fd);
 			continue;
+		case 3:
+			read_write(fds[i]);
+			continue;
 		}
 		fd = fds[i];
 		/* The returned descriptor of a random MBX_IOC_OPEN: keep it. */
@@ -184,8 +220,59 @@ static void fuzz(uint64_t seed, long iterations)
 	_exit(0);
 }
 
+#define MAX_IDS	4096
+
+/* The ids /proc/mbx/mailboxes lists (at most MAX_IDS); -1 if unreadable. */
+static int list_ids(unsigned int *ids)
+{
+	FILE *f = fopen("/proc/mbx/mailboxes", "r");
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f))	/* the header */
+		n = -1;
+	while (n >= 0 && n < MAX_IDS && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%u", &ids[n]) == 1)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Destroy what the fuzzer created and left: mailboxes outlive their
+ * handles, and their queued messages would hold root's byte quota for
+ * every test after this one.  Returns how many, or -1.
+ */
+static int clean_up(const unsigned int *before, int nbefore)
+{
+	static unsigned int now[MAX_IDS];
+	int dev, fd, i, j, n, gone = 0;
+
+	n = list_ids(now);
+	dev = msg_dev_open(0);
+	if (n < 0 || dev < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nbefore && before[j] != now[i]; j++)
+			;
+		if (j < nbefore)
+			continue;
+		fd = msg_box_open_id(dev, now[i], 0);
+		if (fd >= 0 && !msg_box_destroy(fd))
+			gone++;
+		if (fd >= 0)
+			close(fd);
+	}
+	close(dev);
+	return gone;
+}
+
 int main(int argc, char **argv)
 {
+	static unsigned int before[MAX_IDS];
+	int nbefore, gone;
 	uint64_t seed = (uint64_t)time(NULL);
 	long iterations = 50000;
 	int opt, status;
@@ -201,6 +288,7 @@ int main(int argc, char **argv)
 	printf("TAP version 13\n1..1\n# seed %llu, %ld iterations\n",
 	       (unsigned long long)seed, iterations);
 	fflush(stdout);
+	nbefore = list_ids(before);
 	pid = fork();
 	if (pid == 0) {
 		alarm(600);	/* nothing may wait: a hang is a failure */
@@ -208,6 +296,12 @@ int main(int argc, char **argv)
 	}
 	if (waitpid(pid, &status, 0) != pid)
 		return 1;
+	gone = nbefore < 0 ? -1 : clean_up(before, nbefore);
+	printf("# destroyed %d mailboxes the fuzzer left\n", gone);
+	if (gone < 0) {
+		printf("not ok 1 cannot remove what the fuzzer left\n");
+		return 1;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		printf("ok 1 fuzzing ran to the end (see the kernel log check)\n");
 		return 0;

@@ -76,6 +76,17 @@ struct mbx_info {
  * and destruction are ioctls on the handle; poll/select/epoll on handles
  * wait on several mailboxes at once.  close() drops the handle, not the
  * mailbox: a mailbox lives until MBX_IOC_DESTROY or module unload.
+ *
+ * read(2) and write(2) on a handle receive and send too, a message per
+ * call: write() sends its whole buffer as one message and returns its
+ * length; read() receives the oldest message whole and returns its
+ * length (0: an empty message; there is no end of file), or fails with
+ * EMSGSIZE, leaving the message first in line, when the buffer is too
+ * small.  They wait unless the handle is O_NONBLOCK, take no timeout and
+ * report no metadata; errors are those of MBX_IOC_SEND and MBX_IOC_RECV
+ * (EBADF on a handle not opened for that direction).  readv()/writev()
+ * take one segment (several: EINVAL); pread(), pwrite() and lseek() fail
+ * with ESPIPE.
  */
 
 /* Longest name, not counting the terminating NUL. */
@@ -292,6 +303,8 @@ struct mbx_set {
  * descriptor sends to a process's inbox, MBX_IOC_RECV on one receives
  * from the caller's own inbox (from anyone, or .from_pid only), poll on
  * it waits for the inbox.  MBX_IOC_STAT on it describes the inbox.
+ * read(2) on it receives one message from the inbox, from anyone, as on a
+ * handle; write(2) fails with EDESTADDRREQ (it cannot name a receiver).
  */
 
 /* struct mbx_inbox_config.policy: who may send to the inbox. */
