@@ -118,7 +118,9 @@ int msg_box_destroy(int fd);
  *
  * On a zero-capacity mailbox the call returns when a receiver has taken
  * the message (a non-blocking send succeeds only if a receiver is
- * already waiting).
+ * already waiting).  write(2) on the handle sends as msg_send() with
+ * flags 0 does (returning @len), and read(2) receives as msg_recv() with
+ * flags 0 and no @meta does: see libmsg(7).
  *
  * Return: for zero-capacity mailboxes and MBX_F_SYNC, the pid of the
  * process that received the message (0 if it is not visible in the
