@@ -52,6 +52,13 @@ VISIBLE_IF_KUNIT void __user *mbx_iter_ubuf(const struct iov_iter *iter)
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_iter_ubuf);
 
+/* IOCB_NOWAIT (io_uring, RWF_NOWAIT) or O_NONBLOCK: never wait. */
+static bool mbx_rw_nonblock(const struct kiocb *iocb)
+{
+	return (iocb->ki_flags & IOCB_NOWAIT) ||
+	       (iocb->ki_filp->f_flags & O_NONBLOCK);
+}
+
 /**
  * mbx_rw_send() - write_iter: send @from as one message to @box
  * @iocb:	the write; IOCB_NOWAIT or O_NONBLOCK makes it non-blocking
@@ -72,8 +79,7 @@ ssize_t mbx_rw_send(struct kiocb *iocb, struct iov_iter *from,
 	if (!op.ubuf)
 		return -EINVAL;
 	op.len = iov_iter_count(from);
-	op.nonblock = (iocb->ki_flags & IOCB_NOWAIT) ||
-		      (iocb->ki_filp->f_flags & O_NONBLOCK);
+	op.nonblock = mbx_rw_nonblock(iocb);
 	ret = mbx_box_send(box, user, &op);
 	put_pid(op.receiver);
 	if (ret)
@@ -103,8 +109,7 @@ ssize_t mbx_rw_recv(struct kiocb *iocb, struct iov_iter *to,
 	if (!op.ubuf)
 		return -EINVAL;
 	op.len = iov_iter_count(to);
-	op.nonblock = (iocb->ki_flags & IOCB_NOWAIT) ||
-		      (iocb->ki_filp->f_flags & O_NONBLOCK);
+	op.nonblock = mbx_rw_nonblock(iocb);
 	ret = mbx_box_recv(box, &op);
 	if (ret)
 		return ret;

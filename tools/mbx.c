@@ -33,9 +33,10 @@ static const char usage_text[] =
 "       mbx send    MAILBOX [MESSAGE...]   send the arguments, or stdin\n"
 "       mbx recv    MAILBOX                receive to stdout\n"
 "\n"
-"MAILBOX is a name, or -k KEY, or -I ID.  Options may come anywhere;\n"
-"after \"--\" nothing is an option (mbx send q -- -v).  create opens the\n"
-"mailbox if it exists (its options then change nothing), unless -x.\n"
+"MAILBOX is a name, or -k KEY, or both (send: -k KEY, the arguments are\n"
+"the message), or -I ID.  Options may come anywhere; after \"--\" nothing\n"
+"is an option (mbx send q -- -v).  create opens the mailbox if it exists\n"
+"(its options then change nothing), unless -x.\n"
 "\n"
 "Options:\n"
 "  -k, --key KEY          the mailbox's numeric key, decimal, 0x hex or 0 octal\n"
@@ -512,8 +513,12 @@ int main(int argc, char **argv)
 		if (optind >= argc)
 			return usage_error("%s", "which mailbox? (NAME, -k KEY or -I ID)");
 		o.name = argv[optind++];
-	} else if (!strcmp(cmd, "create") && !o.id && optind < argc) {
-		/* create NAME -k KEY: the new mailbox gets both. */
+	} else if (strcmp(cmd, "send") && !o.id && optind < argc) {
+		/*
+		 * NAME -k KEY: one mailbox by both (create: the new one gets
+		 * both; otherwise ENOENT unless they name the same one).  For
+		 * send the arguments are the message.
+		 */
 		o.name = argv[optind++];
 	}
 	if (strcmp(cmd, "send") && optind < argc)

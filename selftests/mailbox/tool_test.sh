@@ -52,7 +52,9 @@ check "recv -C 3 -N of two queued messages gets both and exits 0" \
 check "after -- a message may start with a dash" \
 	sh -c "mbx send $box -- -v && [ \"\$(mbx recv $box)\" = '-v' ]"
 check "create NAME -k KEY names one mailbox both ways" \
-	sh -c "mbx create $box-k -k 4343 -x >/dev/null && mbx send -k 4343 both && [ \"\$(mbx recv $box-k)\" = both ] && mbx destroy $box-k"
+	sh -c "mbx create $box-k -k 4343 -x >/dev/null && mbx send -k 4343 both && [ \"\$(mbx recv $box-k)\" = both ]"
+check "stat NAME -k KEY: both must name it" \
+	sh -c "mbx stat $box-k -k 4343 | grep -q '^key: *4343$' && ! mbx stat $box-k -k 4344 2>$tmp/err && grep -q 'No such file' $tmp/err && mbx destroy $box-k -k 4343 && ! mbx stat $box-k 2>/dev/null"
 # A name that would clear the screen: list and stat show it escaped.
 mbx create "$box-${esc}[2J" >/dev/null
 check "control bytes of a name are escaped in list and stat" \
