@@ -8,9 +8,9 @@
  * consumers' inboxes (direct links, every capacity mode):
  *
  *   - send to a mailbox or to an inbox: non-blocking, timed, untimed
- *     blocking, sync, after poll;
+ *     blocking (to a mailbox, also with write(2)), sync, after poll;
  *   - receive from a mailbox or from the inbox: non-blocking, timed,
- *     untimed blocking, from one sender, after poll;
+ *     untimed blocking (also with read(2)), from one sender, after poll;
  *   - send to a mailbox and receive from the inbox in one msg_call();
  *   - open a mailbox by name or by id, close handles, close and reopen
  *     /dev/mailbox, stat;
@@ -146,7 +146,8 @@ enum {
 	C_CLOSES, C_DEV_OPENS, C_SENT, C_RECEIVED, C_DRAINED, C_LOCAL,
 	C_UNTIMED_SEND, C_UNTIMED_RECV, C_POLLS, C_STATS, C_EINTR,
 	C_ETIMEDOUT, C_EAGAIN, C_EIDRM, C_ESRCH, C_ENOBUFS, C_SATURATED,
-	C_CALL, C_CORRUPT, C_MISORDERED, C_UNEXPECTED, NCOUNT
+	C_CALL, C_WRITES, C_READS, C_CORRUPT, C_MISORDERED, C_UNEXPECTED,
+	NCOUNT
 };
 
 #define MAX_REPORTS	8
@@ -546,6 +547,11 @@ static int send_call(struct task *t, int fd, pid_t to)
 					      WAIT_NS) :
 			    msg_send_timed(fd, &t->m, len, flags, WAIT_NS);
 	count(C_UNTIMED_SEND);
+	if (!to && mode == 5) {
+		/* write(2): as msg_send() with no flags. */
+		count(C_WRITES);
+		return write(fd, &t->m, len) == (ssize_t)len ? 0 : -errno;
+	}
 	return to ? msg_send_to(fd, to, &t->m, len, flags) :
 		    msg_send(fd, &t->m, len, flags);
 }
@@ -685,7 +691,20 @@ static void do_recv(struct task *t, int slot, int mode)
 		break;
 	default:
 		count(C_UNTIMED_RECV);
-		n = msg_recv(fd, &t->r, sizeof(t->r), 0, &meta);
+		if (rnd(&t->rng) % 2) {
+			n = msg_recv(fd, &t->r, sizeof(t->r), 0, &meta);
+			break;
+		}
+		/*
+		 * read(2): no metadata, so what account() compares with
+		 * the kernel's report comes from the message itself.
+		 */
+		count(C_READS);
+		n = read(fd, &t->r, sizeof(t->r));
+		if (n < 0)
+			n = -errno;
+		meta.sender_pid = t->r.pid;
+		meta.mailbox_id = id;
 	}
 	if (n >= 0) {
 		account(t, n, &meta, ch, epoch, id, false);
@@ -1653,9 +1672,11 @@ int main(int argc, char **argv)
 	       (unsigned long long)c[C_CLOSES],
 	       (unsigned long long)c[C_SCRATCH],
 	       (unsigned long long)c[C_OWNER_EXITS]);
-	printf("# calls: %llu untimed sends, %llu untimed receives, %llu send-and-receive (msg_call), %llu polls, %llu timed out, %llu EAGAIN, %llu EIDRM, %llu ESRCH, %llu ENOBUFS\n",
+	printf("# calls: %llu untimed sends (%llu by write), %llu untimed receives (%llu by read), %llu send-and-receive (msg_call), %llu polls, %llu timed out, %llu EAGAIN, %llu EIDRM, %llu ESRCH, %llu ENOBUFS\n",
 	       (unsigned long long)c[C_UNTIMED_SEND],
+	       (unsigned long long)c[C_WRITES],
 	       (unsigned long long)c[C_UNTIMED_RECV],
+	       (unsigned long long)c[C_READS],
 	       (unsigned long long)c[C_CALL],
 	       (unsigned long long)c[C_POLLS],
 	       (unsigned long long)c[C_ETIMEDOUT],
