@@ -396,7 +396,7 @@ static __always_inline int mbx_uarg_copy_out(void __user *uarg,
 int mbx_uarg_check_size(u32 usize, size_t size_ver0);
 int mbx_info_fill(struct mbx_info *info);
 int mbx_mode_allows(umode_t mode, bool owner, bool group, u32 open_flags);
-void __user *mbx_iter_ubuf(const struct iov_iter *iter);
+bool mbx_iter_ubuf(const struct iov_iter *iter, void __user **ubuf);
 #endif
 
 #endif /* _MBX_INTERNAL_H */

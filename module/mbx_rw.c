@@ -21,7 +21,15 @@
  * message gathered from or scattered into several would need a kernel
  * bounce buffer, through which a receive that faults after taking the
  * message could not put it back.  Several segments fail with EINVAL
- * before anything happens, as do kernel-internal iterators (splice).
+ * before anything happens.  (A vector of total length 0 never gets
+ * here: the VFS returns 0 for it.  Splice and sendfile never get here
+ * either: there is no splice_read or splice_write, so they fail EINVAL.)
+ *
+ * Only O_NONBLOCK makes a call non-blocking.  The file has no
+ * FMODE_NOWAIT, so RWF_NOWAIT is refused by the VFS (EOPNOTSUPP) and
+ * io_uring runs a blocking read or write in a worker, or, the file being
+ * pollable, waits for poll readiness first: two io_uring peers on a
+ * zero-capacity mailbox never meet, as two pollers do not (README).
  *
  * Besides being a convenience, this is the shortest path into the module:
  * no ioctl dispatch, no argument structure to copy in, check and write
@@ -38,30 +46,29 @@
 /**
  * mbx_iter_ubuf() - the one user buffer an iterator covers
  * @iter:	the iterator read_iter or write_iter was given
+ * @ubuf:	set to its start (which may be NULL: the caller's pointer)
  *
- * Return: its start, or NULL when @iter is not a single user buffer
- * (several segments, or kernel memory).
+ * Return: true, or false when @iter is not a single user buffer (several
+ * segments, or kernel memory).
  */
-VISIBLE_IF_KUNIT void __user *mbx_iter_ubuf(const struct iov_iter *iter)
+VISIBLE_IF_KUNIT bool mbx_iter_ubuf(const struct iov_iter *iter,
+				    void __user **ubuf)
 {
-	if (iter_is_ubuf(iter))
-		return iter->ubuf + iter->iov_offset;
-	if (iter_is_iovec(iter) && iter->nr_segs == 1)
-		return iter->iov->iov_base + iter->iov_offset;
-	return NULL;
+	if (iter_is_ubuf(iter)) {
+		*ubuf = iter->ubuf + iter->iov_offset;
+		return true;
+	}
+	if (iter_is_iovec(iter) && iter->nr_segs == 1) {
+		*ubuf = iter->iov->iov_base + iter->iov_offset;
+		return true;
+	}
+	return false;
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_iter_ubuf);
 
-/* IOCB_NOWAIT (io_uring, RWF_NOWAIT) or O_NONBLOCK: never wait. */
-static bool mbx_rw_nonblock(const struct kiocb *iocb)
-{
-	return (iocb->ki_flags & IOCB_NOWAIT) ||
-	       (iocb->ki_filp->f_flags & O_NONBLOCK);
-}
-
 /**
  * mbx_rw_send() - write_iter: send @from as one message to @box
- * @iocb:	the write; IOCB_NOWAIT or O_NONBLOCK makes it non-blocking
+ * @iocb:	the write; O_NONBLOCK on its file makes it non-blocking
  * @from:	the message
  * @box:	the mailbox
  * @user:	who pays for a queued message
@@ -73,13 +80,14 @@ ssize_t mbx_rw_send(struct kiocb *iocb, struct iov_iter *from,
 		    struct mbx_box *box, struct mbx_user *user)
 {
 	struct mbx_sendop op = {};
+	void __user *ubuf;
 	int ret;
 
-	op.ubuf = mbx_iter_ubuf(from);
-	if (!op.ubuf)
+	if (!mbx_iter_ubuf(from, &ubuf))
 		return -EINVAL;
+	op.ubuf = ubuf;
 	op.len = iov_iter_count(from);
-	op.nonblock = mbx_rw_nonblock(iocb);
+	op.nonblock = iocb->ki_filp->f_flags & O_NONBLOCK;
 	ret = mbx_box_send(box, user, &op);
 	put_pid(op.receiver);
 	if (ret)
@@ -90,7 +98,7 @@ ssize_t mbx_rw_send(struct kiocb *iocb, struct iov_iter *from,
 
 /**
  * mbx_rw_recv() - read_iter: receive one message from @box into @to
- * @iocb:	the read; IOCB_NOWAIT or O_NONBLOCK makes it non-blocking
+ * @iocb:	the read; O_NONBLOCK on its file makes it non-blocking
  * @to:		the buffer
  * @box:	the mailbox or inbox
  *
@@ -105,11 +113,10 @@ ssize_t mbx_rw_recv(struct kiocb *iocb, struct iov_iter *to,
 	struct mbx_recvop op = {};
 	int ret;
 
-	op.ubuf = mbx_iter_ubuf(to);
-	if (!op.ubuf)
+	if (!mbx_iter_ubuf(to, &op.ubuf))
 		return -EINVAL;
 	op.len = iov_iter_count(to);
-	op.nonblock = mbx_rw_nonblock(iocb);
+	op.nonblock = iocb->ki_filp->f_flags & O_NONBLOCK;
 	ret = mbx_box_recv(box, &op);
 	if (ret)
 		return ret;

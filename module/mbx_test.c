@@ -55,22 +55,31 @@ static void mbx_uarg_size_is_checked(struct kunit *test)
 
 /* ---- read() and write() ------------------------------------------------ */
 
-/* Where mbx_iter_ubuf() says @it's buffer starts; 0 for none. */
-static unsigned long mbx_test_iter_start(const struct iov_iter *it)
+/* Does mbx_iter_ubuf() take @it, as one buffer starting at @at? */
+static bool mbx_test_iter_at(const struct iov_iter *it, const void __user *at)
 {
-	return (unsigned long)mbx_iter_ubuf(it);
+	void __user *ubuf;
+
+	return mbx_iter_ubuf(it, &ubuf) && ubuf == at;
+}
+
+static bool mbx_test_iter_refused(const struct iov_iter *it)
+{
+	void __user *ubuf;
+
+	return !mbx_iter_ubuf(it, &ubuf);
 }
 
 /*
  * read() and write() take one user buffer: a plain read or write, or a
- * vector of one segment, at whatever point the iterator has advanced to.
- * Several segments and kernel memory are refused.  Only the iterators
- * are built: no user memory is touched.
+ * vector of one segment, at whatever point the iterator has advanced to,
+ * and a NULL one too (an empty message needs no buffer; a longer one
+ * faults later, EFAULT).  Several segments and kernel memory are
+ * refused.  Only the iterators are built: no user memory is touched.
  */
 static void mbx_iter_takes_one_user_buffer(struct kunit *test)
 {
-	const unsigned long base = 0x10000;
-	char __user *ubuf = (char __user *)base;
+	char __user *ubuf = (char __user *)0x10000;
 	struct iovec two[2] = {
 		{ .iov_base = ubuf, .iov_len = 10 },
 		{ .iov_base = ubuf + 64, .iov_len = 10 },
@@ -80,20 +89,23 @@ static void mbx_iter_takes_one_user_buffer(struct kunit *test)
 	struct iov_iter it;
 
 	iov_iter_ubuf(&it, ITER_DEST, ubuf, 10);
-	KUNIT_EXPECT_EQ(test, mbx_test_iter_start(&it), base);
+	KUNIT_EXPECT_TRUE(test, mbx_test_iter_at(&it, ubuf));
 	iov_iter_advance(&it, 3);
-	KUNIT_EXPECT_EQ(test, mbx_test_iter_start(&it), base + 3);
+	KUNIT_EXPECT_TRUE(test, mbx_test_iter_at(&it, ubuf + 3));
+
+	iov_iter_ubuf(&it, ITER_SOURCE, NULL, 0);
+	KUNIT_EXPECT_TRUE(test, mbx_test_iter_at(&it, NULL));
 
 	iov_iter_init(&it, ITER_SOURCE, two, 1, 10);
-	KUNIT_EXPECT_EQ(test, mbx_test_iter_start(&it), base);
+	KUNIT_EXPECT_TRUE(test, mbx_test_iter_at(&it, ubuf));
 	iov_iter_advance(&it, 4);
-	KUNIT_EXPECT_EQ(test, mbx_test_iter_start(&it), base + 4);
+	KUNIT_EXPECT_TRUE(test, mbx_test_iter_at(&it, ubuf + 4));
 
 	iov_iter_init(&it, ITER_SOURCE, two, 2, 20);
-	KUNIT_EXPECT_EQ(test, mbx_test_iter_start(&it), 0UL);
+	KUNIT_EXPECT_TRUE(test, mbx_test_iter_refused(&it));
 
 	iov_iter_kvec(&it, ITER_DEST, &kv, 1, sizeof(kbuf));
-	KUNIT_EXPECT_EQ(test, mbx_test_iter_start(&it), 0UL);
+	KUNIT_EXPECT_TRUE(test, mbx_test_iter_refused(&it));
 }
 
 /* ---- MBX_IOC_INFO -------------------------------------------------------- */

@@ -220,22 +220,37 @@ static void fuzz(uint64_t seed, long iterations)
 	_exit(0);
 }
 
-#define MAX_IDS	4096
-
-/* The ids /proc/mbx/mailboxes lists (at most MAX_IDS); -1 if unreadable. */
-static int list_ids(unsigned int *ids)
+/*
+ * The ids /proc/mbx/mailboxes lists, in a malloc()ed array (every one:
+ * the fuzzer leaves thousands in a long run); the count, or -1.
+ */
+static long list_ids(unsigned int **ids)
 {
 	FILE *f = fopen("/proc/mbx/mailboxes", "r");
-	char line[512];
-	int n = 0;
+	size_t cap = 0, size = 0;
+	char *line = NULL;
+	unsigned int *more;
+	long n = 0;
 
+	*ids = NULL;
 	if (!f)
 		return -1;
-	if (!fgets(line, sizeof(line), f))	/* the header */
+	if (getline(&line, &size, f) < 0)	/* the header */
 		n = -1;
-	while (n >= 0 && n < MAX_IDS && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%u", &ids[n]) == 1)
+	while (n >= 0 && getline(&line, &size, f) >= 0) {
+		if ((size_t)n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			more = realloc(*ids, cap * sizeof(**ids));
+			if (!more) {
+				n = -1;
+				break;
+			}
+			*ids = more;
+		}
+		if (sscanf(line, "%u", &(*ids)[n]) == 1)
 			n++;
+	}
+	free(line);
 	fclose(f);
 	return n;
 }
@@ -243,36 +258,43 @@ static int list_ids(unsigned int *ids)
 /*
  * Destroy what the fuzzer created and left: mailboxes outlive their
  * handles, and their queued messages would hold root's byte quota for
- * every test after this one.  Returns how many, or -1.
+ * every test after this one.  Ids are not reused, so a listed id that
+ * was not listed @before is the fuzzer's.  Returns how many, or -1.
  */
-static int clean_up(const unsigned int *before, int nbefore)
+static long clean_up(const unsigned int *before, long nbefore)
 {
-	static unsigned int now[MAX_IDS];
-	int dev, fd, i, j, n, gone = 0;
+	unsigned int *now;
+	long i, j, n, gone = 0;
+	int dev, fd;
 
-	n = list_ids(now);
+	n = list_ids(&now);
 	dev = msg_dev_open(0);
-	if (n < 0 || dev < 0)
+	if (n < 0 || dev < 0) {
+		free(now);
 		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < nbefore && before[j] != now[i]; j++)
 			;
 		if (j < nbefore)
 			continue;
 		fd = msg_box_open_id(dev, now[i], 0);
-		if (fd >= 0 && !msg_box_destroy(fd))
+		if (fd < 0 || msg_box_destroy(fd))
+			gone = -1;
+		else if (gone >= 0)
 			gone++;
 		if (fd >= 0)
 			close(fd);
 	}
 	close(dev);
+	free(now);
 	return gone;
 }
 
 int main(int argc, char **argv)
 {
-	static unsigned int before[MAX_IDS];
-	int nbefore, gone;
+	unsigned int *before;
+	long nbefore, gone;
 	uint64_t seed = (uint64_t)time(NULL);
 	long iterations = 50000;
 	int opt, status;
@@ -288,7 +310,7 @@ int main(int argc, char **argv)
 	printf("TAP version 13\n1..1\n# seed %llu, %ld iterations\n",
 	       (unsigned long long)seed, iterations);
 	fflush(stdout);
-	nbefore = list_ids(before);
+	nbefore = list_ids(&before);
 	pid = fork();
 	if (pid == 0) {
 		alarm(600);	/* nothing may wait: a hang is a failure */
@@ -297,7 +319,8 @@ int main(int argc, char **argv)
 	if (waitpid(pid, &status, 0) != pid)
 		return 1;
 	gone = nbefore < 0 ? -1 : clean_up(before, nbefore);
-	printf("# destroyed %d mailboxes the fuzzer left\n", gone);
+	free(before);
+	printf("# destroyed %ld mailboxes the fuzzer left\n", gone);
 	if (gone < 0) {
 		printf("not ok 1 cannot remove what the fuzzer left\n");
 		return 1;

@@ -152,6 +152,28 @@ TEST_F(rw, bad_pointers_are_efault)
 	munmap(none, MAX_MSG);
 }
 
+/*
+ * An empty message needs no buffer: NULL with length 0 sends and
+ * receives one; NULL with a length is EFAULT, and changes nothing.
+ */
+TEST_F(rw, null_buffers)
+{
+	char *volatile none = NULL;	/* hidden from gcc's nonnull check */
+
+	ASSERT_EQ(0, write(self->box, none, 0));
+	EXPECT_EQ(1, queued(self->box));
+	EXPECT_EQ(-1, write(self->box, none, 10));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(1, queued(self->box));
+	ASSERT_EQ(3, write(self->box, "abc", 3));
+	ASSERT_EQ(0, read(self->box, none, 0));
+	EXPECT_EQ(1, queued(self->box));
+	EXPECT_EQ(-1, read(self->box, none, 10));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(1, queued(self->box));
+	ASSERT_EQ(3, read(self->box, self->buf, 3));
+}
+
 /* A handle reads only if opened to receive, writes only if to send. */
 TEST_F(rw, access_is_checked)
 {
@@ -230,6 +252,11 @@ TEST_F(rw, vectors_of_one_segment)
 	EXPECT_EQ(-1, writev(self->box, two, 2));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(0, queued(self->box));
+	/* A vector of no bytes is a no-op of the VFS: no empty message. */
+	two[0].iov_len = 0;
+	EXPECT_EQ(0, writev(self->box, two, 1));
+	EXPECT_EQ(0, queued(self->box));
+	two[0].iov_len = 3;
 	ASSERT_EQ(3, writev(self->box, two, 1));
 	ASSERT_EQ(3, write(self->box, "xyz", 3));
 
@@ -302,14 +329,27 @@ TEST_F(rw, rendezvous)
 	close(box);
 }
 
+static int handled_fd = -1;
+
+/* Tell the parent that the handler ran, so the read was interrupted. */
+static void note_handled(int sig)
+{
+	char c = (char)sig;
+
+	(void)!write(handled_fd, &c, 1);
+}
+
 /*
  * A signal ends a blocked read with EINTR, or restarts it under
  * SA_RESTART; either way no message is lost.
  */
 TEST_F(rw, signals)
 {
+	struct pollfd p = { .events = POLLIN };
 	struct sigaction sa;
+	int handled[2];
 	pid_t pid;
+	char c;
 
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -322,11 +362,13 @@ TEST_F(rw, signals)
 	kill(pid, SIGUSR1);
 	EXPECT_EQ(0, reap(pid));
 
+	ASSERT_EQ(0, pipe(handled));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
+		handled_fd = handled[1];
 		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = noop_handler;
+		sa.sa_handler = note_handled;
 		sa.sa_flags = SA_RESTART;
 		sigaction(SIGUSR1, &sa, NULL);
 		_exit(read(self->box, self->buf, 8) == 4 &&
@@ -334,11 +376,69 @@ TEST_F(rw, signals)
 	}
 	ASSERT_EQ(0, wait_blocked(self->box, 0, 1));
 	kill(pid, SIGUSR1);
-	/* Restarted: it is back in the queue of receivers. */
+	/*
+	 * Only once the handler has run was the read interrupted; then a
+	 * receiver blocked again is the restarted read, not the first one.
+	 */
+	p.fd = handled[0];
+	ASSERT_EQ(1, poll(&p, 1, 10000));
+	ASSERT_EQ(1, read(handled[0], &c, 1));
 	ASSERT_EQ(0, wait_blocked(self->box, 0, 1));
 	ASSERT_EQ(4, write(self->box, "late", 4));
 	EXPECT_EQ(0, reap(pid));
 	EXPECT_EQ(0, queued(self->box));
+	close(handled[0]);
+	close(handled[1]);
+}
+
+/*
+ * A message of 16 KiB or more written to a blocked reader is copied
+ * straight into the reader's buffer (zero and bounded capacity); a
+ * blocked reader whose buffer is too small fails EMSGSIZE and the
+ * message stays.
+ */
+TEST_F(rw, large_messages_to_a_blocked_reader)
+{
+	const size_t big = 64 << 10;
+	static char out[64 << 10], in[64 << 10];
+	struct msg_box_attr attr = {
+		.max_msg_size = big, .mode = 0600,
+	};
+	unsigned int cap;
+	pid_t pid;
+	int box;
+
+	for (cap = MBX_CAP_ZERO; cap <= MBX_CAP_BOUNDED; cap++) {
+		attr.capacity = cap;
+		attr.limit = cap == MBX_CAP_BOUNDED ? 2 : 0;
+		box = msg_box_open(self->dev, NULL, 0, MBX_O_PRIVATE | RW,
+				   &attr, NULL);
+		ASSERT_LE(0, box);
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0)
+			_exit(read(box, in, big) == (ssize_t)big &&
+			      !check_fill(in, big, cap) ? 0 : 100);
+		ASSERT_EQ(0, wait_blocked(box, 0, 1));
+		fill(out, big, cap);
+		ASSERT_EQ((ssize_t)big, write(box, out, big));
+		EXPECT_EQ(0, reap(pid)) TH_LOG("capacity %u", cap);
+		msg_box_destroy(box);
+		close(box);
+	}
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(read(self->box, in, 10) == -1 && errno == EMSGSIZE ?
+		      0 : 100);
+	ASSERT_EQ(0, wait_blocked(self->box, 0, 1));
+	fill(out, 100, 9);
+	ASSERT_EQ(100, write(self->box, out, 100));
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(1, queued(self->box));
+	ASSERT_EQ(100, read(self->box, in, 100));
+	EXPECT_EQ(0, check_fill(in, 100, 9));
 }
 
 /*

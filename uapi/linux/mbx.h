@@ -85,8 +85,9 @@ struct mbx_info {
  * small.  They wait unless the handle is O_NONBLOCK, take no timeout and
  * report no metadata; errors are those of MBX_IOC_SEND and MBX_IOC_RECV
  * (EBADF on a handle not opened for that direction).  readv()/writev()
- * take one segment (several: EINVAL); pread(), pwrite() and lseek() fail
- * with ESPIPE.
+ * take one segment (several: EINVAL; a vector of 0 bytes in all returns
+ * 0 and sends or takes nothing); pread(), pwrite() and lseek() fail with
+ * ESPIPE.
  */
 
 /* Longest name, not counting the terminating NUL. */
