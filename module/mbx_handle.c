@@ -13,6 +13,7 @@
  */
 #include <linux/anon_inodes.h>
 #include <linux/cred.h>
+#include <linux/err.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -75,11 +76,9 @@ static long mbx_handle_ioctl(struct file *file, unsigned int cmd,
 
 static ssize_t mbx_handle_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct mbx_handle *h = iocb->ki_filp->private_data;
+	struct mbx_box *box = mbx_handle_recv_box(iocb->ki_filp);
 
-	if (!(h->access & MBX_O_RECV))
-		return -EBADF;
-	return mbx_rw_recv(iocb, to, h->box);
+	return IS_ERR(box) ? PTR_ERR(box) : mbx_rw_recv(iocb, to, box);
 }
 
 static ssize_t mbx_handle_write_iter(struct kiocb *iocb, struct iov_iter *from)

@@ -254,11 +254,9 @@ static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 static ssize_t mbx_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct mbx_client *client = iocb->ki_filp->private_data;
-	int ret;
+	struct mbx_box *box = mbx_dev_recv_box(iocb->ki_filp);
 
-	ret = mbx_client_owns_inbox(client);
-	return ret ?: mbx_rw_recv(iocb, to, mbx_inbox_box(client->inbox));
+	return IS_ERR(box) ? PTR_ERR(box) : mbx_rw_recv(iocb, to, box);
 }
 
 /* A direct send names its receiver, which write() cannot. */
