@@ -21,6 +21,17 @@
 #define MBX_TO_CHILD	1	/* fd[]: mailbox side 0 sends on */
 #define MBX_TO_PARENT	2	/* fd[]: mailbox side 1 sends on */
 
+/* The mailbox this side sends on, and the one it receives from. */
+static int mbx_send_fd(const struct chan *c)
+{
+	return c->fd[c->side ? MBX_TO_PARENT : MBX_TO_CHILD];
+}
+
+static int mbx_recv_fd(const struct chan *c)
+{
+	return c->fd[c->side ? MBX_TO_CHILD : MBX_TO_PARENT];
+}
+
 static void mbx_close_all(struct chan *c)
 {
 	int i;
@@ -92,7 +103,7 @@ static int mbx_attach_boxes(struct chan *c, int side)
 
 static int mbx_box_send(struct chan *c, const void *buf, size_t len)
 {
-	int fd = c->fd[c->side ? MBX_TO_PARENT : MBX_TO_CHILD];
+	int fd = mbx_send_fd(c);
 	int ret = msg_send(fd, buf, len, 0);
 
 	return ret < 0 ? ret : 0;
@@ -100,14 +111,14 @@ static int mbx_box_send(struct chan *c, const void *buf, size_t len)
 
 static int mbx_rw_send(struct chan *c, const void *buf, size_t len)
 {
-	int fd = c->fd[c->side ? MBX_TO_PARENT : MBX_TO_CHILD];
+	int fd = mbx_send_fd(c);
 
 	return write(fd, buf, len) < 0 ? -errno : 0;
 }
 
 static long mbx_rw_recv(struct chan *c, void *buf, size_t len)
 {
-	int fd = c->fd[c->side ? MBX_TO_CHILD : MBX_TO_PARENT];
+	int fd = mbx_recv_fd(c);
 	ssize_t n = read(fd, buf, len);
 
 	return n < 0 ? -errno : n;
@@ -115,7 +126,7 @@ static long mbx_rw_recv(struct chan *c, void *buf, size_t len)
 
 static long mbx_box_recv(struct chan *c, void *buf, size_t len)
 {
-	int fd = c->fd[c->side ? MBX_TO_CHILD : MBX_TO_PARENT];
+	int fd = mbx_recv_fd(c);
 
 	return msg_recv(fd, buf, len, 0, NULL);
 }
@@ -148,8 +159,7 @@ static long mbx_call_with(int send_fd, pid_t to, int recv_fd,
 static long mbx_box_call(struct chan *c, const void *sbuf, size_t slen,
 			 void *rbuf, size_t rlen)
 {
-	int to = c->fd[c->side ? MBX_TO_PARENT : MBX_TO_CHILD];
-	int from = c->fd[c->side ? MBX_TO_CHILD : MBX_TO_PARENT];
+	int to = mbx_send_fd(c), from = mbx_recv_fd(c);
 
 	return mbx_call_with(to, 0, from, sbuf, slen, rbuf, rlen);
 }

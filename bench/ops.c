@@ -27,7 +27,6 @@
 #include "libmsg.h"
 #include "run.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define SCALE_MAX	10000
 #define SCALE_MSG	64
 

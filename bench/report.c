@@ -195,7 +195,7 @@ static void compute_targets(void)
 	int b;
 
 	/* Small-message round trip, on one vCPU. */
-	for (i = 0; i < sizeof(small_mechs) / sizeof(small_mechs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(small_mechs); i++)
 		for (j = 0; j < 2; j++) {
 			unsigned long long size = j ? 64 : 8;
 

@@ -13,6 +13,7 @@
 
 #define NSEC_PER_SEC	1000000000LL
 #define MAX_BATCHES	15
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* How hard to measure: the full run, or make check's quick pass. */
 struct settings {

@@ -22,7 +22,6 @@
 #define MIB		(1024UL * 1024)
 /* Streams may queue a whole batch: bound what one batch can pin. */
 #define STREAM_BYTES	(128 * MIB)
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 /* Mechanisms in one configuration, at most. */
 #define MAX_MECHS	16
 
