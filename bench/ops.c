@@ -4,6 +4,9 @@
  *  W4	the cost of operations with 1, 100 and 10,000 mailboxes in
  *	existence: create + destroy of one more, open by name of a random
  *	one, non-blocking send + receive on a random one (ns per operation);
+ *	for reference, the same write + read on a random one of as many
+ *	pipes and eventfds: with many descriptors, part of what the ratio
+ *	measures is the descriptor table and the struct files run cold;
  *  MEM	kernel memory per empty mailbox and per queued message (payload
  *	included; the report subtracts it), in bytes: what a memory cgroup
  *	of the benchmark's own is charged (the module allocates with
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -30,16 +34,46 @@
 #define SCALE_MAX	10000
 #define SCALE_MSG	64
 
+/* What W4's objects are: mailboxes, or a baseline's descriptors. */
+enum { SCALE_MBX, SCALE_PIPE, SCALE_EVENTFD };
+
+static const char *const scale_mechs[] = {
+	[SCALE_MBX] = "mbx_bounded",
+	[SCALE_PIPE] = "pipe",
+	[SCALE_EVENTFD] = "eventfd",
+};
+
 struct scale {
 	int dev;
+	int mech;
 	int count;
-	int *fds;
+	int *fds;	/* mailbox handles, pipe read ends, eventfds */
+	int *wfds;	/* pipe write ends */
 	unsigned int seed;
 	int op;
 };
 
 enum { OP_CREATE_DESTROY, OP_OPEN, OP_SENDRECV, OP_NULL, OP_EAGAIN_BOX,
        OP_EAGAIN_INBOX, OP_EAGAIN_PIPE };
+
+/* The baselines' send + receive: 64 bytes through a pipe, 1 an eventfd. */
+static int scale_baseline_op(struct scale *s)
+{
+	int k = rand_r(&s->seed) % s->count;
+	char buf[SCALE_MSG] = { 0 };
+	uint64_t one = 1;
+
+	if (s->mech == SCALE_PIPE) {
+		if (write(s->wfds[k], buf, sizeof(buf)) != sizeof(buf) ||
+		    read(s->fds[k], buf, sizeof(buf)) != sizeof(buf))
+			return -errno;
+		return 0;
+	}
+	if (write(s->fds[k], &one, sizeof(one)) != sizeof(one) ||
+	    read(s->fds[k], &one, sizeof(one)) != sizeof(one))
+		return -errno;
+	return 0;
+}
 
 static const char *const scale_ops[] = {
 	[OP_CREATE_DESTROY] = "create_destroy_ns",
@@ -61,6 +95,8 @@ static int scale_op(struct scale *s)
 	char name[32], buf[SCALE_MSG] = { 0 };
 	int fd, ret;
 
+	if (s->mech != SCALE_MBX)
+		return s->op == OP_SENDRECV ? scale_baseline_op(s) : -EINVAL;
 	switch (s->op) {
 	case OP_CREATE_DESTROY:
 		fd = msg_box_open(s->dev, "/w4-extra", 0, MBX_O_CREAT |
@@ -109,12 +145,38 @@ static void scale_free(struct scale *s)
 	int i;
 
 	for (i = 0; i < s->count; i++) {
-		if (s->fds[i] < 0)
-			continue;
-		msg_box_destroy(s->fds[i]);
+		if (s->mech == SCALE_MBX)
+			msg_box_destroy(s->fds[i]);
+		if (s->mech == SCALE_PIPE)
+			close(s->wfds[i]);
 		close(s->fds[i]);
 	}
 	s->count = 0;
+}
+
+/* @count pipes or eventfds, non-blocking. */
+static int scale_fill_baseline(struct scale *s, int count)
+{
+	int p[2];
+
+	for (s->count = 0; s->count < count; s->count++) {
+		if (s->mech == SCALE_PIPE) {
+			if (pipe2(p, O_NONBLOCK))
+				break;
+			s->fds[s->count] = p[0];
+			s->wfds[s->count] = p[1];
+		} else {
+			p[0] = eventfd(0, EFD_NONBLOCK);
+			if (p[0] < 0)
+				break;
+			s->fds[s->count] = p[0];
+		}
+	}
+	if (s->count == count)
+		return 0;
+	count = -errno;
+	scale_free(s);
+	return count;
 }
 
 /* @count named mailboxes, each with an open handle. */
@@ -166,36 +228,46 @@ int run_scale(void)
 	static const int quick[] = { 1, 100 };
 	const int *counts = cfg.quick ? quick : full;
 	unsigned int nc = cfg.quick ? ARRAY_SIZE(quick) : ARRAY_SIZE(full);
-	struct rlimit rl = { SCALE_MAX + 256, SCALE_MAX + 256 };
+	/* One descriptor per mailbox, two per pipe: raise the limit (root). */
+	struct rlimit rl = { 2 * SCALE_MAX + 256, 2 * SCALE_MAX + 256 };
 	struct scale s = { .seed = cfg.seed };
 	unsigned int c, op;
 	int err;
 
-	/* One handle per mailbox: raise the descriptor limit (root). */
 	setrlimit(RLIMIT_NOFILE, &rl);
 	s.fds = calloc(SCALE_MAX, sizeof(*s.fds));
+	s.wfds = calloc(SCALE_MAX, sizeof(*s.wfds));
 	s.dev = msg_dev_open(0);
-	if (!s.fds || s.dev < 0)
+	if (!s.fds || !s.wfds || s.dev < 0)
 		return -ENOMEM;
 	for (c = 0; c < nc; c++) {
-		err = scale_fill(&s, counts[c]);
-		for (op = 0; op < ARRAY_SIZE(scale_ops); op++) {
-			struct figure f = {
-				.workload = "W4", .variant = "-",
-				.mech = "mbx_bounded", .size = counts[c],
-				.depth = 1, .metric = scale_ops[op],
-			};
+		for (s.mech = 0; s.mech < (int)ARRAY_SIZE(scale_mechs);
+		     s.mech++) {
+			err = s.mech == SCALE_MBX ?
+				scale_fill(&s, counts[c]) :
+				scale_fill_baseline(&s, counts[c]);
+			for (op = 0; op < ARRAY_SIZE(scale_ops); op++) {
+				struct figure f = {
+					.workload = "W4", .variant = "-",
+					.mech = scale_mechs[s.mech],
+					.size = counts[c], .depth = 1,
+					.metric = scale_ops[op],
+				};
 
-			s.op = op;
-			if (err)
-				record(&f, err);
-			else
-				measure_op(&s, &f);
+				if (s.mech != SCALE_MBX && op != OP_SENDRECV)
+					continue;
+				s.op = op;
+				if (err)
+					record(&f, err);
+				else
+					measure_op(&s, &f);
+			}
+			scale_free(&s);
 		}
-		scale_free(&s);
 	}
 	close(s.dev);
 	free(s.fds);
+	free(s.wfds);
 	return 0;
 }
 

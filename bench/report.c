@@ -39,6 +39,9 @@ static struct fig figs[MAX_FIGS];
 static int nfigs, nboots;
 static struct target targets[MAX_TARGETS];
 static int ntargets;
+/* Figures printed next to the targets to read them by: no goal. */
+static struct target refs[MAX_TARGETS];
+static int nrefs;
 static char meta_kernel[64];
 
 static struct fig *find(const char *w, const char *v, const char *m,
@@ -149,6 +152,17 @@ static void add_target(const char *what, const double *per_boot, double goal,
 	t->value = median(per_boot, nboots, &t->boots);
 	t->goal = goal;
 	t->at_most = at_most;
+}
+
+static void add_reference(const char *what, const double *per_boot)
+{
+	struct target *t;
+
+	if (nrefs == MAX_TARGETS)
+		return;
+	t = &refs[nrefs++];
+	snprintf(t->what, sizeof(t->what), "%s", what);
+	t->value = median(per_boot, nboots, &t->boots);
 }
 
 static int target_met(const struct target *t)
@@ -297,6 +311,20 @@ static void compute_targets(void)
 		snprintf(what, sizeof(what), "W4 %s 10000 / 1 mailboxes",
 			 w4_ops[i]);
 		add_target(what, r, 1.2, 1);
+	}
+	/* The same send + receive over 10,000 pipes and eventfds. */
+	for (i = 0; i < 2; i++) {
+		static const char *const w4_base[] = { "pipe", "eventfd" };
+		struct fig *many = find("W4", "-", w4_base[i], 10000, 1,
+					"send_recv_ns", 0);
+		struct fig *one = find("W4", "-", w4_base[i], 1, 1,
+				       "send_recv_ns", 0);
+
+		for (b = 0; b < nboots; b++)
+			r[b] = many && one ? many->boot[b] / one->boot[b] : NAN;
+		snprintf(what, sizeof(what), "W4 send_recv_ns 10000 / 1 %ss",
+			 w4_base[i]);
+		add_reference(what, r);
 	}
 
 	/* Kernel memory. */
@@ -455,6 +483,10 @@ static int print_targets(FILE *out)
 		met += target_met(t);
 	}
 	fprintf(out, "targets: %d met, %d missed\n", met, ntargets - met);
+	if (nrefs)
+		fprintf(out, "\nFor reference (no target)\n");
+	for (i = 0; i < nrefs; i++)
+		fprintf(out, "  %-72s %8.3g\n", refs[i].what, refs[i].value);
 	return ntargets - met;
 }
 
@@ -485,6 +517,9 @@ static void write_csv(FILE *out)
 		fprintf(out, "target,\"%s\",,,,,%s%g,%.6g,%d,,\n",
 			targets[i].what, targets[i].at_most ? "<=" : ">=",
 			targets[i].goal, targets[i].value, targets[i].boots);
+	for (i = 0; i < nrefs; i++)
+		fprintf(out, "reference,\"%s\",,,,,,%.6g,%d,,\n",
+			refs[i].what, refs[i].value, refs[i].boots);
 }
 
 static void json_num(FILE *out, double v)
@@ -526,6 +561,13 @@ static void write_json(FILE *out)
 			targets[i].at_most ? "<=" : ">=", targets[i].goal,
 			target_met(&targets[i]) ? "true" : "false",
 			i + 1 < ntargets ? "," : "");
+	}
+	fprintf(out, "  ],\n  \"references\": [\n");
+	for (i = 0; i < nrefs; i++) {
+		fprintf(out, "    {\"reference\": \"%s\", \"value\": ",
+			refs[i].what);
+		json_num(out, refs[i].value);
+		fprintf(out, "}%s\n", i + 1 < nrefs ? "," : "");
 	}
 	fprintf(out, "  ]\n}\n");
 }
