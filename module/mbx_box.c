@@ -98,12 +98,18 @@
  * Deferred wake-ups.  mbx_wake_add()/wake_up_q() are not exported to
  * modules, so this is the same idea on a small array: tasks are collected
  * (with a reference) under box->lock and woken after it is dropped.  Past
- * MBX_WAKE_BATCH (only a destroy with many waiters gets there) the rest
- * are woken at once, under the lock, which is allowed, merely slower.
+ * MBX_WAKE_BATCH (a destroy, or a limit raised, with several waiters) the
+ * rest are woken at once, under the lock, which is allowed, merely slower.
  * A woken task re-checks its state under the lock, so a spurious or
  * late wake-up is harmless.
+ *
+ * The batch is small on purpose: a send or receive wakes at most a
+ * receiver or a sender and a synchronous sender, and every call on the
+ * message path zeroes its struct mbx_wake on entry (the kernel's
+ * CONFIG_INIT_STACK_ALL_ZERO would zero it anyway), which at 8 slots was
+ * a "rep stos" in each of them.
  */
-#define MBX_WAKE_BATCH	8
+#define MBX_WAKE_BATCH	3
 
 struct mbx_wake {
 	unsigned int n;
@@ -828,18 +834,30 @@ out_free:
 	return ret;
 }
 
+/*
+ * A synchronous send waits on a struct mbx_waiter of its own.  Not inline:
+ * with CONFIG_INIT_STACK_ALL_ZERO every caller that has one on its stack
+ * zeroes it, used or not, and the plain send is the common one.
+ */
+static noinline int mbx_send_buffered_sync(struct mbx_box *box,
+					   struct mbx_user *charge,
+					   struct mbx_sendop *op)
+{
+	struct mbx_waiter sync = {
+		.state = MBX_WAITING,
+		.task = current,
+		.node = LIST_HEAD_INIT(sync.node),
+	};
+
+	return __mbx_send_buffered(box, charge, op, &sync);
+}
+
 static int mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 			     struct mbx_sendop *op)
 {
-	struct mbx_waiter sync;
-
-	if (!(op->flags & MBX_F_SYNC))
-		return __mbx_send_buffered(box, charge, op, NULL);
-	memset(&sync, 0, sizeof(sync));
-	sync.state = MBX_WAITING;
-	sync.task = current;
-	INIT_LIST_HEAD(&sync.node);
-	return __mbx_send_buffered(box, charge, op, &sync);
+	if (op->flags & MBX_F_SYNC)
+		return mbx_send_buffered_sync(box, charge, op);
+	return __mbx_send_buffered(box, charge, op, NULL);
 }
 
 /*
