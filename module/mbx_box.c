@@ -89,6 +89,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <linux/wait_bit.h>
 #include <linux/uaccess.h>
 #include <kunit/visibility.h>
 
@@ -281,6 +282,18 @@ static void mbx_waiter_done(struct mbx_waiter *w, int err,
  * queued, or a zero-capacity sender already claimed), counted in
  * @waiting.  The caller set w->state.  Called with box->lock held.
  */
+/*
+ * Tell mbx_box_settle() callers that an operation in flight has ended or
+ * blocked.  They wait on box->active's wait_var queue; the full barrier
+ * orders our update of the box before wake_up_var()'s lockless look at
+ * that queue, against the waiter's set_current_state() before its check.
+ */
+static void mbx_settlers_wake(struct mbx_box *box)
+{
+	smp_mb();	/* box->active or the wait lists, then the queue */
+	wake_up_var(&box->active);
+}
+
 static void mbx_wait_enqueue(struct mbx_waiter *w, struct list_head *list,
 			     u32 *waiting)
 {
@@ -311,7 +324,7 @@ static int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
 			  u32 *waiting, ktime_t *expires)
 	__must_hold(&box->lock)
 {
-	bool timed_out = false;
+	bool timed_out = false, settle;
 	int ret = 0;
 
 	for (;;) {
@@ -337,7 +350,11 @@ static int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
 				ret = -ESRCH;
 				break;
 			}
+			settle = box->settlers;
 			spin_unlock(&box->lock);
+			/* Blocked: the inbox is busy now, not settling. */
+			if (settle)
+				mbx_settlers_wake(box);
 			timed_out = !schedule_hrtimeout_range_clock(expires, 0,
 					HRTIMER_MODE_ABS, CLOCK_MONOTONIC);
 		} else if (w->sync_msg) {
@@ -1241,11 +1258,11 @@ out_unlock:
 
 /*
  * An inbox's owner may change its capacity (mbx_inbox_set()), but only
- * while the box is idle; a send or receive in progress counts as busy from
- * the moment it reads the capacity, so it runs start to end in one mode.
- * Mailboxes' capacity never changes: they skip the lock round trip.
+ * while the box is idle; a send or receive in progress counts as active
+ * from the moment it reads the capacity, so it runs start to end in one
+ * mode.  Mailboxes' capacity never changes: they skip the lock round trip.
  */
-static u32 mbx_op_begin(struct mbx_box *box)
+VISIBLE_IF_KUNIT u32 mbx_op_begin(struct mbx_box *box)
 {
 	u32 capacity;
 
@@ -1257,15 +1274,21 @@ static u32 mbx_op_begin(struct mbx_box *box)
 	spin_unlock(&box->lock);
 	return capacity;
 }
+EXPORT_SYMBOL_IF_KUNIT(mbx_op_begin);
 
-static void mbx_op_end(struct mbx_box *box)
+VISIBLE_IF_KUNIT void mbx_op_end(struct mbx_box *box)
 {
+	bool settled;
+
 	if (!box->owner)
 		return;
 	spin_lock(&box->lock);
-	box->active--;
+	settled = !--box->active && box->settlers;
 	spin_unlock(&box->lock);
+	if (settled)
+		mbx_settlers_wake(box);
 }
+EXPORT_SYMBOL_IF_KUNIT(mbx_op_end);
 
 /**
  * mbx_box_send() - send one message
@@ -1381,13 +1404,72 @@ void mbx_box_kill(struct mbx_box *box)
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_box_kill);
 
-/* Nobody blocked and nothing queued: an inbox may change its capacity. */
-bool mbx_box_idle(struct mbx_box *box)
+/*
+ * Nothing queued and nobody blocked.  A waiter that is claimed, or done
+ * and not yet running, is off the lists but still counted in
+ * senders_waiting or receivers_waiting until it returns; on an inbox it
+ * is inside an operation (box->active), which mbx_box_settle() waits for.
+ */
+static bool mbx_box_quiet(struct mbx_box *box)
 	__must_hold(&box->lock)
 {
 	return list_empty(&box->queue) && list_empty(&box->senders) &&
-	       list_empty(&box->receivers) && !box->senders_waiting &&
-	       !box->receivers_waiting && !box->active;
+	       list_empty(&box->receivers);
+}
+
+/* Idle, busy or gone: not merely running a send or receive that has not
+ * blocked.
+ */
+static bool mbx_box_settled(struct mbx_box *box)
+{
+	bool settled;
+
+	spin_lock(&box->lock);
+	settled = box->destroyed || !box->active || !mbx_box_quiet(box);
+	spin_unlock(&box->lock);
+	return settled;
+}
+
+/**
+ * mbx_box_settle() - wait until an inbox may change its capacity
+ * @box:	the inbox
+ *
+ * An inbox may change its capacity while nothing is queued and nobody is
+ * blocked on it.  A send or receive that another task is running
+ * (box->active) and that is not blocked does not make it busy: it has
+ * been woken, or is copying, or has not reached a wait yet, and it ends
+ * without waiting for anyone (if it blocks instead, the inbox is busy).
+ * So it is waited for here rather than reported as EBUSY, which a caller
+ * could not tell from the real thing.  This is what a server that
+ * receives and then reconfigures meets: its client's send, which woke
+ * it, is still returning.  Called and returns with box->lock held; the
+ * lock is dropped while waiting.
+ *
+ * Return: 0 (idle: the caller may change the capacity before unlocking),
+ * -EBUSY (messages queued or tasks blocked), -ERESTARTSYS, or the box's
+ * gone_err.
+ */
+int mbx_box_settle(struct mbx_box *box)
+	__must_hold(&box->lock)
+{
+	int ret;
+
+	while (!box->destroyed && box->active && mbx_box_quiet(box)) {
+		box->settlers++;
+		spin_unlock(&box->lock);
+		ret = wait_var_event_interruptible(&box->active,
+						   mbx_box_settled(box));
+		spin_lock(&box->lock);
+		box->settlers--;
+		if (ret)
+			return ret;
+	}
+	if (box->destroyed)
+		return box->gone_err;
+	if (!mbx_box_quiet(box) || box->senders_waiting ||
+	    box->receivers_waiting)
+		return -EBUSY;
+	return 0;
 }
 
 /**

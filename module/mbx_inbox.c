@@ -100,6 +100,7 @@ struct mbx_box *mbx_inbox_box(struct mbx_inbox *inbox)
 {
 	return &inbox->box;
 }
+EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_box);
 
 void mbx_inbox_put(struct mbx_inbox *inbox)
 {
@@ -312,8 +313,12 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_may_send);
  * @inbox:	the inbox
  * @cfg:	validated configuration
  *
+ * A capacity change waits for sends and receives in flight that have not
+ * blocked (mbx_box_settle()).
+ *
  * Return: 0, -EINVAL (a uid with no mapping), -EBUSY (capacity change
- * while messages are queued or tasks blocked), -ESRCH (torn down).
+ * while messages are queued or tasks blocked), -ESRCH (torn down),
+ * -ERESTARTSYS (a signal while waiting).
  */
 int mbx_inbox_set(struct mbx_inbox *inbox, const struct mbx_inbox_config *cfg)
 {
@@ -327,14 +332,12 @@ int mbx_inbox_set(struct mbx_inbox *inbox, const struct mbx_inbox_config *cfg)
 			return -EINVAL;
 	}
 	spin_lock(&box->lock);
-	if (box->destroyed) {
+	if (cfg->flags & MBX_INBOX_SET_CAPACITY)
+		ret = mbx_box_settle(box);
+	else if (box->destroyed)
 		ret = box->gone_err;
+	if (ret)
 		goto out;
-	}
-	if ((cfg->flags & MBX_INBOX_SET_CAPACITY) && !mbx_box_idle(box)) {
-		ret = -EBUSY;
-		goto out;
-	}
 	if (cfg->flags & MBX_INBOX_SET_CAPACITY) {
 		box->capacity = cfg->capacity;
 		box->limit = cfg->limit;

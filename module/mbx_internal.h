@@ -243,6 +243,7 @@ struct mbx_box {
 	u64 msg_count, msg_bytes;		/* [lock] */
 	u32 senders_waiting, receivers_waiting;	/* [lock] */
 	u32 active;				/* [lock] inbox ops running */
+	u32 settlers;		/* [lock] in mbx_box_settle(), waiting */
 	struct pid *last_sender, *last_receiver;/* [lock] refs held */
 	s64 send_time, recv_time, change_time;	/* [lock] */
 
@@ -256,7 +257,7 @@ struct mbx_box *mbx_box_alloc(const struct mbx_open *args, const char *name,
 			      struct mbx_user *creator);
 void mbx_box_put(struct mbx_box *box);
 void mbx_box_kill(struct mbx_box *box);
-bool mbx_box_idle(struct mbx_box *box);
+int mbx_box_settle(struct mbx_box *box);
 int mbx_box_permission(struct mbx_box *box, u32 open_flags);
 bool mbx_box_may_control(struct mbx_box *box);
 int mbx_box_send(struct mbx_box *box, struct mbx_user *charge,
@@ -397,6 +398,8 @@ int mbx_uarg_check_size(u32 usize, size_t size_ver0);
 int mbx_info_fill(struct mbx_info *info);
 int mbx_mode_allows(umode_t mode, bool owner, bool group, u32 open_flags);
 bool mbx_iter_ubuf(const struct iov_iter *iter, void __user **ubuf);
+u32 mbx_op_begin(struct mbx_box *box);
+void mbx_op_end(struct mbx_box *box);
 #endif
 
 #endif /* _MBX_INTERNAL_H */

@@ -1039,6 +1039,108 @@ static void mbx_inbox_policy_decides_send(struct kunit *test)
 	mbx_inbox_close(inbox);
 }
 
+/* An inbox configuration run by a peer: mbx_inbox_set() on @inbox. */
+struct mbx_test_set {
+	struct kthread_work work;
+	struct mbx_inbox *inbox;
+	struct mbx_inbox_config cfg;
+	int ret;
+};
+
+static void mbx_test_set_fn(struct kthread_work *work)
+{
+	struct mbx_test_set *t = container_of(work, struct mbx_test_set, work);
+
+	t->ret = mbx_inbox_set(t->inbox, &t->cfg);
+}
+
+static void mbx_test_set_start(struct kthread_worker *w, struct mbx_test_set *t)
+{
+	t->ret = -EINPROGRESS;
+	kthread_init_work(&t->work, mbx_test_set_fn);
+	kthread_queue_work(w, &t->work);
+}
+
+/* Wait, at most MBX_TEST_DEADLINE_MS, until a task is in mbx_box_settle(). */
+static bool mbx_test_settling(struct mbx_box *box)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(MBX_TEST_DEADLINE_MS);
+	u32 settlers;
+
+	for (;;) {
+		spin_lock(&box->lock);
+		settlers = box->settlers;
+		spin_unlock(&box->lock);
+		if (settlers)
+			return true;
+		if (time_after(jiffies, end))
+			return false;
+		usleep_range(1000, 2000);
+	}
+}
+
+/*
+ * A capacity change while a send or receive runs on the inbox, not
+ * blocked: the change waits for it to end and then succeeds (it used to
+ * fail with EBUSY, which a caller cannot tell from the real thing).  If
+ * the operation blocks instead, the inbox is busy: EBUSY at once.
+ */
+static void mbx_inbox_capacity_waits_for_op_in_flight(struct kunit *test)
+{
+	struct kthread_worker *setter = mbx_test_peer(test);
+	struct kthread_worker *r = mbx_test_peer(test);
+	struct mbx_test_set set = {
+		.cfg = {
+			.size = sizeof(set.cfg),
+			.flags = MBX_INBOX_SET_CAPACITY,
+			.capacity = MBX_CAP_UNBOUNDED,
+		},
+	};
+	struct mbx_test_op recv = {};
+	struct mbx_inbox *inbox;
+	struct mbx_user *user;
+	struct mbx_box *box;
+	int v = 5;
+
+	inbox = mbx_inbox_open();
+	KUNIT_ASSERT_NOT_NULL(test, inbox);
+	user = mbx_user_get(current_euid());
+	KUNIT_ASSERT_NOT_NULL(test, user);
+	box = mbx_inbox_box(inbox);
+	set.inbox = inbox;
+
+	/* A send or receive in flight: the change waits for its end. */
+	mbx_op_begin(box);
+	mbx_test_set_start(setter, &set);
+	KUNIT_EXPECT_TRUE(test, mbx_test_settling(box));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(set.ret), -EINPROGRESS);
+	mbx_op_end(box);
+	kthread_flush_work(&set.work);
+	KUNIT_EXPECT_EQ(test, set.ret, 0);
+	KUNIT_EXPECT_EQ(test, box->capacity, MBX_CAP_UNBOUNDED);
+
+	/* One that blocks makes the inbox busy: EBUSY, nothing changes. */
+	mbx_op_begin(box);
+	set.cfg.capacity = MBX_CAP_ZERO;
+	mbx_test_set_start(setter, &set);
+	KUNIT_EXPECT_TRUE(test, mbx_test_settling(box));
+	recv.box = box;
+	mbx_test_op_start(r, &recv);
+	kthread_flush_work(&set.work);
+	KUNIT_EXPECT_EQ(test, set.ret, -EBUSY);
+	KUNIT_EXPECT_EQ(test, box->capacity, MBX_CAP_UNBOUNDED);
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, &v, sizeof(v)), 0);
+	KUNIT_EXPECT_EQ(test, mbx_test_op_wait(&recv), 0);
+	KUNIT_EXPECT_EQ(test, recv.val, 5);
+	put_pid(recv.peer);
+	mbx_op_end(box);
+
+	kthread_destroy_worker(setter);
+	kthread_destroy_worker(r);
+	mbx_user_put(user);
+	mbx_inbox_close(inbox);
+}
+
 static void mbx_inbox_config_is_checked(struct kunit *test)
 {
 	struct mbx_inbox_config c = { .size = sizeof(c) };
@@ -1110,6 +1212,7 @@ static struct kunit_suite mbx_link_suite = {
 static struct kunit_case mbx_inbox_cases[] = {
 	KUNIT_CASE(mbx_inbox_is_found_by_struct_pid),
 	KUNIT_CASE_PARAM(mbx_inbox_policy_decides_send, mbx_policy_gen_params),
+	KUNIT_CASE(mbx_inbox_capacity_waits_for_op_in_flight),
 	{}
 };
 

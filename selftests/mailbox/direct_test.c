@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -712,6 +713,105 @@ TEST_F(direct, poll_inbox_with_mailbox)
 }
 
 /* Inbox configuration errors. */
+#define RECONFIG_ROUNDS	200
+
+/*
+ * A server that reconfigures its inbox after each request.  The client's
+ * synchronous send ends when the server has received its message, so the
+ * client is woken then; the server, SCHED_FIFO on the client's CPU, runs
+ * on and reconfigures while the client's send has not returned: no
+ * reason for EBUSY (nothing is queued and nobody is blocked).  Returns
+ * how many of its capacity changes failed, or 250 + a failed call.
+ */
+static int reconfigure_and_reply(int dev, void *arg)
+{
+	const FIXTURE_VARIANT(direct) *variant = arg;
+	struct mbx_inbox_config cfg = {
+		.flags = MBX_INBOX_SET_CAPACITY,
+		.capacity = variant->capacity,
+	};
+	struct msg_meta meta;
+	int i, failed = 0;
+	char buf[16];
+
+	if (pin_fifo_cpu0(true))
+		return 250;
+	for (i = 0; i < RECONFIG_ROUNDS; i++) {
+		if (msg_recv(dev, buf, sizeof(buf), 0, &meta) < 0)
+			return 251;
+		/* Bounded: a limit of 4 or 5, so that something changes. */
+		cfg.limit = variant->limit ? variant->limit + (i & 1) : 0;
+		if (msg_inbox_set(dev, &cfg) < 0)
+			failed++;
+		if (msg_send_to(dev, meta.sender_pid, "pong", 4, 0) < 0)
+			return 252;
+	}
+	return failed > 200 ? 200 : failed;
+}
+
+/* Both ends on CPU 0, or back on every CPU. */
+static int pin_cpu0(bool on)
+{
+	cpu_set_t cpus;
+	int i;
+
+	CPU_ZERO(&cpus);
+	for (i = 0; i < (on ? 1 : CPU_SETSIZE); i++)
+		CPU_SET(i, &cpus);
+	return sched_setaffinity(0, sizeof(cpus), &cpus) ? -errno : 0;
+}
+
+TEST_F(direct, capacity_change_right_after_an_exchange)
+{
+	char buf[16];
+	pid_t server;
+	int i;
+
+	ASSERT_EQ(0, pin_cpu0(true));
+	server = spawn_peer(variant, reconfigure_and_reply, (void *)variant);
+	ASSERT_LT(0, server);
+	for (i = 0; i < RECONFIG_ROUNDS; i++) {
+		/* The server's pid: a synchronous send says who received. */
+		ASSERT_EQ(server, msg_send_to(self->dev, server, "ping", 4,
+					      MBX_F_SYNC));
+		ASSERT_EQ(4, msg_recv_from(self->dev, server, buf, sizeof(buf),
+					   0, NULL));
+	}
+	EXPECT_EQ(0, reap(server)) TH_LOG("capacity changes that failed");
+	EXPECT_EQ(0, pin_cpu0(false));
+}
+
+/*
+ * A capacity change is refused (EBUSY) while a task is blocked on the
+ * inbox, here a thread of the owner itself in a receive.
+ */
+static void *receive_one(void *arg)
+{
+	char buf[16];
+
+	return (void *)(long)msg_recv(*(int *)arg, buf, sizeof(buf), 0, NULL);
+}
+
+TEST_F(direct, capacity_change_refused_while_receiver_blocked)
+{
+	struct mbx_inbox_config cfg = {
+		.flags = MBX_INBOX_SET_CAPACITY,
+		.capacity = MBX_CAP_UNBOUNDED,
+	};
+	pthread_t thread;
+	void *ret;
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, receive_one, &self->dev));
+	ASSERT_EQ(0, wait_blocked(self->dev, 0, 1));
+	EXPECT_EQ(-EBUSY, msg_inbox_set(self->dev, &cfg));
+	/* Nothing changed: the receiver gets the next message. */
+	ASSERT_LE(0, msg_send_to(self->dev, getpid(), "x", 1,
+				 MBX_F_NONBLOCK));
+	ASSERT_EQ(0, pthread_join(thread, &ret));
+	EXPECT_EQ(1, (long)ret);
+	EXPECT_EQ(0, msg_inbox_set(self->dev, &cfg));
+}
+
 TEST_F(direct, inbox_config_errors)
 {
 	struct mbx_inbox_config cfg;
