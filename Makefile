@@ -55,7 +55,7 @@ LIBDIR		?= $(PREFIX)/lib
 INCLUDEDIR	?= $(PREFIX)/include
 MANDIR		?= $(PREFIX)/share/man
 PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
-MAN_PAGES	:= $(wildcard man/*.[137])
+MAN_PAGES	:= $(wildcard man/man[137]/*.[137])
 
 .PHONY: all module libmsg selftests examples tool benchmark userspace check \
 	selfcheck soak bench run shell clean install uninstall

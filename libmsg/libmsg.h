@@ -8,7 +8,8 @@
  * calls are safe to use from any thread and from signal handlers where
  * the underlying system call is.
  *
- * The library keeps no global state and allocates no memory.
+ * The library keeps no global state and allocates no memory.  The
+ * errors listed here are the usual ones; each call's man page lists all.
  */
 #ifndef LIBMSG_H
 #define LIBMSG_H
@@ -74,8 +75,10 @@ struct msg_box_attr {
  *		MBX_O_CREAT or MBX_O_PRIVATE it is -EINVAL)
  * @id:		if not NULL, receives the mailbox id
  *
- * Return: the handle's descriptor, or -ENOENT (no such mailbox), -EEXIST
- * (MBX_O_EXCL and it exists, or name and key name different mailboxes),
+ * Return: the handle's descriptor, or -ENOENT (no such mailbox; without
+ * MBX_O_CREAT, also name and key naming different mailboxes), -EEXIST
+ * (MBX_O_EXCL and it exists; with MBX_O_CREAT, name and key naming
+ * different mailboxes),
  * -EACCES (its mode denies the access), -EINVAL (bad flags or
  * attributes), -ENAMETOOLONG, -ENOSPC (too many mailboxes), -ENOMEM,
  * -EFAULT, -EMFILE, -ENFILE.
@@ -134,7 +137,8 @@ int msg_send(int fd, const void *buf, size_t len, unsigned int flags);
 /**
  * msg_send_timed() - msg_send(), waiting at most @timeout_ns
  * @fd, @buf, @len, @flags: as for msg_send() (not MBX_F_NONBLOCK)
- * @timeout_ns:	relative timeout on CLOCK_MONOTONIC, >= 0
+ * @timeout_ns:	relative timeout on CLOCK_MONOTONIC, >= 0; 0 does not
+ *		wait: -ETIMEDOUT at once if the call would have waited
  *
  * Return: as msg_send(), or -ETIMEDOUT.
  */
@@ -176,7 +180,8 @@ ssize_t msg_recv(int fd, void *buf, size_t len, unsigned int flags,
 /**
  * msg_recv_timed() - msg_recv(), waiting at most @timeout_ns
  * @fd, @buf, @len, @flags, @meta: as for msg_recv() (not MBX_F_NONBLOCK)
- * @timeout_ns:	relative timeout on CLOCK_MONOTONIC, >= 0
+ * @timeout_ns:	relative timeout on CLOCK_MONOTONIC, >= 0; 0 does not
+ *		wait: -ETIMEDOUT at once if the call would have waited
  *
  * Return: as msg_recv(), or -ETIMEDOUT.
  */
@@ -306,8 +311,10 @@ ssize_t msg_call(int fd, struct mbx_send *send, int recv_fd,
  *		may send (MBX_POLICY_SAME_UID, the default; _REFUSE;
  *		_ONE_UID with cfg->allow_uid; _ANYONE)
  *
- * Return: 0, or -EINVAL, -EBUSY (capacity change while messages are
- * queued or senders blocked), -EPERM (not this process's inbox).
+ * Return: 0, or -EINVAL (also a value without its MBX_INBOX_SET_* flag),
+ * -EBUSY (capacity change while messages are queued or tasks blocked; a
+ * send or receive in progress that is not blocked is waited for), -EINTR,
+ * -EPERM (not this process's inbox).
  */
 int msg_inbox_set(int devfd, struct mbx_inbox_config *cfg);
 

@@ -281,7 +281,9 @@ struct mbx_stat {
  * @flags:	MBX_SET_*, at least one
  * @mode, @uid, @gid, @limit, @max_msg_size: new values (ranges as for
  *		struct mbx_open, but a max_msg_size of 0 is EINVAL here, not
- *		the default; uid/gid in the caller's user namespace)
+ *		the default; uid/gid in the caller's user namespace).  Each
+ *		is read only with its MBX_SET_* flag, and must be 0 without
+ *		it (else EINVAL)
  * @__reserved:	must be 0
  */
 struct mbx_set {
@@ -326,7 +328,8 @@ struct mbx_set {
  * @flags:	MBX_INBOX_SET_*, at least one
  * @capacity, @limit: as for struct mbx_open; the default inbox is
  *		MBX_CAP_BOUNDED with a limit of 64.  Changing it needs an
- *		empty inbox with nobody blocked on it (else EBUSY)
+ *		empty inbox with nobody blocked on it (else EBUSY); a send
+ *		or receive in progress that is not blocked is waited for
  * @max_msg_size: largest message (default: the module's max_msg_size)
  * @policy:	MBX_POLICY_*
  * @allow_uid:	with MBX_POLICY_ONE_UID, in the caller's user namespace
