@@ -1581,6 +1581,41 @@ int mbx_box_stat_ns(struct mbx_box *box, struct mbx_stat *st,
 	return ret;
 }
 
+/**
+ * mbx_box_next_len() - the length of the message a receive takes next
+ * @box:	the mailbox or inbox
+ *
+ * A receive from anyone takes the first queued message or, with zero
+ * capacity, the first blocked sender's (a claimed one is being received
+ * already).
+ *
+ * Return: that message's length, 0 if there is none, or the box's
+ * gone_err.
+ */
+ssize_t mbx_box_next_len(struct mbx_box *box)
+{
+	struct mbx_recvop anyone = {};
+	struct mbx_waiter *s;
+	struct mbx_msg *msg;
+	ssize_t len = 0;
+
+	spin_lock(&box->lock);
+	if (box->destroyed) {
+		len = box->gone_err;
+	} else if (box->capacity == MBX_CAP_ZERO) {
+		s = mbx_senders_first(box, NULL);
+		if (s)
+			len = s->op->len;
+	} else {
+		msg = mbx_queue_first(box, &anyone);
+		if (msg)
+			len = msg->len;
+	}
+	spin_unlock(&box->lock);
+	return len;
+}
+EXPORT_SYMBOL_IF_KUNIT(mbx_box_next_len);
+
 /* Status as the caller may see it: ids in its namespaces. */
 int mbx_box_stat(struct mbx_box *box, struct mbx_stat *st)
 {

@@ -35,7 +35,7 @@ extern unsigned int mbx_user_mailboxes_max;
 
 /* Features this build implements: the MBX_IOC_INFO features word. */
 #define MBX_FEATURES_SUPPORTED	(MBX_FEATURE_MAILBOXES | MBX_FEATURE_DIRECT | \
-				 MBX_FEATURE_CALL)
+				 MBX_FEATURE_CALL | MBX_FEATURE_READ_WRITE)
 
 /*
  * struct mbx_user - what one user (kuid) holds: queued message bytes and
@@ -266,6 +266,7 @@ int mbx_box_recv(struct mbx_box *box, struct mbx_recvop *op);
 struct pid_namespace;
 struct user_namespace;
 int mbx_box_stat(struct mbx_box *box, struct mbx_stat *st);
+ssize_t mbx_box_next_len(struct mbx_box *box);
 int mbx_box_stat_ns(struct mbx_box *box, struct mbx_stat *st,
 		    struct user_namespace *ns, struct pid_namespace *pid_ns);
 int mbx_box_set(struct mbx_box *box, const struct mbx_set *args);
@@ -347,6 +348,7 @@ long mbx_ioctl_stat(struct mbx_box *box, void __user *uarg);
 /* mbx_rw.c: read() and write(), a message per call. */
 struct kiocb;
 struct iov_iter;
+long mbx_rw_nread(struct mbx_box *box, int __user *arg);
 ssize_t mbx_rw_send(struct kiocb *iocb, struct iov_iter *from,
 		    struct mbx_box *box, struct mbx_user *user);
 ssize_t mbx_rw_recv(struct kiocb *iocb, struct iov_iter *to,

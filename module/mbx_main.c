@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/poll.h>
+#include <asm/ioctls.h>
 #include <kunit/visibility.h>
 
 #include "mbx_internal.h"
@@ -228,8 +229,13 @@ static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct mbx_client *client = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	struct mbx_box *box;
 	int ret;
 
+	if (cmd == FIONREAD) {
+		box = mbx_dev_recv_box(file);
+		return IS_ERR(box) ? PTR_ERR(box) : mbx_rw_nread(box, uarg);
+	}
 	switch (MBX_IOC_BASE(cmd)) {
 	case MBX_IOC_BASE(MBX_IOC_INFO):
 		return mbx_ioctl_info(uarg);

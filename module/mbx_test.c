@@ -1039,6 +1039,51 @@ static void mbx_inbox_policy_decides_send(struct kunit *test)
 	mbx_inbox_close(inbox);
 }
 
+/*
+ * FIONREAD's figure: the length of what a receive takes next, the first
+ * queued message or the first blocked zero-capacity sender's; 0 for
+ * none; EIDRM once destroyed.
+ */
+static void mbx_next_len_is_what_receive_takes(struct kunit *test)
+{
+	struct kthread_worker *w = mbx_test_peer(test);
+	struct mbx_test_op send = { .send = true, .val = 9 };
+	struct mbx_user *user, *zuser;
+	struct mbx_box *box, *zero;
+	struct mbx_recvop op;
+	char buf[8] = "abc";
+	int v = 0;
+
+	box = mbx_test_box(test, MBX_CAP_BOUNDED, 4, &user);
+	KUNIT_EXPECT_EQ(test, mbx_box_next_len(box), 0);
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, buf, 3), 0);
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, buf, 8), 0);
+	KUNIT_EXPECT_EQ(test, mbx_box_next_len(box), 3);
+	KUNIT_EXPECT_EQ(test, mbx_test_recv(box, buf, 8, 0, &op), 0);
+	put_pid(op.sender);
+	KUNIT_EXPECT_EQ(test, mbx_box_next_len(box), 8);
+	mbx_box_kill(box);
+	KUNIT_EXPECT_EQ(test, mbx_box_next_len(box), -EIDRM);
+	mbx_box_put(box);
+	mbx_user_put(user);
+
+	zero = mbx_test_box(test, MBX_CAP_ZERO, 0, &zuser);
+	KUNIT_EXPECT_EQ(test, mbx_box_next_len(zero), 0);
+	send.box = zero;
+	send.user = zuser;
+	mbx_test_op_start(w, &send);
+	KUNIT_EXPECT_TRUE(test, mbx_test_blocked(zero, 1, 0));
+	KUNIT_EXPECT_EQ(test, mbx_box_next_len(zero), sizeof(int));
+	KUNIT_EXPECT_EQ(test, mbx_test_recv(zero, &v, sizeof(v), 0, &op), 0);
+	KUNIT_EXPECT_EQ(test, v, 9);
+	KUNIT_EXPECT_EQ(test, mbx_test_op_wait(&send), 0);
+	put_pid(send.peer);
+	put_pid(op.sender);
+	KUNIT_EXPECT_EQ(test, mbx_box_next_len(zero), 0);
+	kthread_destroy_worker(w);
+	mbx_test_box_done(zero, zuser);
+}
+
 /* An inbox configuration run by a peer: mbx_inbox_set() on @inbox. */
 struct mbx_test_set {
 	struct kthread_work work;
@@ -1233,6 +1278,7 @@ static struct kunit_suite mbx_uarg_suite = {
 
 static struct kunit_case mbx_rw_cases[] = {
 	KUNIT_CASE(mbx_iter_takes_one_user_buffer),
+	KUNIT_CASE(mbx_next_len_is_what_receive_takes),
 	{}
 };
 

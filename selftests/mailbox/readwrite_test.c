@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -125,6 +126,80 @@ TEST_F(rw, short_buffer_is_emsgsize)
 	ASSERT_EQ(100, read(self->box, self->buf, 100));
 	EXPECT_EQ(0, check_fill(self->buf, 100, 7));
 	ASSERT_EQ(2, read(self->box, self->buf, sizeof(self->buf)));
+}
+
+/* The length FIONREAD gives for @fd, -errno on failure. */
+static int nread(int fd)
+{
+	int n = -1;
+
+	return ioctl(fd, FIONREAD, &n) ? -errno : n;
+}
+
+/*
+ * FIONREAD: the size the next read() needs, which its EMSGSIZE cannot
+ * say; 0 with nothing queued (or an empty message first, as on a
+ * datagram socket); on /dev/mailbox, the caller's inbox; with zero
+ * capacity, the first blocked writer's message.
+ */
+TEST_F(rw, fionread_sizes_the_next_read)
+{
+	struct mbx_info info;
+	int box, ro, wo;
+	char out[100];
+	pid_t pid;
+
+	fill(out, sizeof(out), 9);
+	ASSERT_EQ(0, msg_info(self->dev, &info));
+	EXPECT_NE(0ULL, info.features & MBX_FEATURE_READ_WRITE);
+	EXPECT_EQ(0, nread(self->box));
+	ASSERT_EQ(100, write(self->box, out, sizeof(out)));
+	ASSERT_EQ(0, write(self->box, out, 0));
+	EXPECT_EQ(100, nread(self->box));
+	EXPECT_EQ(-1, read(self->box, self->buf, 10));
+	EXPECT_EQ(EMSGSIZE, errno);
+	ASSERT_EQ(100, read(self->box, self->buf, nread(self->box)));
+	EXPECT_EQ(0, nread(self->box));		/* the empty one */
+	EXPECT_EQ(1, queued(self->box));
+	ASSERT_EQ(0, read(self->box, self->buf, 1));
+
+	/* A bad pointer, and handles that cannot read. */
+	ASSERT_EQ(1, write(self->box, "x", 1));
+	EXPECT_EQ(-1, ioctl(self->box, FIONREAD, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	wo = msg_box_open_id(self->dev, self->id, MBX_O_SEND);
+	ASSERT_LE(0, wo);
+	EXPECT_EQ(-EBADF, nread(wo));
+	close(wo);
+	ro = msg_box_open_id(self->dev, self->id, MBX_O_RECV);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(1, nread(ro));
+	close(ro);
+	EXPECT_EQ(1, queued(self->box));
+
+	/* The inbox, through /dev/mailbox. */
+	EXPECT_EQ(0, nread(self->dev));
+	ASSERT_EQ(0, msg_send_to(self->dev, getpid(), "direct", 6, 0));
+	EXPECT_EQ(6, nread(self->dev));
+	ASSERT_EQ(6, read(self->dev, self->buf, sizeof(self->buf)));
+
+	/* Zero capacity: a blocked writer's message. */
+	box = msg_box_open(self->dev, NULL, 0, MBX_O_PRIVATE | RW, &zero,
+			   NULL);
+	ASSERT_LE(0, box);
+	EXPECT_EQ(0, nread(box));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(write(box, out, 42) == 42 ? 0 : errno);
+	ASSERT_EQ(0, wait_blocked(box, 1, 0));
+	EXPECT_EQ(42, nread(box));
+	ASSERT_EQ(42, read(box, self->buf, sizeof(self->buf)));
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, nread(box));
+	ASSERT_EQ(0, msg_box_destroy(box));
+	EXPECT_EQ(-EIDRM, nread(box));
+	close(box);
 }
 
 TEST_F(rw, too_long_is_emsgsize)

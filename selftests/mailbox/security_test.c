@@ -259,7 +259,8 @@ TEST_F(cap, info_writes_every_field)
 	EXPECT_EQ(0U, info.__reserved);
 	EXPECT_EQ(0ULL, info.features & ~(MBX_FEATURE_MAILBOXES |
 					  MBX_FEATURE_DIRECT |
-					  MBX_FEATURE_CALL));
+					  MBX_FEATURE_CALL |
+					  MBX_FEATURE_READ_WRITE));
 	EXPECT_NE(0xffffffffU, info.max_msg_size);
 	EXPECT_NE(0xffffffffU, info.max_msg_size_cap);
 	EXPECT_LE(info.max_msg_size, info.max_msg_size_cap);

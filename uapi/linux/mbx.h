@@ -67,6 +67,7 @@ struct mbx_info {
 #define MBX_FEATURE_MAILBOXES	0x1ULL	/* MBX_IOC_OPEN and handles */
 #define MBX_FEATURE_DIRECT	0x2ULL	/* inboxes: send(P), receive(Q) */
 #define MBX_FEATURE_CALL	0x4ULL	/* MBX_IOC_CALL */
+#define MBX_FEATURE_READ_WRITE	0x8ULL	/* read(2), write(2), FIONREAD */
 
 /*
  * Mailboxes (indirect communication).
@@ -308,6 +309,9 @@ struct mbx_set {
  * it waits for the inbox.  MBX_IOC_STAT on it describes the inbox.
  * read(2) on it receives one message from the inbox, from anyone, as on a
  * handle; write(2) fails with EDESTADDRREQ (it cannot name a receiver).
+ * FIONREAD (an int), on it and on a handle opened for receiving, gives
+ * the length of the message the next read takes: 0 for none (or an empty
+ * one).
  */
 
 /* struct mbx_inbox_config.policy: who may send to the inbox. */
