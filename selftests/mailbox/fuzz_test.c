@@ -77,7 +77,7 @@ static unsigned long command(void)
 	static const unsigned long known[] = {
 		MBX_IOC_INFO, MBX_IOC_OPEN, MBX_IOC_INBOX_SET, MBX_IOC_SEND,
 		MBX_IOC_RECV, MBX_IOC_STAT, MBX_IOC_SET, MBX_IOC_DESTROY,
-		MBX_IOC_CALL,
+		MBX_IOC_CALL, FIONREAD,
 	};
 	const unsigned int nknown = sizeof(known) / sizeof(known[0]);
 
