@@ -266,7 +266,13 @@ static void mbx_poll_wake(struct mbx_box *box, __poll_t mask)
 		wake_up_interruptible_poll(&box->poll_wq, mask);
 }
 
-/* Finish a waiter: off its list (if on one), done with @err, woken later. */
+static void mbx_wait_uncount(struct mbx_waiter *w);
+
+/*
+ * Finish a waiter: off its list (if on one), done with @err, woken later.
+ * It is no longer blocked, so it no longer counts as such (MBX_IOC_STAT,
+ * mbx_box_settle()) in the time until it runs.
+ */
 static void mbx_waiter_done(struct mbx_waiter *w, int err,
 			    struct mbx_wake *wake_q)
 {
@@ -274,14 +280,10 @@ static void mbx_waiter_done(struct mbx_waiter *w, int err,
 		list_del_init(&w->node);
 	w->state = MBX_DONE;
 	w->err = err;
+	mbx_wait_uncount(w);
 	mbx_wake_add(wake_q, w->task);
 }
 
-/*
- * Start waiting: on @list (or on none, for a sync sender whose message is
- * queued, or a zero-capacity sender already claimed), counted in
- * @waiting.  The caller set w->state.  Called with box->lock held.
- */
 /*
  * Tell mbx_box_settle() callers that an operation in flight has ended or
  * blocked.  They wait on box->active's wait_var queue; the full barrier
@@ -294,6 +296,13 @@ static void mbx_settlers_wake(struct mbx_box *box)
 	wake_up_var(&box->active);
 }
 
+/*
+ * Start waiting: on @list (or on none, for a sync sender whose message is
+ * queued, or a zero-capacity sender already claimed), counted in
+ * @waiting (box->senders_waiting or receivers_waiting) until the waiter
+ * is done or leaves.  The caller set w->state.  Called with box->lock
+ * held.
+ */
 static void mbx_wait_enqueue(struct mbx_waiter *w, struct list_head *list,
 			     u32 *waiting)
 {
@@ -302,7 +311,17 @@ static void mbx_wait_enqueue(struct mbx_waiter *w, struct list_head *list,
 		list_add_tail(&w->node, list);
 	else
 		INIT_LIST_HEAD(&w->node);
+	w->waiting = waiting;
 	(*waiting)++;
+}
+
+/* No longer counted as blocked: done, or leaving on its own. */
+static void mbx_wait_uncount(struct mbx_waiter *w)
+{
+	if (w->waiting) {
+		(*w->waiting)--;
+		w->waiting = NULL;
+	}
 }
 
 /*
@@ -321,7 +340,7 @@ static void mbx_wait_enqueue(struct mbx_waiter *w, struct list_head *list,
  * delivered without it (-EINTR, state still MBX_CLAIMED).
  */
 static int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
-			  u32 *waiting, ktime_t *expires)
+			  ktime_t *expires)
 	__must_hold(&box->lock)
 {
 	bool timed_out = false, settle;
@@ -377,7 +396,7 @@ static int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
 		spin_lock(&box->lock);
 	}
 	__set_current_state(TASK_RUNNING);
-	(*waiting)--;
+	mbx_wait_uncount(w);
 	if (ret)
 		list_del_init(&w->node);
 	return ret;
@@ -388,7 +407,7 @@ static int mbx_wait(struct mbx_box *box, struct mbx_waiter *w,
 	__must_hold(&box->lock)
 {
 	mbx_wait_enqueue(w, list, waiting);
-	return mbx_wait_sleep(box, w, waiting, expires);
+	return mbx_wait_sleep(box, w, expires);
 }
 
 /* Undo a claim: the waiter waits again, and re-arms its deadline. */
@@ -799,6 +818,12 @@ static int __mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 			ret = -EAGAIN;
 			goto out_free;
 		}
+		/*
+		 * A receiver that wanted the message but had no room for it
+		 * is done with EMSGSIZE: wake it now, not when we get room,
+		 * which it may be the one to make.  Under the lock: allowed.
+		 */
+		mbx_wake_all(&wake_q);
 		ret = mbx_wait_room(box, msg, op->expires);
 		if (ret)
 			goto out_free;
@@ -820,8 +845,7 @@ sent:
 		mbx_wake_all(&wake_q);
 		mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
 		spin_lock(&box->lock);
-		ret = mbx_wait_sleep(box, sync, &box->senders_waiting,
-				     op->expires);
+		ret = mbx_wait_sleep(box, sync, op->expires);
 		if (ret && sync->state == MBX_WAITING) {
 			/* Still queued and unclaimed: take it back. */
 			mbx_queue_del(box, msg);
@@ -1137,7 +1161,7 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 		mbx_wake_all(&wake_q);
 		spin_lock(&box->lock);
 	}
-	ret = mbx_wait_sleep(box, &w, &box->senders_waiting, op->expires);
+	ret = mbx_wait_sleep(box, &w, op->expires);
 	if (!ret)
 		ret = w.err;
 	if (!ret) {
@@ -1159,6 +1183,8 @@ static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 	size_t n, fault_at;
 	int ret;
 
+	if (!op->nonblock)
+		mbx_copy_prefault(op);
 again:
 	memset(&w, 0, sizeof(w));
 	w.buf_len = op->len;
@@ -1190,8 +1216,7 @@ again:
 		spin_unlock(&box->lock);
 		mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
 		spin_lock(&box->lock);
-		ret = mbx_wait_sleep(box, &w, &box->receivers_waiting,
-				     op->expires);
+		ret = mbx_wait_sleep(box, &w, op->expires);
 		ret = mbx_recv_waited(&w, op, ret);
 		if (ret)
 			goto out_unlock;
@@ -1405,10 +1430,10 @@ void mbx_box_kill(struct mbx_box *box)
 EXPORT_SYMBOL_IF_KUNIT(mbx_box_kill);
 
 /*
- * Nothing queued and nobody blocked.  A waiter that is claimed, or done
- * and not yet running, is off the lists but still counted in
- * senders_waiting or receivers_waiting until it returns; on an inbox it
- * is inside an operation (box->active), which mbx_box_settle() waits for.
+ * Nothing queued and nobody blocked.  A claimed waiter is off the lists
+ * but still counted in senders_waiting or receivers_waiting until its
+ * claimer is done with it; on an inbox that is inside an operation
+ * (box->active), which mbx_box_settle() waits for.
  */
 static bool mbx_box_quiet(struct mbx_box *box)
 	__must_hold(&box->lock)
@@ -1430,6 +1455,46 @@ static bool mbx_box_settled(struct mbx_box *box)
 	return settled;
 }
 
+/*
+ * How long a capacity change waits for operations in flight: they take
+ * microseconds, unless one is stalled in a page fault on its own buffer
+ * (its copy_from_user() of a message), which may take as long as that
+ * memory's owner likes (FUSE, userfaultfd).
+ */
+#define MBX_SETTLE_WAIT		HZ
+
+/*
+ * wait_var_event_interruptible() with a deadline: 0 once the box has
+ * settled, -EBUSY at @deadline, -ERESTARTSYS on a signal.
+ */
+static int mbx_box_settle_wait(struct mbx_box *box, unsigned long deadline)
+{
+	struct wait_queue_head *wq = __var_waitqueue(&box->active);
+	struct wait_bit_queue_entry entry;
+	long left;
+	int ret;
+
+	init_wait_var_entry(&entry, &box->active, 0);
+	for (;;) {
+		ret = prepare_to_wait_event(wq, &entry.wq_entry,
+					    TASK_INTERRUPTIBLE);
+		if (mbx_box_settled(box)) {
+			ret = 0;
+			break;
+		}
+		if (ret)
+			break;
+		left = (long)(deadline - jiffies);
+		if (left <= 0) {
+			ret = -EBUSY;
+			break;
+		}
+		schedule_timeout(left);
+	}
+	finish_wait(wq, &entry.wq_entry);
+	return ret;
+}
+
 /**
  * mbx_box_settle() - wait until an inbox may change its capacity
  * @box:	the inbox
@@ -1439,26 +1504,26 @@ static bool mbx_box_settled(struct mbx_box *box)
  * (box->active) and that is not blocked does not make it busy: it has
  * been woken, or is copying, or has not reached a wait yet, and it ends
  * without waiting for anyone (if it blocks instead, the inbox is busy).
- * So it is waited for here rather than reported as EBUSY, which a caller
- * could not tell from the real thing.  This is what a server that
- * receives and then reconfigures meets: its client's send, which woke
- * it, is still returning.  Called and returns with box->lock held; the
- * lock is dropped while waiting.
+ * So it is waited for here, up to MBX_SETTLE_WAIT, rather than reported
+ * as EBUSY at once, which a caller could not tell from the real thing.
+ * This is what a server that receives and then reconfigures meets: its
+ * client's send, which woke it, is still returning.  Called and returns
+ * with box->lock held; the lock is dropped while waiting.
  *
  * Return: 0 (idle: the caller may change the capacity before unlocking),
- * -EBUSY (messages queued or tasks blocked), -ERESTARTSYS, or the box's
- * gone_err.
+ * -EBUSY (messages queued or tasks blocked, or an operation still in
+ * flight after MBX_SETTLE_WAIT), -ERESTARTSYS, or the box's gone_err.
  */
 int mbx_box_settle(struct mbx_box *box)
 	__must_hold(&box->lock)
 {
+	unsigned long deadline = jiffies + MBX_SETTLE_WAIT;
 	int ret;
 
 	while (!box->destroyed && box->active && mbx_box_quiet(box)) {
 		box->settlers++;
 		spin_unlock(&box->lock);
-		ret = wait_var_event_interruptible(&box->active,
-						   mbx_box_settled(box));
+		ret = mbx_box_settle_wait(box, deadline);
 		spin_lock(&box->lock);
 		box->settlers--;
 		if (ret)
@@ -1557,9 +1622,9 @@ int mbx_box_stat_ns(struct mbx_box *box, struct mbx_stat *st,
 	st->id = box->id;
 	st->key = box->key;
 	memcpy(st->name, box->name, sizeof(st->name));
-	st->capacity = box->capacity;
 
 	spin_lock(&box->lock);
+	st->capacity = box->capacity;	/* an inbox's changes, with limit */
 	st->uid = from_kuid_munged(ns, box->uid);
 	st->gid = from_kgid_munged(ns, box->gid);
 	st->cuid = from_kuid_munged(ns, box->cuid);

@@ -195,3 +195,40 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 	}
 	return 0;
 }
+
+/*
+ * How much of a waiting receiver's buffer is faulted in first: one batch
+ * of pages, enough for most messages, and cheap when already resident.
+ */
+#define MBX_PREFAULT_MAX	(MBX_PIN_BATCH * PAGE_SIZE)
+
+/**
+ * mbx_copy_prefault() - fault in the start of a receiver's buffer
+ * @op:		a receive that is about to wait on a zero-capacity mailbox
+ *
+ * Whoever copies into a waiting receiver's buffer does so without
+ * faulting it in (the claimed side sleeps uninterruptibly meanwhile), and
+ * a receiver whose buffer is not resident releases its sender to fault
+ * it in: a non-blocking sender, which waits only while claimed, would
+ * fail with EAGAIN although a receiver was waiting.  So the receiver
+ * faults in the first MBX_PREFAULT_MAX bytes of its buffer before it
+ * waits.  Best effort: what cannot be had now fails the copy later, as
+ * before (then only a message longer than that, into memory never
+ * touched, can still meet that EAGAIN).
+ */
+void mbx_copy_prefault(struct mbx_recvop *op)
+{
+	unsigned long start = (unsigned long)op->ubuf;
+	struct page *pages[MBX_PIN_BATCH];
+	int got;
+
+	if (op->kbuf || !op->len)
+		return;
+	got = get_user_pages_fast(start & PAGE_MASK,
+				  mbx_batch_pages(offset_in_page(start),
+						  min_t(size_t, op->len,
+							MBX_PREFAULT_MAX)),
+				  FOLL_WRITE, pages);
+	while (got > 0)
+		put_page(pages[--got]);
+}

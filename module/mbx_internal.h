@@ -187,6 +187,8 @@ enum mbx_wait_state {
  * @receiver:	sender: who received the message (ref held), for
  *		zero-capacity and MBX_F_SYNC sends
  * @sync_msg:	MBX_F_SYNC sender: its message, to detach from on SIGKILL
+ * @waiting:	the box's senders_waiting or receivers_waiting that counts
+ *		this waiter, until it is done or leaves; NULL after
  */
 struct mbx_waiter {
 	struct list_head node;
@@ -207,6 +209,7 @@ struct mbx_waiter {
 	struct pid *sender;
 	struct pid *receiver;
 	struct mbx_msg *sync_msg;
+	u32 *waiting;
 };
 
 /**
@@ -299,6 +302,7 @@ void mbx_proc_exit(void);
 /* mbx_copy.c: the single copy of a rendezvous. */
 int mbx_copy_out(struct mbx_recvop *op, size_t offset, const void *src,
 		 size_t len);
+void mbx_copy_prefault(struct mbx_recvop *op);
 int mbx_copy_to_receiver(const struct mbx_sendop *op,
 			 const struct mbx_waiter *receiver, size_t len);
 int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,

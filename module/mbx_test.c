@@ -1128,7 +1128,8 @@ static bool mbx_test_settling(struct mbx_box *box)
  * A capacity change while a send or receive runs on the inbox, not
  * blocked: the change waits for it to end and then succeeds (it used to
  * fail with EBUSY, which a caller cannot tell from the real thing).  If
- * the operation blocks instead, the inbox is busy: EBUSY at once.
+ * the operation blocks instead, the inbox is busy: EBUSY at once; if it
+ * does not end within MBX_SETTLE_WAIT (a second), EBUSY then.
  */
 static void mbx_inbox_capacity_waits_for_op_in_flight(struct kunit *test)
 {
@@ -1144,6 +1145,7 @@ static void mbx_inbox_capacity_waits_for_op_in_flight(struct kunit *test)
 	struct mbx_test_op recv = {};
 	struct mbx_inbox *inbox;
 	struct mbx_user *user;
+	unsigned long start;
 	struct mbx_box *box;
 	int v = 5;
 
@@ -1178,7 +1180,19 @@ static void mbx_inbox_capacity_waits_for_op_in_flight(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mbx_test_op_wait(&recv), 0);
 	KUNIT_EXPECT_EQ(test, recv.val, 5);
 	put_pid(recv.peer);
+
+	/* One that never ends (stalled in a fault): EBUSY after a while. */
+	start = jiffies;
+	mbx_test_set_start(setter, &set);
+	kthread_flush_work(&set.work);
+	KUNIT_EXPECT_EQ(test, set.ret, -EBUSY);
+	KUNIT_EXPECT_GE(test, jiffies - start, (unsigned long)HZ / 2);
+	KUNIT_EXPECT_EQ(test, box->capacity, MBX_CAP_UNBOUNDED);
 	mbx_op_end(box);
+	mbx_test_set_start(setter, &set);
+	kthread_flush_work(&set.work);
+	KUNIT_EXPECT_EQ(test, set.ret, 0);
+	KUNIT_EXPECT_EQ(test, box->capacity, MBX_CAP_ZERO);
 
 	kthread_destroy_worker(setter);
 	kthread_destroy_worker(r);

@@ -720,8 +720,9 @@ TEST_F(direct, poll_inbox_with_mailbox)
  * synchronous send ends when the server has received its message, so the
  * client is woken then; the server, SCHED_FIFO on the client's CPU, runs
  * on and reconfigures while the client's send has not returned: no
- * reason for EBUSY (nothing is queued and nobody is blocked).  Returns
- * how many of its capacity changes failed, or 250 + a failed call.
+ * reason for EBUSY (nothing is queued and nobody is blocked), nor for a
+ * status that counts the client as a blocked sender.  Returns how many
+ * rounds went wrong, or 250 + a failed call.
  */
 static int reconfigure_and_reply(int dev, void *arg)
 {
@@ -731,6 +732,7 @@ static int reconfigure_and_reply(int dev, void *arg)
 		.capacity = variant->capacity,
 	};
 	struct msg_meta meta;
+	struct mbx_stat st;
 	int i, failed = 0;
 	char buf[16];
 
@@ -739,6 +741,10 @@ static int reconfigure_and_reply(int dev, void *arg)
 	for (i = 0; i < RECONFIG_ROUNDS; i++) {
 		if (msg_recv(dev, buf, sizeof(buf), 0, &meta) < 0)
 			return 251;
+		if (msg_stat(dev, &st))
+			return 253;
+		if (st.senders_waiting || st.receivers_waiting || st.msg_count)
+			failed++;
 		/* Bounded: a limit of 4 or 5, so that something changes. */
 		cfg.limit = variant->limit ? variant->limit + (i & 1) : 0;
 		if (msg_inbox_set(dev, &cfg) < 0)
@@ -777,8 +783,80 @@ TEST_F(direct, capacity_change_right_after_an_exchange)
 		ASSERT_EQ(4, msg_recv_from(self->dev, server, buf, sizeof(buf),
 					   0, NULL));
 	}
-	EXPECT_EQ(0, reap(server)) TH_LOG("capacity changes that failed");
+	EXPECT_EQ(0, reap(server)) TH_LOG("rounds with EBUSY or a stale stat");
 	EXPECT_EQ(0, pin_cpu0(false));
+}
+
+static int go_fd = -1;
+
+/* Q: on the parent's word, send it a message too long for its buffer. */
+static int send_long_on_go(int dev, void *arg)
+{
+	char big[100] = { 0 }, c;
+	int ret;
+
+	(void)arg;
+	if (read(go_fd, &c, 1) != 1)
+		return 201;
+	ret = msg_send_to(dev, getppid(), big, sizeof(big), 0);
+	return ret < 0 ? -ret : 0;
+}
+
+/* Once the parent's receive is blocked, tell Q to send. */
+static void *go_when_receiving(void *arg)
+{
+	int *fds = arg;
+
+	if (wait_blocked(fds[0], 0, 1) == 0)
+		(void)!write(fds[1], "g", 1);
+	return NULL;
+}
+
+/*
+ * receive(Q) into a buffer too small, on a full inbox: Q's message cannot
+ * be taken and cannot be queued, so Q waits for room, and the receive
+ * fails with EMSGSIZE and the size at once; it used to stay asleep until
+ * Q got its room, which here only the receiver itself could make.
+ */
+TEST_F(direct, receive_from_too_small_while_sender_waits_for_room)
+{
+	struct msg_meta meta;
+	int go[2], fds[2], i;
+	pthread_t thread;
+	long long start;
+	char buf[128];
+	pid_t p, q;
+
+	if (variant->capacity != MBX_CAP_BOUNDED)
+		SKIP(return, "only a full bounded inbox makes Q wait for room");
+	/* Others fill the inbox. */
+	for (i = 0; i < (int)variant->limit; i++) {
+		p = spawn_peer(variant, send_to_parent, NULL);
+		ASSERT_EQ(0, reap(p));
+	}
+
+	ASSERT_EQ(0, pipe(go));
+	go_fd = go[0];
+	q = spawn_peer(variant, send_long_on_go, NULL);
+	ASSERT_LT(0, q);
+	fds[0] = self->dev;
+	fds[1] = go[1];
+	ASSERT_EQ(0, pthread_create(&thread, NULL, go_when_receiving, fds));
+	start = now_ns();
+	memset(&meta, 0, sizeof(meta));
+	EXPECT_EQ(-EMSGSIZE, msg_recv_from_timed(self->dev, q, buf, 8, 0,
+						 5000 * MS, &meta));
+	EXPECT_EQ(100U, meta.len);
+	EXPECT_GT(3000 * MS, now_ns() - start) TH_LOG("woken late");
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+
+	/* Everything still arrives: the others' messages, then Q's. */
+	for (i = 0; i < (int)variant->limit; i++)
+		EXPECT_LE(0, msg_recv(self->dev, buf, sizeof(buf), 0, NULL));
+	EXPECT_EQ(100, msg_recv_from(self->dev, q, buf, sizeof(buf), 0, NULL));
+	EXPECT_EQ(0, reap(q));
+	close(go[0]);
+	close(go[1]);
 }
 
 /*
