@@ -313,7 +313,8 @@ ssize_t msg_call(int fd, struct mbx_send *send, int recv_fd,
  *
  * Return: 0, or -EINVAL (also a value without its MBX_INBOX_SET_* flag),
  * -EBUSY (capacity change while messages are queued or tasks blocked; a
- * send or receive in progress that is not blocked is waited for), -EINTR,
+ * send or receive in progress that is not blocked is waited for, up to a
+ * second), -EINTR,
  * -EPERM (not this process's inbox).
  */
 int msg_inbox_set(int devfd, struct mbx_inbox_config *cfg);

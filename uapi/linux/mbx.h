@@ -333,7 +333,8 @@ struct mbx_set {
  * @capacity, @limit: as for struct mbx_open; the default inbox is
  *		MBX_CAP_BOUNDED with a limit of 64.  Changing it needs an
  *		empty inbox with nobody blocked on it (else EBUSY); a send
- *		or receive in progress that is not blocked is waited for
+ *		or receive in progress that is not blocked is waited for,
+ *		up to a second
  * @max_msg_size: largest message (default: the module's max_msg_size)
  * @policy:	MBX_POLICY_*
  * @allow_uid:	with MBX_POLICY_ONE_UID, in the caller's user namespace
