@@ -140,29 +140,34 @@ static void ratios(const struct fig *a, const struct fig *b, double *r)
 		r[i] = a->boot[i] / b->boot[i];
 }
 
-static void add_target(const char *what, const double *per_boot, double goal,
-		       int at_most)
+/* A new entry of @list (targets or refs): the median of @per_boot. */
+static struct target *add_entry(struct target *list, int *n, const char *what,
+				const double *per_boot)
 {
 	struct target *t;
 
-	if (ntargets == MAX_TARGETS)
-		return;
-	t = &targets[ntargets++];
+	if (*n == MAX_TARGETS)
+		return NULL;
+	t = &list[(*n)++];
 	snprintf(t->what, sizeof(t->what), "%s", what);
 	t->value = median(per_boot, nboots, &t->boots);
-	t->goal = goal;
-	t->at_most = at_most;
+	return t;
+}
+
+static void add_target(const char *what, const double *per_boot, double goal,
+		       int at_most)
+{
+	struct target *t = add_entry(targets, &ntargets, what, per_boot);
+
+	if (t) {
+		t->goal = goal;
+		t->at_most = at_most;
+	}
 }
 
 static void add_reference(const char *what, const double *per_boot)
 {
-	struct target *t;
-
-	if (nrefs == MAX_TARGETS)
-		return;
-	t = &refs[nrefs++];
-	snprintf(t->what, sizeof(t->what), "%s", what);
-	t->value = median(per_boot, nboots, &t->boots);
+	add_entry(refs, &nrefs, what, per_boot);
 }
 
 static int target_met(const struct target *t)

@@ -13,9 +13,17 @@
  * the send or receive path: the registry's mutex is for create, open and
  * destroy only.  Under box->lock nothing sleeps: messages are allocated
  * and filled before it is taken, copied out after it is dropped, and
- * tasks are woken (struct mbx_wake) after it is dropped.  box->lock nests
- * inside mbx_registry_lock and never the other way round.  (The deferred
- * wake-ups are struct mbx_wake below: wake_q is not exported to modules.)
+ * tasks are woken (struct mbx_wake) after it is dropped, except where a
+ * waker is about to sleep itself (then under it: allowed, the woken task
+ * spins briefly).  box->lock nests inside mbx_registry_lock and never the
+ * other way round.  (The deferred wake-ups are struct mbx_wake below:
+ * wake_q is not exported to modules.)
+ *
+ * An inbox's capacity changes only while it is idle.  box->active counts
+ * the sends and receives running on it (mbx_op_begin()/mbx_op_end());
+ * a capacity change (mbx_box_settle(), called with box->lock held, which
+ * it drops to sleep) waits for those that are not blocked, counted in
+ * box->settlers so that an operation ending or blocking wakes it.
  *
  * Hand-off
  * ========
@@ -89,8 +97,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
-#include <linux/wait_bit.h>
 #include <linux/uaccess.h>
+#include <linux/wait_bit.h>
 #include <kunit/visibility.h>
 
 #include "mbx_internal.h"
@@ -99,13 +107,14 @@
  * Deferred wake-ups.  mbx_wake_add()/wake_up_q() are not exported to
  * modules, so this is the same idea on a small array: tasks are collected
  * (with a reference) under box->lock and woken after it is dropped.  Past
- * MBX_WAKE_BATCH (a destroy, or a limit raised, with several waiters) the
+ * MBX_WAKE_BATCH (a destroy, or a limit raised, with several waiters, or
+ * a send turning away several receivers whose buffers are too small) the
  * rest are woken at once, under the lock, which is allowed, merely slower.
  * A woken task re-checks its state under the lock, so a spurious or
  * late wake-up is harmless.
  *
- * The batch is small on purpose: a send or receive wakes at most a
- * receiver or a sender and a synchronous sender, and every call on the
+ * The batch is small on purpose: a send or receive usually wakes a
+ * receiver, or a sender and a synchronous sender, and every call on the
  * message path zeroes its struct mbx_wake on entry (the kernel's
  * CONFIG_INIT_STACK_ALL_ZERO would zero it anyway), which at 8 slots was
  * a "rep stos" in each of them.
@@ -1180,11 +1189,10 @@ static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 {
 	struct mbx_wake wake_q = {};
 	struct mbx_waiter w, *s;
+	bool prefault = !op->nonblock;
 	size_t n, fault_at;
 	int ret;
 
-	if (!op->nonblock)
-		mbx_copy_prefault(op);
 again:
 	memset(&w, 0, sizeof(w));
 	w.buf_len = op->len;
@@ -1210,6 +1218,13 @@ again:
 		if (op->nonblock) {
 			ret = -EAGAIN;
 			goto out_unlock;
+		}
+		if (prefault) {
+			/* About to wait: our buffer first, then look again. */
+			prefault = false;
+			spin_unlock(&box->lock);
+			mbx_copy_prefault(op);
+			goto again;
 		}
 		mbx_wait_enqueue(&w, &box->receivers, &box->receivers_waiting);
 		/* A sender may come through poll: tell pollers. */
@@ -1281,11 +1296,16 @@ out_unlock:
 
 /* ---- entry points ------------------------------------------------------ */
 
-/*
+/**
+ * mbx_op_begin() - a send or receive starts on @box
+ * @box:	the mailbox or inbox
+ *
  * An inbox's owner may change its capacity (mbx_inbox_set()), but only
  * while the box is idle; a send or receive in progress counts as active
  * from the moment it reads the capacity, so it runs start to end in one
  * mode.  Mailboxes' capacity never changes: they skip the lock round trip.
+ *
+ * Return: the capacity mode the operation runs in.
  */
 VISIBLE_IF_KUNIT u32 mbx_op_begin(struct mbx_box *box)
 {
@@ -1301,6 +1321,10 @@ VISIBLE_IF_KUNIT u32 mbx_op_begin(struct mbx_box *box)
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_op_begin);
 
+/**
+ * mbx_op_end() - the send or receive mbx_op_begin() started has ended
+ * @box:	the mailbox or inbox
+ */
 VISIBLE_IF_KUNIT void mbx_op_end(struct mbx_box *box)
 {
 	bool settled;
@@ -1405,6 +1429,7 @@ void mbx_box_kill(struct mbx_box *box)
 	struct mbx_waiter *w, *wtmp;
 	struct mbx_msg *msg, *mtmp;
 	LIST_HEAD(freed);
+	bool settle;
 
 	spin_lock(&box->lock);
 	box->destroyed = true;
@@ -1419,8 +1444,11 @@ void mbx_box_kill(struct mbx_box *box)
 		list_add_tail(&msg->node, &freed);
 	}
 	box->change_time = ktime_get_real_ns();
+	settle = box->settlers;
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
+	if (settle)	/* a capacity change waiting: it is ESRCH now */
+		mbx_settlers_wake(box);
 	wake_up_interruptible_poll(&box->poll_wq, EPOLLERR | EPOLLHUP |
 				   EPOLLIN | EPOLLOUT);
 
@@ -1442,7 +1470,8 @@ static bool mbx_box_quiet(struct mbx_box *box)
 	       list_empty(&box->receivers);
 }
 
-/* Idle, busy or gone: not merely running a send or receive that has not
+/*
+ * Idle, busy or gone: not merely running a send or receive that has not
  * blocked.
  */
 static bool mbx_box_settled(struct mbx_box *box)
@@ -1465,7 +1494,8 @@ static bool mbx_box_settled(struct mbx_box *box)
 
 /*
  * wait_var_event_interruptible() with a deadline: 0 once the box has
- * settled, -EBUSY at @deadline, -ERESTARTSYS on a signal.
+ * settled, -EBUSY at @deadline, -EINTR on a signal (not restarted, as a
+ * timed wait is not: a restart would start the deadline afresh).
  */
 static int mbx_box_settle_wait(struct mbx_box *box, unsigned long deadline)
 {
@@ -1482,8 +1512,10 @@ static int mbx_box_settle_wait(struct mbx_box *box, unsigned long deadline)
 			ret = 0;
 			break;
 		}
-		if (ret)
+		if (ret) {
+			ret = -EINTR;
 			break;
+		}
 		left = (long)(deadline - jiffies);
 		if (left <= 0) {
 			ret = -EBUSY;
@@ -1512,7 +1544,7 @@ static int mbx_box_settle_wait(struct mbx_box *box, unsigned long deadline)
  *
  * Return: 0 (idle: the caller may change the capacity before unlocking),
  * -EBUSY (messages queued or tasks blocked, or an operation still in
- * flight after MBX_SETTLE_WAIT), -ERESTARTSYS, or the box's gone_err.
+ * flight after MBX_SETTLE_WAIT), -EINTR, or the box's gone_err.
  */
 int mbx_box_settle(struct mbx_box *box)
 	__must_hold(&box->lock)

@@ -200,35 +200,40 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
  * How much of a waiting receiver's buffer is faulted in first: one batch
  * of pages, enough for most messages, and cheap when already resident.
  */
-#define MBX_PREFAULT_MAX	(MBX_PIN_BATCH * PAGE_SIZE)
+#define MBX_PREFAULT_PAGES	MBX_PIN_BATCH
 
 /**
  * mbx_copy_prefault() - fault in the start of a receiver's buffer
- * @op:		a receive that is about to wait on a zero-capacity mailbox
+ * @op:		a receive about to wait on a zero-capacity mailbox
  *
  * Whoever copies into a waiting receiver's buffer does so without
  * faulting it in (the claimed side sleeps uninterruptibly meanwhile), and
  * a receiver whose buffer is not resident releases its sender to fault
  * it in: a non-blocking sender, which waits only while claimed, would
  * fail with EAGAIN although a receiver was waiting.  So the receiver
- * faults in the first MBX_PREFAULT_MAX bytes of its buffer before it
- * waits.  Best effort: what cannot be had now fails the copy later, as
- * before (then only a message longer than that, into memory never
- * touched, can still meet that EAGAIN).
+ * faults in the first MBX_PREFAULT_PAGES pages of its buffer before it
+ * waits.  FOLL_NOWAIT: only what needs no waiting (fresh anonymous
+ * memory, the common case) is faulted in here, never a page that needs
+ * I/O or a userfaultfd handler, which would make the receive wait
+ * killably only, before it even waits for a sender.  Best effort: what
+ * is not resident fails the copy later, and is faulted in then, as
+ * before.  Called without box->lock.
  */
 void mbx_copy_prefault(struct mbx_recvop *op)
 {
 	unsigned long start = (unsigned long)op->ubuf;
-	struct page *pages[MBX_PIN_BATCH];
-	int got;
+	struct mm_struct *mm = current->mm;
+	struct page *pages[MBX_PREFAULT_PAGES];
+	unsigned long nr;
+	long got;
 
-	if (op->kbuf || !op->len)
+	if (op->kbuf || !op->len || mmap_read_lock_killable(mm))
 		return;
-	got = get_user_pages_fast(start & PAGE_MASK,
-				  mbx_batch_pages(offset_in_page(start),
-						  min_t(size_t, op->len,
-							MBX_PREFAULT_MAX)),
-				  FOLL_WRITE, pages);
+	nr = min_t(unsigned long, MBX_PREFAULT_PAGES,
+		   DIV_ROUND_UP(offset_in_page(start) + op->len, PAGE_SIZE));
+	got = get_user_pages(start & PAGE_MASK, nr, FOLL_WRITE | FOLL_NOWAIT,
+			     pages, NULL);
+	mmap_read_unlock(mm);
 	while (got > 0)
 		put_page(pages[--got]);
 }

@@ -318,7 +318,7 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_may_send);
  *
  * Return: 0, -EINVAL (a uid with no mapping), -EBUSY (capacity change
  * while messages are queued or tasks blocked), -ESRCH (torn down),
- * -ERESTARTSYS (a signal while waiting).
+ * -EINTR (a signal while waiting).
  */
 int mbx_inbox_set(struct mbx_inbox *inbox, const struct mbx_inbox_config *cfg)
 {

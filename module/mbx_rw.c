@@ -144,6 +144,6 @@ long mbx_rw_nread(struct mbx_box *box, int __user *arg)
 
 	if (len < 0)
 		return len;
-	/* No message is longer than MBX_MSG_SIZE_CAP: it fits an int. */
+	/* No message is longer than MBX_MAX_MSG_SIZE_CAP_LIMIT: an int. */
 	return put_user((int)len, arg);
 }

@@ -649,24 +649,43 @@ static int mbx_test_recv_from(struct mbx_box *box, struct pid *from, int *val,
 }
 
 /*
- * Wait, at most MBX_TEST_DEADLINE_MS, until @box has @senders blocked
- * senders and @receivers blocked receivers (-1: either).  Nothing wakes
- * an observer when a task starts waiting, so this polls; it is bounded.
+ * Poll, at most MBX_TEST_DEADLINE_MS, until @cond(@box, @arg) holds.
+ * Nothing wakes an observer when a task starts waiting, so this polls;
+ * it is bounded.
  */
-static bool mbx_test_blocked(struct mbx_box *box, int senders, int receivers)
+static bool mbx_test_until(struct mbx_box *box,
+			   bool (*cond)(struct mbx_box *box, const int *arg),
+			   const int *arg)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(MBX_TEST_DEADLINE_MS);
-	struct mbx_stat st = {};
 
 	for (;;) {
-		mbx_box_stat(box, &st);
-		if ((senders < 0 || st.senders_waiting == (u32)senders) &&
-		    (receivers < 0 || st.receivers_waiting == (u32)receivers))
+		if (cond(box, arg))
 			return true;
 		if (time_after(jiffies, end))
 			return false;
 		usleep_range(1000, 2000);
 	}
+}
+
+/* @arg: blocked senders and receivers wanted, -1 for either. */
+static bool mbx_test_has_blocked(struct mbx_box *box, const int *arg)
+{
+	struct mbx_stat st = {};
+
+	mbx_box_stat(box, &st);
+	return (arg[0] < 0 || st.senders_waiting == (u32)arg[0]) &&
+	       (arg[1] < 0 || st.receivers_waiting == (u32)arg[1]);
+}
+
+/* Wait until @box has @senders blocked senders and @receivers blocked
+ * receivers (-1: either).
+ */
+static bool mbx_test_blocked(struct mbx_box *box, int senders, int receivers)
+{
+	const int want[2] = { senders, receivers };
+
+	return mbx_test_until(box, mbx_test_has_blocked, want);
 }
 
 /*
@@ -1106,22 +1125,20 @@ static void mbx_test_set_start(struct kthread_worker *w, struct mbx_test_set *t)
 	kthread_queue_work(w, &t->work);
 }
 
-/* Wait, at most MBX_TEST_DEADLINE_MS, until a task is in mbx_box_settle(). */
-static bool mbx_test_settling(struct mbx_box *box)
+static bool mbx_test_has_settlers(struct mbx_box *box, const int *arg)
 {
-	unsigned long end = jiffies + msecs_to_jiffies(MBX_TEST_DEADLINE_MS);
 	u32 settlers;
 
-	for (;;) {
-		spin_lock(&box->lock);
-		settlers = box->settlers;
-		spin_unlock(&box->lock);
-		if (settlers)
-			return true;
-		if (time_after(jiffies, end))
-			return false;
-		usleep_range(1000, 2000);
-	}
+	spin_lock(&box->lock);
+	settlers = box->settlers;
+	spin_unlock(&box->lock);
+	return settlers;
+}
+
+/* Wait until a task is in mbx_box_settle(). */
+static bool mbx_test_settling(struct mbx_box *box)
+{
+	return mbx_test_until(box, mbx_test_has_settlers, NULL);
 }
 
 /*
