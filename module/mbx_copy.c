@@ -202,6 +202,17 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
  */
 #define MBX_PREFAULT_PAGES	MBX_PIN_BATCH
 
+/* A user page mapped writable now, looked up without locks or faults. */
+static bool mbx_page_resident(unsigned long addr)
+{
+	struct page *page;
+
+	if (!get_user_page_fast_only(addr, FOLL_WRITE, &page))
+		return false;
+	put_page(page);
+	return true;
+}
+
 /**
  * mbx_copy_prefault() - fault in the start of a receiver's buffer
  * @op:		a receive about to wait on a zero-capacity mailbox
@@ -217,22 +228,31 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
  * I/O or a userfaultfd handler, which would make the receive wait
  * killably only, before it even waits for a sender.  Best effort: what
  * is not resident fails the copy later, and is faulted in then, as
- * before.  Called without box->lock.
+ * before.  A buffer whose first and last pages of that range are
+ * resident (one used before: the common case) is taken as resident
+ * without a walk of the rest, which costs a round trip of 64 KiB a
+ * third more in TCG.  Called without box->lock.
  */
 void mbx_copy_prefault(struct mbx_recvop *op)
 {
-	unsigned long start = (unsigned long)op->ubuf;
+	unsigned long start = (unsigned long)op->ubuf & PAGE_MASK;
 	struct mm_struct *mm = current->mm;
 	struct page *pages[MBX_PREFAULT_PAGES];
 	unsigned long nr;
+	bool resident;
 	long got;
 
-	if (op->kbuf || !op->len || mmap_read_lock_killable(mm))
+	if (op->kbuf || !op->len)
 		return;
 	nr = min_t(unsigned long, MBX_PREFAULT_PAGES,
-		   DIV_ROUND_UP(offset_in_page(start) + op->len, PAGE_SIZE));
-	got = get_user_pages(start & PAGE_MASK, nr, FOLL_WRITE | FOLL_NOWAIT,
-			     pages, NULL);
+		   DIV_ROUND_UP(offset_in_page(op->ubuf) + op->len,
+				PAGE_SIZE));
+	resident = mbx_page_resident(start);
+	if (resident && nr > 1)
+		resident = mbx_page_resident(start + (nr - 1) * PAGE_SIZE);
+	if (resident || mmap_read_lock_killable(mm))
+		return;
+	got = get_user_pages(start, nr, FOLL_WRITE | FOLL_NOWAIT, pages, NULL);
 	mmap_read_unlock(mm);
 	while (got > 0)
 		put_page(pages[--got]);
