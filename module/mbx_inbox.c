@@ -317,8 +317,9 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_may_send);
  * blocked (mbx_box_settle()).
  *
  * Return: 0, -EINVAL (a uid with no mapping), -EBUSY (capacity change
- * while messages are queued or tasks blocked), -ESRCH (torn down),
- * -EINTR (a signal while waiting).
+ * while messages are queued or tasks blocked, or an operation still in
+ * flight after a second), -ESRCH (torn down), -EINTR (a signal while
+ * waiting).
  */
 int mbx_inbox_set(struct mbx_inbox *inbox, const struct mbx_inbox_config *cfg)
 {
