@@ -13,7 +13,9 @@
  * A message once sent or taken cannot be given back, so each operation
  * that writes results after one proves those results writable first; only
  * another thread unmapping or protecting the structure meanwhile can make
- * the final write fault.
+ * the final write fault.  The call then fails with EFAULT though its
+ * message went (or was taken: its payload is in the buffer, its length
+ * could not be told); MBX_IOC_CALL still sets .sent, if it can.
  */
 #include <linux/cred.h>
 #include <linux/err.h>
@@ -86,9 +88,12 @@ static int mbx_send_prepare(struct mbx_send_req *req, struct mbx_box *box,
 	return 0;
 }
 
-/* Send, report the receiver, release what mbx_send_prepare() took. */
+/*
+ * Send, report the receiver, release what mbx_send_prepare() took.
+ * @sent: set when the message went, even if reporting it then faulted.
+ */
 static int mbx_send_finish(struct mbx_send_req *req, struct file *file,
-			   struct mbx_user *user)
+			   struct mbx_user *user, bool *sent)
 {
 	struct mbx_sendop op = {};
 	ktime_t deadline;
@@ -104,6 +109,7 @@ static int mbx_send_finish(struct mbx_send_req *req, struct file *file,
 				&op.expires);
 
 	ret = mbx_box_send(req->box, user, &op);
+	*sent = !ret;
 	if (!ret) {
 		receiver_pid = op.receiver ? pid_vnr(op.receiver) : 0;
 		put_pid(op.receiver);
@@ -132,10 +138,11 @@ long mbx_ioctl_send(struct file *file, struct mbx_box *box,
 		    struct mbx_user *user, void __user *uarg)
 {
 	struct mbx_send_req req;
+	bool sent;
 	int ret;
 
 	ret = mbx_send_prepare(&req, box, uarg);
-	return ret ?: mbx_send_finish(&req, file, user);
+	return ret ?: mbx_send_finish(&req, file, user, &sent);
 }
 
 /* One receive, between its prepare and finish halves. */
@@ -311,6 +318,7 @@ long mbx_ioctl_call(struct file *file, struct mbx_box *box,
 	struct mbx_call call;
 	struct file *rfile;
 	struct mbx_box *rbox;
+	bool sent = false;
 	int ret;
 
 	ret = mbx_uarg_copy_in(&call, sizeof(call), MBX_CALL_SIZE_VER0, uarg);
@@ -338,15 +346,16 @@ long mbx_ioctl_call(struct file *file, struct mbx_box *box,
 		goto out;
 	ret = mbx_send_prepare(&sreq, box, u64_to_user_ptr(call.send));
 	if (!ret)
-		ret = mbx_send_finish(&sreq, file, user);
+		ret = mbx_send_finish(&sreq, file, user, &sent);
+	/*
+	 * Sent: nothing may restart the call now, or it would send again,
+	 * and .sent says so even when the send half failed to report its
+	 * receiver (another thread unmapped its structure meanwhile).
+	 */
+	if (sent && put_user(1, &ucall->sent))
+		ret = -EFAULT;
 	if (ret) {
 		mbx_recv_abort(&rreq);
-		goto out;
-	}
-	/* Sent: nothing may restart the call now, or it would send again. */
-	if (put_user(1, &ucall->sent)) {
-		mbx_recv_abort(&rreq);
-		ret = -EFAULT;
 		goto out;
 	}
 	ret = mbx_recv_finish(&rreq, rfile, rbox);

@@ -124,13 +124,17 @@ static long mbx_ioctl_open(void __user *uarg)
 	char name[MBX_NAME_MAX + 1] = {};
 	struct mbx_handle_slot slot;
 	struct mbx_open args;
+	__u32 __user *uid;
 	struct mbx_box *box;
+	u32 old_id;
 	long len;
 	int ret;
 
 	ret = mbx_uarg_copy_in(&args, sizeof(args), MBX_OPEN_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
+	uid = &((struct mbx_open __user *)uarg)->id;
+	old_id = args.id;
 	if (!(args.flags & MBX_O_BY_ID))
 		args.id = 0;	/* output only: ignore what was there */
 	ret = mbx_open_check(&args);
@@ -146,8 +150,11 @@ static long mbx_ioctl_open(void __user *uarg)
 		if (len == 0)
 			return -EINVAL;
 	}
-	/* Prove the result can be written before creating anything. */
-	if (mbx_uarg_copy_out(uarg, &args, sizeof(args)))
+	/*
+	 * Prove the result can be written before creating anything: write
+	 * the id field back as it was, so that a failed call changes nothing.
+	 */
+	if (put_user(old_id, uid))
 		return -EFAULT;
 
 	ret = mbx_handle_reserve(&slot, args.flags);
@@ -167,8 +174,7 @@ static long mbx_ioctl_open(void __user *uarg)
 	 * by its name, key or id, as a file O_CREAT made stays when open()
 	 * fails later).  Nothing can fail after mbx_handle_commit().
 	 */
-	args.id = box->id;
-	if (mbx_uarg_copy_out(uarg, &args, sizeof(args))) {
+	if (put_user(box->id, uid)) {
 		mbx_box_put(box);
 		mbx_handle_abort(&slot);
 		return -EFAULT;

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -350,6 +351,62 @@ TEST_F(call, failed_receive_keeps_the_send)
 	EXPECT_EQ(40U, r.msg_len);
 	EXPECT_EQ(3, queued(self->req));
 	EXPECT_EQ(1, queued(self->rep));
+}
+
+struct unmapper {
+	int box;
+	void *page;
+	long ret;
+};
+
+/* Once the call's send is blocked, unmap its struct, then receive. */
+static void *unmap_then_receive(void *arg)
+{
+	struct unmapper *u = arg;
+	char buf[16];
+
+	if (wait_blocked(u->box, 1, -1)) {
+		u->ret = -ETIMEDOUT;
+		return NULL;
+	}
+	munmap(u->page, 4096);
+	u->ret = msg_recv(u->box, buf, sizeof(buf), 0, NULL);
+	return NULL;
+}
+
+/*
+ * The send went, but its receiver could not be written back (another
+ * thread unmapped the struct mbx_send meanwhile): EFAULT, and .sent says
+ * the message went, so that the caller does not send it again.
+ */
+TEST_F(call, sent_even_when_reporting_the_send_faults)
+{
+	static const struct msg_box_attr zero = {
+		.capacity = MBX_CAP_ZERO, .mode = 0600,
+	};
+	struct unmapper u = { .ret = -1 };
+	struct mbx_recv r;
+	struct mbx_send *s;
+	pthread_t thread;
+	char buf[16];
+	int sent = -1;
+
+	u.box = msg_box_open(self->dev, NULL, 0, MBX_O_PRIVATE | RW, &zero,
+			     NULL);
+	ASSERT_LE(0, u.box);
+	u.page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, u.page);
+	s = u.page;
+	set_send(s, "hello", 5);
+	set_recv(&r, buf, sizeof(buf));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, unmap_then_receive, &u));
+	EXPECT_EQ(-EFAULT, msg_call(u.box, s, -1, &r, &sent));
+	EXPECT_EQ(1, sent);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(5, u.ret);
+	msg_box_destroy(u.box);
+	close(u.box);
 }
 
 static void on_usr1(int sig)

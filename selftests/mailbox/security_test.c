@@ -221,6 +221,44 @@ TEST_F(cap, send_writes_every_field)
 		EXPECT_EQ(0, reap(rx));
 }
 
+/*
+ * A failed open changes nothing in its structure: id, its output, keeps
+ * what the caller had there (it used to be zeroed before the lookup).
+ */
+TEST_F(cap, failed_open_leaves_its_structure)
+{
+	struct mbx_open o, before;
+
+	memset(&o, 0, sizeof(o));
+	o.size = sizeof(o);
+	o.flags = MBX_O_SEND;
+	o.name = (uintptr_t)"/no-such-mailbox";
+	o.id = 1234;
+	before = o;
+	EXPECT_EQ(-ENOENT, ioctl_errno(self->dev, MBX_IOC_OPEN, &o));
+	EXPECT_EQ(0, memcmp(&before, &o, sizeof(o)));
+
+	o.flags = MBX_O_SEND | MBX_O_CREAT | MBX_O_EXCL;
+	o.name = (uintptr_t)self->name;
+	o.capacity = variant->capacity;
+	o.limit = variant->capacity == MBX_CAP_BOUNDED ? 4 : 0;
+	o.mode = 0600;
+	before = o;
+	EXPECT_EQ(-EEXIST, ioctl_errno(self->dev, MBX_IOC_OPEN, &o));
+	EXPECT_EQ(0, memcmp(&before, &o, sizeof(o)));
+
+	/* A successful one writes the id, and only the id. */
+	o.flags = MBX_O_SEND;
+	o.capacity = 0;
+	o.limit = 0;
+	o.mode = 0;
+	before = o;
+	ASSERT_LE(0, ioctl(self->dev, MBX_IOC_OPEN, &o));
+	EXPECT_EQ(self->id, o.id);
+	before.id = o.id;
+	EXPECT_EQ(0, memcmp(&before, &o, sizeof(o)));
+}
+
 /* A direct message: mailbox_id is 0, written, not left as it was. */
 TEST_F(cap, recv_direct_writes_every_field)
 {

@@ -376,7 +376,9 @@ struct mbx_inbox_config {
  *
  * Everything is checked before anything is sent: both structures, the
  * receiving descriptor and its permission.  Then the message is sent (as
- * MBX_IOC_SEND: its errors end the call with @sent 0) and a message is
+ * MBX_IOC_SEND: its errors end the call with @sent 0, but for EFAULT
+ * writing its receiver_pid back, when another thread unmapped the struct
+ * mbx_send meanwhile: that one is sent, @sent 1) and a message is
  * received (as MBX_IOC_RECV: its errors end the call with @sent 1).  Each
  * half has its own flags and timeout, counted from when that half starts.
  * A signal that interrupts the receive ends the call with EINTR, never a
