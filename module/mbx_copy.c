@@ -196,12 +196,6 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 	return 0;
 }
 
-/*
- * How much of a waiting receiver's buffer is faulted in first: one batch
- * of pages, enough for most messages, and cheap when already resident.
- */
-#define MBX_PREFAULT_PAGES	MBX_PIN_BATCH
-
 /* A user page mapped writable now, looked up without locks or faults. */
 static bool mbx_page_resident(unsigned long addr)
 {
@@ -222,8 +216,8 @@ static bool mbx_page_resident(unsigned long addr)
  * a receiver whose buffer is not resident releases its sender to fault
  * it in: a non-blocking sender, which waits only while claimed, would
  * fail with EAGAIN although a receiver was waiting.  So the receiver
- * faults in the first MBX_PREFAULT_PAGES pages of its buffer before it
- * waits.  FOLL_NOWAIT: only what needs no waiting (fresh anonymous
+ * faults in the first batch (MBX_PIN_BATCH pages) of its buffer before it
+ * waits: enough for most messages.  FOLL_NOWAIT: only what needs no waiting (fresh anonymous
  * memory, the common case) is faulted in here, never a page that needs
  * I/O or a userfaultfd handler, which would make the receive wait
  * killably only, before it even waits for a sender.  Best effort: what
@@ -237,16 +231,14 @@ void mbx_copy_prefault(struct mbx_recvop *op)
 {
 	unsigned long start = (unsigned long)op->ubuf & PAGE_MASK;
 	struct mm_struct *mm = current->mm;
-	struct page *pages[MBX_PREFAULT_PAGES];
+	struct page *pages[MBX_PIN_BATCH];
 	unsigned long nr;
 	bool resident;
 	long got;
 
 	if (op->kbuf || !op->len)
 		return;
-	nr = min_t(unsigned long, MBX_PREFAULT_PAGES,
-		   DIV_ROUND_UP(offset_in_page(op->ubuf) + op->len,
-				PAGE_SIZE));
+	nr = mbx_batch_pages(offset_in_page(op->ubuf), op->len);
 	resident = mbx_page_resident(start);
 	if (resident && nr > 1)
 		resident = mbx_page_resident(start + (nr - 1) * PAGE_SIZE);

@@ -50,12 +50,9 @@ static long mbx_handle_ioctl(struct file *file, unsigned int cmd,
 {
 	struct mbx_handle *h = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	struct mbx_box *box;
 
-	if (cmd == FIONREAD) {
-		box = mbx_handle_recv_box(file);
-		return IS_ERR(box) ? PTR_ERR(box) : mbx_rw_nread(box, uarg);
-	}
+	if (cmd == FIONREAD)
+		return mbx_ioctl_nread(file, uarg);
 	switch (MBX_IOC_BASE(cmd)) {
 	case MBX_IOC_BASE(MBX_IOC_SEND):
 		if (!(h->access & MBX_O_SEND))

@@ -348,11 +348,11 @@ long mbx_ioctl_recv(struct file *file, struct mbx_box *box,
 long mbx_ioctl_call(struct file *file, struct mbx_box *box,
 		    struct mbx_user *user, void __user *uarg);
 long mbx_ioctl_stat(struct mbx_box *box, void __user *uarg);
+long mbx_ioctl_nread(struct file *file, int __user *arg);
 
 /* mbx_rw.c: read() and write(), a message per call. */
 struct kiocb;
 struct iov_iter;
-long mbx_rw_nread(struct mbx_box *box, int __user *arg);
 ssize_t mbx_rw_send(struct kiocb *iocb, struct iov_iter *from,
 		    struct mbx_box *box, struct mbx_user *user);
 ssize_t mbx_rw_recv(struct kiocb *iocb, struct iov_iter *to,

@@ -300,6 +300,31 @@ static struct mbx_box *mbx_file_recv_box(struct file *file)
 }
 
 /**
+ * mbx_ioctl_nread() - FIONREAD: the length of the message a read takes
+ * @file:	a handle opened for receiving, or /dev/mailbox (the inbox)
+ * @arg:	an int, set to the length, or 0 when nothing waits (or an
+ *		empty message does: poll() tells the two apart, as for a
+ *		datagram socket)
+ *
+ * Return: 0, or -EBADF (a handle not opened for receiving), -EPERM
+ * (another process's inbox), the mailbox's EIDRM (the inbox's ESRCH),
+ * -EFAULT.
+ */
+long mbx_ioctl_nread(struct file *file, int __user *arg)
+{
+	struct mbx_box *box = mbx_file_recv_box(file);
+	ssize_t len;
+
+	if (IS_ERR(box))
+		return PTR_ERR(box);
+	len = mbx_box_next_len(box);
+	if (len < 0)
+		return len;
+	/* No message is longer than MBX_MAX_MSG_SIZE_CAP_LIMIT: an int. */
+	return put_user((int)len, arg);
+}
+
+/**
  * mbx_ioctl_call() - MBX_IOC_CALL: send on @file, then receive
  * @file:	the handle, or the /dev/mailbox file for a direct send
  * @box:	the handle's mailbox; NULL for a direct send

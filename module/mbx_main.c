@@ -235,13 +235,10 @@ static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct mbx_client *client = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	struct mbx_box *box;
 	int ret;
 
-	if (cmd == FIONREAD) {
-		box = mbx_dev_recv_box(file);
-		return IS_ERR(box) ? PTR_ERR(box) : mbx_rw_nread(box, uarg);
-	}
+	if (cmd == FIONREAD)
+		return mbx_ioctl_nread(file, uarg);
 	switch (MBX_IOC_BASE(cmd)) {
 	case MBX_IOC_BASE(MBX_IOC_INFO):
 		return mbx_ioctl_info(uarg);

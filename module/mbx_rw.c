@@ -31,8 +31,8 @@
  * pollable, waits for poll readiness first: two io_uring peers on a
  * zero-capacity mailbox never meet, as two pollers do not (README).
  *
- * FIONREAD tells the size the next read() needs (mbx_rw_nread()), as on a
- * datagram socket, since read() cannot report it with its EMSGSIZE.
+ * FIONREAD tells the size the next read() needs (mbx_ioctl_nread()), as
+ * on a datagram socket, since read() cannot report it with its EMSGSIZE.
  *
  * Besides being a convenience, this is the shortest path into the module:
  * no ioctl dispatch, no argument structure to copy in, check and write
@@ -41,7 +41,6 @@
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/pid.h>
-#include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <kunit/visibility.h>
 
@@ -127,23 +126,4 @@ ssize_t mbx_rw_recv(struct kiocb *iocb, struct iov_iter *to,
 	put_pid(op.sender);
 	iov_iter_advance(to, op.msg_len);
 	return op.msg_len;
-}
-
-/**
- * mbx_rw_nread() - FIONREAD: the length of the message a read would take
- * @box:	the mailbox or inbox
- * @arg:	an int, set to the length, or 0 when nothing waits (or an
- *		empty message does: poll() tells the two apart, as for a
- *		datagram socket)
- *
- * Return: 0, or the mailbox's EIDRM (the inbox's ESRCH), -EFAULT.
- */
-long mbx_rw_nread(struct mbx_box *box, int __user *arg)
-{
-	ssize_t len = mbx_box_next_len(box);
-
-	if (len < 0)
-		return len;
-	/* No message is longer than MBX_MAX_MSG_SIZE_CAP_LIMIT: an int. */
-	return put_user((int)len, arg);
 }

@@ -678,7 +678,8 @@ static bool mbx_test_has_blocked(struct mbx_box *box, const int *arg)
 	       (arg[1] < 0 || st.receivers_waiting == (u32)arg[1]);
 }
 
-/* Wait until @box has @senders blocked senders and @receivers blocked
+/*
+ * Wait until @box has @senders blocked senders and @receivers blocked
  * receivers (-1: either).
  */
 static bool mbx_test_blocked(struct mbx_box *box, int senders, int receivers)
