@@ -180,8 +180,12 @@ int mbx_handle_reserve(struct mbx_handle_slot *slot, u32 open_flags)
 		ret = PTR_ERR(slot->file);
 		goto out_fd;
 	}
-	/* A stream of messages: no offsets, so pread() and lseek() fail. */
+	/*
+	 * A stream of messages: no offsets, so pread() and lseek() fail;
+	 * and IOCB_NOWAIT is honoured (mbx_rw.c).
+	 */
 	stream_open(file_inode(slot->file), slot->file);
+	slot->file->f_mode |= FMODE_NOWAIT;
 	return 0;
 
 out_fd:

@@ -303,6 +303,7 @@ static int mbx_open(struct inode *inode, struct file *file)
 	if (!client->inbox)
 		goto nomem;
 	file->private_data = client;
+	file->f_mode |= FMODE_NOWAIT;	/* mbx_rw.c honours IOCB_NOWAIT */
 	return stream_open(inode, file);
 
 nomem:

@@ -25,11 +25,17 @@
  * here: the VFS returns 0 for it.  Splice and sendfile never get here
  * either: there is no splice_read or splice_write, so they fail EINVAL.)
  *
- * Only O_NONBLOCK makes a call non-blocking.  The file has no
- * FMODE_NOWAIT, so RWF_NOWAIT is refused by the VFS (EOPNOTSUPP) and
- * io_uring runs a blocking read or write in a worker, or, the file being
- * pollable, waits for poll readiness first: two io_uring peers on a
- * zero-capacity mailbox never meet, as two pollers do not (README).
+ * A call is non-blocking when the file is O_NONBLOCK or the kiocb is
+ * IOCB_NOWAIT (RWF_NOWAIT, and io_uring's first attempt): both files are
+ * FMODE_NOWAIT, so io_uring tries a read or write in the submitting task,
+ * and on EAGAIN waits for poll readiness and tries again there, instead
+ * of sending the call to a worker thread that blocks in it.  "Would
+ * block" is the mailbox's own wait (for a message, for room, for a
+ * zero-capacity peer) and nothing else, as for O_NONBLOCK: a NOWAIT call
+ * may still sleep briefly on memory, a page fault or the peer's
+ * mmap_lock while pinning for a single copy, as a NOWAIT pipe write may
+ * allocate.  Two io_uring peers on a zero-capacity mailbox never meet,
+ * as two pollers do not (README).
  *
  * FIONREAD tells the size the next read() needs (mbx_ioctl_nread()), as
  * on a datagram socket, since read() cannot report it with its EMSGSIZE.
@@ -69,9 +75,17 @@ VISIBLE_IF_KUNIT bool mbx_iter_ubuf(const struct iov_iter *iter,
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_iter_ubuf);
 
+/* O_NONBLOCK on the file, or RWF_NOWAIT and io_uring's IOCB_NOWAIT. */
+static bool mbx_rw_nonblock(const struct kiocb *iocb)
+{
+	return (iocb->ki_filp->f_flags & O_NONBLOCK) ||
+	       (iocb->ki_flags & IOCB_NOWAIT);
+}
+
 /**
  * mbx_rw_send() - write_iter: send @from as one message to @box
- * @iocb:	the write; O_NONBLOCK on its file makes it non-blocking
+ * @iocb:	the write; O_NONBLOCK on its file or IOCB_NOWAIT makes it
+ *		non-blocking
  * @from:	the message
  * @box:	the mailbox
  * @user:	who pays for a queued message
@@ -90,7 +104,7 @@ ssize_t mbx_rw_send(struct kiocb *iocb, struct iov_iter *from,
 		return -EINVAL;
 	op.ubuf = ubuf;
 	op.len = iov_iter_count(from);
-	op.nonblock = iocb->ki_filp->f_flags & O_NONBLOCK;
+	op.nonblock = mbx_rw_nonblock(iocb);
 	ret = mbx_box_send(box, user, &op);
 	put_pid(op.receiver);
 	if (ret)
@@ -101,7 +115,8 @@ ssize_t mbx_rw_send(struct kiocb *iocb, struct iov_iter *from,
 
 /**
  * mbx_rw_recv() - read_iter: receive one message from @box into @to
- * @iocb:	the read; O_NONBLOCK on its file makes it non-blocking
+ * @iocb:	the read; O_NONBLOCK on its file or IOCB_NOWAIT makes it
+ *		non-blocking
  * @to:		the buffer
  * @box:	the mailbox or inbox
  *
@@ -119,7 +134,7 @@ ssize_t mbx_rw_recv(struct kiocb *iocb, struct iov_iter *to,
 	if (!mbx_iter_ubuf(to, &op.ubuf))
 		return -EINVAL;
 	op.len = iov_iter_count(to);
-	op.nonblock = iocb->ki_filp->f_flags & O_NONBLOCK;
+	op.nonblock = mbx_rw_nonblock(iocb);
 	ret = mbx_box_recv(box, &op);
 	if (ret)
 		return ret;
