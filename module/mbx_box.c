@@ -1321,9 +1321,26 @@ VISIBLE_IF_KUNIT u32 mbx_op_begin(struct mbx_box *box)
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_op_begin);
 
+/*
+ * Nothing queued and nobody blocked.  A claimed waiter is off the lists
+ * but still counted in senders_waiting or receivers_waiting until its
+ * claimer is done with it; on an inbox that is inside an operation
+ * (box->active), which mbx_box_settle() waits for.
+ */
+static bool mbx_box_quiet(struct mbx_box *box)
+	__must_hold(&box->lock)
+{
+	return list_empty(&box->queue) && list_empty(&box->senders) &&
+	       list_empty(&box->receivers);
+}
+
 /**
  * mbx_op_end() - the send or receive mbx_op_begin() started has ended
  * @box:	the mailbox or inbox
+ *
+ * A capacity change waiting for the operations in flight has its answer
+ * when the last one ends, or as soon as one ends leaving a message queued
+ * (a non-blocking send): busy then, whatever the others do.
  */
 VISIBLE_IF_KUNIT void mbx_op_end(struct mbx_box *box)
 {
@@ -1332,7 +1349,8 @@ VISIBLE_IF_KUNIT void mbx_op_end(struct mbx_box *box)
 	if (!box->owner)
 		return;
 	spin_lock(&box->lock);
-	settled = !--box->active && box->settlers;
+	box->active--;
+	settled = box->settlers && (!box->active || !mbx_box_quiet(box));
 	spin_unlock(&box->lock);
 	if (settled)
 		mbx_settlers_wake(box);
@@ -1456,19 +1474,6 @@ void mbx_box_kill(struct mbx_box *box)
 		mbx_msg_free(msg);
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_box_kill);
-
-/*
- * Nothing queued and nobody blocked.  A claimed waiter is off the lists
- * but still counted in senders_waiting or receivers_waiting until its
- * claimer is done with it; on an inbox that is inside an operation
- * (box->active), which mbx_box_settle() waits for.
- */
-static bool mbx_box_quiet(struct mbx_box *box)
-	__must_hold(&box->lock)
-{
-	return list_empty(&box->queue) && list_empty(&box->senders) &&
-	       list_empty(&box->receivers);
-}
 
 /*
  * Idle, busy or gone: not merely running a send or receive that has not

@@ -1146,8 +1146,9 @@ static bool mbx_test_settling(struct mbx_box *box)
  * A capacity change while a send or receive runs on the inbox, not
  * blocked: the change waits for it to end and then succeeds (it used to
  * fail with EBUSY, which a caller cannot tell from the real thing).  If
- * the operation blocks instead, the inbox is busy: EBUSY at once; if it
- * does not end within MBX_SETTLE_WAIT (a second), EBUSY then.
+ * the operation blocks instead, or another one queues a message, the
+ * inbox is busy: EBUSY at once; if it does not end within MBX_SETTLE_WAIT
+ * (a second), EBUSY then.
  */
 static void mbx_inbox_capacity_waits_for_op_in_flight(struct kunit *test)
 {
@@ -1198,6 +1199,20 @@ static void mbx_inbox_capacity_waits_for_op_in_flight(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mbx_test_op_wait(&recv), 0);
 	KUNIT_EXPECT_EQ(test, recv.val, 5);
 	put_pid(recv.peer);
+
+	/*
+	 * A send that queues a message while another operation is still in
+	 * flight: EBUSY when that send ends, not when the other one does.
+	 */
+	mbx_test_set_start(setter, &set);
+	KUNIT_EXPECT_TRUE(test, mbx_test_settling(box));
+	start = jiffies;
+	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, &v, sizeof(v)), 0);
+	kthread_flush_work(&set.work);
+	KUNIT_EXPECT_EQ(test, set.ret, -EBUSY);
+	KUNIT_EXPECT_LT(test, jiffies - start, (unsigned long)HZ / 2);
+	KUNIT_EXPECT_EQ(test, box->capacity, MBX_CAP_UNBOUNDED);
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_from(box, NULL, &v, NULL), 0);
 
 	/* One that never ends (stalled in a fault): EBUSY after a while. */
 	start = jiffies;
