@@ -11,8 +11,10 @@
  * one sender, which receive(Q) picks out.
  *
  * Lifetime.  The inbox lives while its owner has the device open and is
- * alive: the last close, or the owner's exit, tears it down (queued
- * messages freed, blocked senders woken with ESRCH).  Exit is noticed
+ * alive: the owner's last close (mbx_inbox_orphan(), from the file's
+ * flush, so close-on-exec too, whoever else holds the file), the file's
+ * last release, or the owner's exit tears it down (queued messages freed,
+ * blocked senders woken with ESRCH).  Exit is noticed
  * through the owner's struct pid: its wait_pidfd queue, which pidfd_poll()
  * also uses, is woken when the thread group has exited; our entry on it
  * queues a work item that tears the inbox down.  A descriptor inherited by
@@ -228,6 +230,28 @@ void mbx_inbox_close(struct mbx_inbox *inbox)
 	mbx_inbox_put(inbox);
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_close);
+
+/**
+ * mbx_inbox_orphan() - the owner has closed its last descriptor of the device
+ * @inbox:	its inbox
+ *
+ * Tear it down now, even if the file lives on elsewhere (a forked child,
+ * SCM_RIGHTS), unless one of the owner's threads is blocked receiving from
+ * it: a call still running keeps the inbox, as it keeps any file, and the
+ * inbox then goes with the file's last release or the owner's exit.
+ */
+void mbx_inbox_orphan(struct mbx_inbox *inbox)
+{
+	bool receiving;
+
+	mutex_lock(&mbx_inbox_lock);
+	spin_lock(&inbox->box.lock);
+	receiving = inbox->box.receivers_waiting;
+	spin_unlock(&inbox->box.lock);
+	if (!receiving)
+		mbx_inbox_teardown(inbox);
+	mutex_unlock(&mbx_inbox_lock);
+}
 
 /**
  * mbx_inbox_find() - the inbox of a process, for sending to it

@@ -280,6 +280,7 @@ __poll_t mbx_box_poll(struct mbx_box *box, struct file *file,
 struct mbx_inbox;
 struct mbx_inbox *mbx_inbox_open(void);
 void mbx_inbox_close(struct mbx_inbox *inbox);
+void mbx_inbox_orphan(struct mbx_inbox *inbox);
 struct mbx_box *mbx_inbox_box(struct mbx_inbox *inbox);
 struct mbx_inbox *mbx_inbox_find(struct pid *pid);
 void mbx_inbox_put(struct mbx_inbox *inbox);

@@ -14,11 +14,14 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
+#include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/poll.h>
@@ -312,6 +315,57 @@ nomem:
 	return -ENOMEM;
 }
 
+/* iterate_fd() callback: is @file an open of the device for @inbox? */
+static int mbx_file_is_inbox(const void *inbox, struct file *file,
+			     unsigned int fd)
+{
+	const struct mbx_client *client = file->private_data;
+
+	return file->f_op == &mbx_fops && client->inbox == inbox;
+}
+
+/*
+ * Does the calling process still have a descriptor of @inbox?  Every
+ * thread's file table is looked at, as a thread may have one of its own
+ * (clone() without CLONE_FILES); an exiting thread has none left.
+ */
+static bool mbx_holds_inbox(const struct mbx_inbox *inbox)
+{
+	struct task_struct *t;
+	bool held = false;
+
+	rcu_read_lock();
+	for_each_thread(current, t) {
+		task_lock(t);	/* t->files, as fget_task() reads it */
+		if (t->files)
+			held = iterate_fd(t->files, 0, mbx_file_is_inbox, inbox);
+		task_unlock(t);
+		if (held)
+			break;
+	}
+	rcu_read_unlock();
+	return held;
+}
+
+/*
+ * Every close(2) of a descriptor, close-on-exec and the closing of a file
+ * table at exit included.  When the owner has just closed its last
+ * descriptor of the device, its inbox goes away at once, although the file
+ * may live on in a forked child or wherever SCM_RIGHTS took it (neither of
+ * which may receive from it): a process is addressable while it has the
+ * device open, and a new program after exec starts with an inbox of its
+ * own, not its predecessor's queue and policy.  (The file's last release
+ * does the same for a file no one else holds.)
+ */
+static int mbx_flush(struct file *file, fl_owner_t id)
+{
+	struct mbx_client *client = file->private_data;
+
+	if (!mbx_client_owns_inbox(client) && !mbx_holds_inbox(client->inbox))
+		mbx_inbox_orphan(client->inbox);
+	return 0;
+}
+
 static int mbx_release(struct inode *inode, struct file *file)
 {
 	struct mbx_client *client = file->private_data;
@@ -325,6 +379,7 @@ static int mbx_release(struct inode *inode, struct file *file)
 static const struct file_operations mbx_fops = {
 	.owner		= THIS_MODULE,
 	.open		= mbx_open,
+	.flush		= mbx_flush,
 	.release	= mbx_release,
 	.poll		= mbx_poll,
 	.read_iter	= mbx_read_iter,
