@@ -518,12 +518,18 @@ static struct mbx_msg *mbx_queue_first(struct mbx_box *box,
  * The longest-waiting receiver that wants a message of @len bytes from
  * @sender and has room for it, taken off the list.  Waiting receivers
  * that want it but whose buffer is too small are finished with -EMSGSIZE
- * and the size they need, as they would have been had they come after
- * the send.  NULL if none.
+ * and the size they need (queued on @kick_q), as they would have been had
+ * they come after the send.  NULL if none.
+ *
+ * @kick_q is NULL when the message may yet fail to exist (a direct copy
+ * from a buffer that may fault, before the message is charged): the
+ * receivers too small are then passed over and left waiting, never told
+ * of a message that was never sent.  The send that falls back to the
+ * ordinary path tells them once its message is made.
  */
 static struct mbx_waiter *mbx_take_receiver(struct mbx_box *box,
 					    struct pid *sender, size_t len,
-					    struct mbx_wake *wake_q)
+					    struct mbx_wake *kick_q)
 	__must_hold(&box->lock)
 {
 	struct mbx_waiter *r, *tmp;
@@ -532,8 +538,10 @@ static struct mbx_waiter *mbx_take_receiver(struct mbx_box *box,
 		if (!mbx_wants(r->from, sender))
 			continue;
 		if (len > r->buf_len && !r->trunc) {
+			if (!kick_q)
+				continue;
 			r->needed = len;
-			mbx_waiter_done(r, -EMSGSIZE, wake_q);
+			mbx_waiter_done(r, -EMSGSIZE, kick_q);
 			continue;
 		}
 		list_del_init(&r->node);
@@ -627,6 +635,39 @@ static struct mbx_waiter *mbx_senders_first(struct mbx_box *box,
 /* ---- a receiver already waiting: the sender copies ------------------ */
 
 /*
+ * The longest-waiting sender blocked for room in a full bounded box with
+ * a message from @from (or, for a process gone, from the one numbered
+ * @from_nr in the caller's pid namespace), left where it is; NULL if none.
+ */
+static struct mbx_waiter *mbx_blocked_sender_from(struct mbx_box *box,
+						  struct pid *from,
+						  pid_t from_nr)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter *s;
+
+	list_for_each_entry(s, &box->senders, node) {
+		if (from_nr ? pid_vnr(s->msg->sender) == from_nr :
+			      mbx_wants(from, s->msg->sender))
+			return s;
+	}
+	return NULL;
+}
+
+/* Take blocked sender @s's message over: its send is done. */
+static struct mbx_msg *mbx_take_blocked_msg(struct mbx_waiter *s,
+					    struct mbx_wake *wake_q)
+{
+	struct mbx_msg *msg = s->msg;
+
+	s->msg = NULL;
+	if (msg->sync)
+		msg->sync->state = MBX_CLAIMED;
+	mbx_waiter_done(s, 0, wake_q);
+	return msg;
+}
+
+/*
  * Put back receiver @r, which a sender claimed and then released: at the
  * head of the line, where it was, unless what it wants arrived while it
  * was claimed (a queued message, or a blocked zero-capacity sender): then
@@ -657,7 +698,13 @@ static bool mbx_receiver_back(struct mbx_box *box, struct mbx_waiter *r,
 
 		msg = mbx_queue_first(box, &want);
 		s = NULL;
-		len = msg ? msg->len : 0;
+		/*
+		 * receive(Q) and Q blocked for room that only we would
+		 * make: as in mbx_recv_buffered(), take its message from it.
+		 */
+		if (!msg && r->from)
+			s = mbx_blocked_sender_from(box, r->from, 0);
+		len = msg ? msg->len : s ? s->msg->len : 0;
 	}
 	if (!s && !msg) {
 		list_add(&r->node, &box->receivers);
@@ -670,10 +717,12 @@ static bool mbx_receiver_back(struct mbx_box *box, struct mbx_waiter *r,
 		return false;
 	}
 	was_full = mbx_box_full(box);
-	if (s) {
+	if (s && box->capacity == MBX_CAP_ZERO) {
 		list_del_init(&s->node);
 		s->state = MBX_CLAIMED;
 		r->peer = s;
+	} else if (s) {
+		r->msg = mbx_take_blocked_msg(s, wake_q);
 	} else {
 		mbx_queue_del(box, msg);
 		if (msg->sync)
@@ -721,7 +770,7 @@ static int __mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op)
 		ret = box->gone_err;
 		goto out_unlock;
 	}
-	r = mbx_take_receiver(box, me, op->len, &wake_q);
+	r = mbx_take_receiver(box, me, op->len, NULL);	/* the copy may fail */
 	if (!r) {
 		ret = -EAGAIN;
 		goto out_unlock;
@@ -921,27 +970,18 @@ static struct mbx_msg *mbx_take_from_blocked_sender(struct mbx_box *box,
 						    struct mbx_wake *wake_q)
 	__must_hold(&box->lock)
 {
-	struct mbx_waiter *s;
-	struct mbx_msg *msg;
+	struct mbx_waiter *s = mbx_blocked_sender_from(box, op->from,
+						       op->from_nr);
 
 	*err = 0;
-	list_for_each_entry(s, &box->senders, node) {
-		msg = s->msg;
-		if (op->from_nr ? pid_vnr(msg->sender) != op->from_nr :
-				  !mbx_wants(op->from, msg->sender))
-			continue;
-		if (msg->len > op->len && !(op->flags & MBX_F_TRUNC)) {
-			op->msg_len = msg->len;
-			*err = -EMSGSIZE;
-			return NULL;
-		}
-		s->msg = NULL;
-		if (msg->sync)
-			msg->sync->state = MBX_CLAIMED;
-		mbx_waiter_done(s, 0, wake_q);
-		return msg;
+	if (!s)
+		return NULL;
+	if (s->msg->len > op->len && !(op->flags & MBX_F_TRUNC)) {
+		op->msg_len = s->msg->len;
+		*err = -EMSGSIZE;
+		return NULL;
 	}
-	return NULL;
+	return mbx_take_blocked_msg(s, wake_q);
 }
 
 /* Copy a taken message out; on a fault put it back where it was. */
@@ -1115,6 +1155,9 @@ out_unlock:
 /*
  * Hand zero-capacity sender @s to a waiting receiver, which claims it
  * (MBX_CLAIMED) and will copy the message.  Returns false if none took it.
+ * Receivers too small for it get EMSGSIZE, a non-blocking sender's too:
+ * it is there to be taken, and otherwise a receiver could wait forever
+ * with a buffer no such sender can ever fill, never told why.
  */
 static bool mbx_offer_sender(struct mbx_box *box, struct mbx_waiter *s,
 			     struct mbx_wake *wake_q)

@@ -80,12 +80,17 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_user_put);
 int mbx_user_charge_bytes(struct mbx_user *user, size_t bytes,
 			  unsigned long max)
 {
-	long now = atomic_long_add_return(bytes, &user->bytes);
+	long old = atomic_long_read(&user->bytes);
 
-	if (now < 0 || (unsigned long)now > max) {
-		atomic_long_sub(bytes, &user->bytes);
-		return -ENOBUFS;
-	}
+	/*
+	 * Compare and exchange, not add and take back: a charge that fails
+	 * (a large message) must not, for the moment it is added, make a
+	 * concurrent small one that fits fail too.
+	 */
+	do {
+		if (bytes > max || (unsigned long)old > max - bytes)
+			return -ENOBUFS;
+	} while (!atomic_long_try_cmpxchg(&user->bytes, &old, old + bytes));
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_user_charge_bytes);
@@ -105,10 +110,12 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_user_uncharge_bytes);
  */
 int mbx_user_charge_mailbox(struct mbx_user *user, unsigned int max)
 {
-	if (atomic_add_return(1, &user->mailboxes) > max) {
-		atomic_dec(&user->mailboxes);
-		return -ENOSPC;
-	}
+	int old = atomic_read(&user->mailboxes);
+
+	do {	/* as mbx_user_charge_bytes(): no transient overcount */
+		if ((unsigned int)old >= max)
+			return -ENOSPC;
+	} while (!atomic_try_cmpxchg(&user->mailboxes, &old, old + 1));
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_user_charge_mailbox);

@@ -417,6 +417,49 @@ TEST_F(box, blocked_small_receiver_is_emsgsize)
 	}
 }
 
+/* Blocked receivers of @fd, or -1. */
+static int receivers_blocked(int fd)
+{
+	struct mbx_stat st;
+
+	return msg_stat(fd, &st) ? -1 : (int)st.receivers_waiting;
+}
+
+/*
+ * A send that fails (here EFAULT: its buffer is unreadable) has sent
+ * nothing, so it tells a waiting receiver nothing either, not even that
+ * its buffer is too small, below and above the single-copy threshold
+ * alike.  (A zero-capacity sender is there to be taken, so a receiver
+ * too small for it does get EMSGSIZE: the test above.)
+ */
+TEST_F(box, failed_send_tells_no_receiver)
+{
+	static const size_t lens[] = { 100, 20000 };
+	unsigned int i;
+	char *bad;
+	pid_t rx;
+	int fd;
+
+	if (!buffered(variant))
+		SKIP(return, "a rendezvous sender is there to be taken");
+	fd = open_private(self->dev, variant, 65536, NULL);
+	ASSERT_LE(0, fd);
+	bad = mmap(NULL, 65536, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, bad);
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		rx = spawn_recv(fd, 10, 0);
+		ASSERT_LE(0, rx);
+		ASSERT_EQ(0, wait_blocked(fd, -1, 1));
+		EXPECT_EQ(-EFAULT, msg_send(fd, bad, lens[i], MBX_F_NONBLOCK));
+		EXPECT_EQ(1, receivers_blocked(fd)) TH_LOG("%zu bytes", lens[i]);
+		EXPECT_EQ(0, msg_send(fd, "ok", 2, 0));
+		EXPECT_EQ(0, reap(rx)) TH_LOG("%zu bytes", lens[i]);
+	}
+	munmap(bad, 65536);
+	msg_box_destroy(fd);
+	close(fd);
+}
+
 /* MBX_F_TRUNC: the first bytes, the real length, and the message is gone. */
 TEST_F(box, truncating_receive)
 {

@@ -18,10 +18,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -328,6 +330,103 @@ TEST_F_TIMEOUT(race, receiver_killed_while_waiting, 60)
 	EXPECT_EQ(0, wait_blocked(self->box, 0, 0));
 	EXPECT_EQ(-EAGAIN, msg_send(self->box, "x", 1, MBX_F_NONBLOCK));
 	EXPECT_EQ(0, quiet(self->box));
+}
+
+#define PUT_BACK_TRIALS	20
+
+struct failing_sender {
+	int box;
+	volatile bool stop;
+};
+
+#define QUOTA_PARAM	"/sys/module/mbx/parameters/user_bytes_max"
+
+/* Send BIG bytes whose last page is unreadable, again and again. */
+static void *send_failing(void *arg)
+{
+	struct failing_sender *a = arg;
+	char *buf;
+
+	buf = mmap(NULL, BIG, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return NULL;
+	memset(buf, 'a', BIG);
+	mprotect(buf + BIG - 4096, 4096, PROT_NONE);
+	while (!a->stop)
+		msg_send(a->box, buf, BIG, MBX_F_NONBLOCK);
+	munmap(buf, BIG);
+	return NULL;
+}
+
+/*
+ * receive(Q) on a full bounded mailbox, claimed for a single copy by a
+ * large send of Q's that then fails (its buffer's tail is unreadable),
+ * while another thread of Q sends a small message and blocks for the
+ * room that only this receiver would make: put back, the receiver takes
+ * that message from Q at once.  (It used to look only at the queue and
+ * wait on, and both waited until a timeout.)  A race: each round moves
+ * the small send by a random few milliseconds.  The user's quota is made
+ * smaller than the large message, so that its send, having failed to copy
+ * it straight to the receiver, fails at once (ENOBUFS) instead of trying
+ * the ordinary way, and the receiver is claimed most of the time.
+ */
+TEST_F_TIMEOUT(race, receive_from_put_back_takes_a_blocked_message, 180)
+{
+	const struct msg_box_attr attr = {
+		.capacity = MBX_CAP_BOUNDED, .limit = 1, .max_msg_size = BIG,
+		.mode = 0600,
+	};
+	char quota[32];
+	int box, got = 0;
+	char *buf;
+	pid_t q;
+
+	if (read_str(QUOTA_PARAM, quota, sizeof(quota)))
+		SKIP(return, "no %s", QUOTA_PARAM);
+	box = msg_box_open(self->dev, NULL, 0, RW | MBX_O_PRIVATE, &attr,
+			   NULL);
+	ASSERT_LE(0, box);
+	ASSERT_EQ(0, msg_send(box, "P", 1, 0));	/* full, not Q's */
+	buf = malloc(BIG);
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0, BIG);	/* resident: a large send claims us */
+	ASSERT_EQ(0, write_str(QUOTA_PARAM, "1048576"));
+
+	q = fork();
+	ASSERT_LE(0, q);
+	if (q == 0) {
+		struct failing_sender a = { .box = box };
+		pthread_t t;
+		int i, ret = 0;
+
+		srand(getpid());
+		if (pthread_create(&t, NULL, send_failing, &a))
+			_exit(100);
+		for (i = 0; i < PUT_BACK_TRIALS && !ret; i++) {
+			usleep(rand() % 20000);
+			ret = msg_send_timed(box, "q", 1, 0, 3000 * MS);
+		}
+		a.stop = true;
+		pthread_join(t, NULL);
+		child_exit(ret);
+	}
+
+	while (got < PUT_BACK_TRIALS) {
+		ssize_t n = msg_recv_from_timed(box, q, buf, BIG, 0, 5000 * MS,
+						NULL);
+
+		if (n != 1 || buf[0] != 'q')
+			break;
+		got++;
+	}
+	EXPECT_EQ(PUT_BACK_TRIALS, got);
+	EXPECT_EQ(0, reap(q)) TH_LOG("Q's small send failed (ETIMEDOUT=%d)",
+				     ETIMEDOUT);
+	EXPECT_EQ(0, write_str(QUOTA_PARAM, quota));
+	free(buf);
+	msg_box_destroy(box);
+	close(box);
 }
 
 /*
