@@ -522,10 +522,11 @@ static struct mbx_msg *mbx_queue_first(struct mbx_box *box,
  * they come after the send.  NULL if none.
  *
  * @kick_q is NULL when the message may yet fail to exist (a direct copy
- * from a buffer that may fault, before the message is charged): the
- * receivers too small are then passed over and left waiting, never told
- * of a message that was never sent.  The send that falls back to the
- * ordinary path tells them once its message is made.
+ * from a buffer that may fault, before the message is charged): then a
+ * receiver too small for it, ahead of any that fits, makes this return
+ * NULL, and the send falls back to the ordinary path, which tells it once
+ * the message is made.  No receiver is told of a message never sent, and
+ * none is passed over for one that waited less.
  */
 static struct mbx_waiter *mbx_take_receiver(struct mbx_box *box,
 					    struct pid *sender, size_t len,
@@ -539,7 +540,7 @@ static struct mbx_waiter *mbx_take_receiver(struct mbx_box *box,
 			continue;
 		if (len > r->buf_len && !r->trunc) {
 			if (!kick_q)
-				continue;
+				return NULL;
 			r->needed = len;
 			mbx_waiter_done(r, -EMSGSIZE, kick_q);
 			continue;
@@ -1041,6 +1042,17 @@ static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 }
 
 /*
+ * receive(Q), nothing of Q's to take: is Q gone, so that nothing ever
+ * will be?  Reaped (only its number is left, op->from_nr), or exited and
+ * not yet reaped, which a non-blocking receive must report as a blocking
+ * one does (mbx_wait_sleep()), not as "not yet".
+ */
+static bool mbx_from_gone(const struct mbx_recvop *op)
+{
+	return op->from_nr || (op->from && thread_group_exited(op->from));
+}
+
+/*
  * A receiver's wait is over (@ret from mbx_wait() or mbx_wait_sleep()):
  * its result, with the size a too small buffer needs on -EMSGSIZE.
  */
@@ -1130,8 +1142,7 @@ static int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 		if (ret)
 			goto out_unlock;
 	}
-	if (op->from_nr) {
-		/* An exited sender sends no more: nothing to wait for. */
+	if (mbx_from_gone(op)) {
 		ret = -ESRCH;
 		goto out_unlock;
 	}
@@ -1258,6 +1269,10 @@ again:
 		list_del_init(&s->node);
 		s->state = MBX_CLAIMED;
 	} else {
+		if (mbx_from_gone(op)) {
+			ret = -ESRCH;
+			goto out_unlock;
+		}
 		if (op->nonblock) {
 			ret = -EAGAIN;
 			goto out_unlock;

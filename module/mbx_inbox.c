@@ -11,10 +11,10 @@
  * one sender, which receive(Q) picks out.
  *
  * Lifetime.  The inbox lives while its owner has the device open and is
- * alive: the owner's last close (mbx_inbox_orphan(), from the file's
- * flush, so close-on-exec too, whoever else holds the file), the file's
- * last release, or the owner's exit tears it down (queued messages freed,
- * blocked senders woken with ESRCH).  Exit is noticed
+ * alive: the last release of the owner's files of the device, the owner's
+ * exit, or an exec that closes the owner's last descriptor (close-on-exec,
+ * mbx_inbox_orphan(), whoever else holds the file) tears it down (queued
+ * messages freed, blocked senders woken with ESRCH).  Exit is noticed
  * through the owner's struct pid: its wait_pidfd queue, which pidfd_poll()
  * also uses, is woken when the thread group has exited; our entry on it
  * queues a work item that tears the inbox down.  A descriptor inherited by
@@ -232,13 +232,12 @@ void mbx_inbox_close(struct mbx_inbox *inbox)
 EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_close);
 
 /**
- * mbx_inbox_orphan() - the owner has closed its last descriptor of the device
+ * mbx_inbox_orphan() - the owner's exec closed its last descriptor of it
  * @inbox:	its inbox
  *
  * Tear it down now, even if the file lives on elsewhere (a forked child,
- * SCM_RIGHTS), unless one of the owner's threads is blocked receiving from
- * it: a call still running keeps the inbox, as it keeps any file, and the
- * inbox then goes with the file's last release or the owner's exit.
+ * SCM_RIGHTS).  Nobody of the owner's can be blocked receiving on it (the
+ * exec has ended every other thread); the check is a guard.
  */
 void mbx_inbox_orphan(struct mbx_inbox *inbox)
 {

@@ -20,8 +20,6 @@
 #include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
-#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/poll.h>
@@ -325,43 +323,26 @@ static int mbx_file_is_inbox(const void *inbox, struct file *file,
 }
 
 /*
- * Does the calling process still have a descriptor of @inbox?  Every
- * thread's file table is looked at, as a thread may have one of its own
- * (clone() without CLONE_FILES); an exiting thread has none left.
- */
-static bool mbx_holds_inbox(const struct mbx_inbox *inbox)
-{
-	struct task_struct *t;
-	bool held = false;
-
-	rcu_read_lock();
-	for_each_thread(current, t) {
-		task_lock(t);	/* t->files, as fget_task() reads it */
-		if (t->files)
-			held = iterate_fd(t->files, 0, mbx_file_is_inbox, inbox);
-		task_unlock(t);
-		if (held)
-			break;
-	}
-	rcu_read_unlock();
-	return held;
-}
-
-/*
- * Every close(2) of a descriptor, close-on-exec and the closing of a file
- * table at exit included.  When the owner has just closed its last
- * descriptor of the device, its inbox goes away at once, although the file
- * may live on in a forked child or wherever SCM_RIGHTS took it (neither of
- * which may receive from it): a process is addressable while it has the
- * device open, and a new program after exec starts with an inbox of its
- * own, not its predecessor's queue and policy.  (The file's last release
- * does the same for a file no one else holds.)
+ * Every close(2) of a descriptor, close-on-exec included.  An exec that
+ * closes the owner's last descriptor of the device ends its inbox then,
+ * even if a forked child or an SCM_RIGHTS receiver still holds the file:
+ * the new program starts with an inbox of its own, never its
+ * predecessor's queue, capacity and policy.  (Otherwise the inbox lives
+ * as long as the file, like any file's state; its last release or the
+ * owner's exit ends it.)
+ *
+ * Only exec, because only there can the owner's descriptors be counted
+ * without a race: de_thread() has left one thread and unshare_files() a
+ * file table of its own, so no descriptor is in transit (an open not yet
+ * installed, a table being copied by clone()), and the walk is one table,
+ * which do_close_on_exec() is walking anyway.
  */
 static int mbx_flush(struct file *file, fl_owner_t id)
 {
 	struct mbx_client *client = file->private_data;
 
-	if (!mbx_client_owns_inbox(client) && !mbx_holds_inbox(client->inbox))
+	if (current->in_execve && !mbx_client_owns_inbox(client) &&
+	    !iterate_fd(current->files, 0, mbx_file_is_inbox, client->inbox))
 		mbx_inbox_orphan(client->inbox);
 	return 0;
 }

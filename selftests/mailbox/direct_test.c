@@ -337,6 +337,31 @@ TEST_F(direct, send_to_exited_or_inboxless_is_esrch)
 	EXPECT_EQ(-ESRCH, msg_send_to(self->dev, 0x3fffffff, "x", 1, 0));
 }
 
+/*
+ * receive(Q) from a Q that has exited but is not reaped yet, with nothing
+ * of Q's queued: ESRCH, non-blocking too (not EAGAIN: Q sends no more),
+ * before and after it is reaped.
+ */
+TEST_F(direct, receive_from_exited_unreaped_is_esrch)
+{
+	siginfo_t si;
+	char buf[8];
+	pid_t q;
+
+	q = fork();
+	ASSERT_LE(0, q);
+	if (q == 0)
+		_exit(0);
+	ASSERT_EQ(0, waitid(P_PID, q, &si, WEXITED | WNOWAIT));
+	EXPECT_EQ(-ESRCH, msg_recv_from(self->dev, q, buf, sizeof(buf),
+					MBX_F_NONBLOCK, NULL));
+	EXPECT_EQ(-ESRCH, msg_recv_from(self->dev, q, buf, sizeof(buf), 0,
+					NULL));
+	EXPECT_EQ(0, reap(q));
+	EXPECT_EQ(-ESRCH, msg_recv_from(self->dev, q, buf, sizeof(buf),
+					MBX_F_NONBLOCK, NULL));
+}
+
 /* Tell the parent through @arg once a sender is blocked on us, then wait. */
 static int report_blocked_sender(int dev, void *arg)
 {

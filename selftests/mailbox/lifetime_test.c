@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kselftests of an inbox's lifetime: a process is addressable while it
- * has /dev/mailbox open.  Its last close ends the inbox even when the
- * file lives on in a forked child (which may only send through it), a
- * dup or a second open keeps it, and exec closes the close-on-exec
- * descriptor, so the new program starts with an inbox of its own, not
- * its predecessor's queue and settings; a descriptor kept across exec
- * (FD_CLOEXEC cleared) keeps it.
+ * has /dev/mailbox open.  The inbox lives as long as the owner's file of
+ * the device: a dup, a second open or a forked child's copy keeps it, a
+ * blocked receive keeps it; and exec closes the close-on-exec descriptor,
+ * so the new program starts with an inbox of its own, not its
+ * predecessor's queue and settings, even if a child still holds the
+ * file; a descriptor kept across exec (FD_CLOEXEC cleared) keeps it.
  *
  * The exec cases re-run this binary with MBX_LIFETIME_AFTER_EXEC in the
  * environment: a constructor checks the inbox before the harness starts
@@ -94,11 +94,12 @@ static pid_t fork_holder(int hold[2])
 }
 
 /*
- * The last close ends the inbox although a forked child still holds the
- * file: sends get ESRCH, what was queued is gone, and a new open starts
- * afresh.
+ * The inbox lives as long as the file: a forked child's copy keeps it
+ * after the owner's close (the child cannot receive from it), and the
+ * child's close ends it: sends get ESRCH, what was queued is gone, and a
+ * new open starts afresh.
  */
-TEST(last_close_ends_the_inbox)
+TEST(the_last_copy_of_the_file_ends_the_inbox)
 {
 	int dev, hold[2];
 	char buf[16];
@@ -112,16 +113,17 @@ TEST(last_close_ends_the_inbox)
 	ASSERT_LE(0, child);
 
 	ASSERT_EQ(0, close(dev));
+	EXPECT_EQ(0, send_from_outside(getpid()));
+	close(hold[1]);
+	EXPECT_EQ(0, reap(child));
 	EXPECT_EQ(ESRCH, send_from_outside(getpid()));
+
 	dev = msg_dev_open(0);
 	ASSERT_LE(0, dev);
 	EXPECT_EQ(-EAGAIN, msg_recv(dev, buf, sizeof(buf), MBX_F_NONBLOCK,
 				    NULL));
 	EXPECT_EQ(0, send_from_outside(getpid()));
 	EXPECT_EQ(1, msg_recv(dev, buf, sizeof(buf), MBX_F_NONBLOCK, NULL));
-
-	close(hold[1]);
-	EXPECT_EQ(0, reap(child));
 	close(dev);
 }
 
@@ -163,21 +165,16 @@ static void *recv_blocking(void *arg)
 
 /*
  * A receive blocked in another thread keeps the inbox, as a call keeps
- * any file it runs on, even when its descriptor is closed meanwhile and a
- * child holds the file: the message sent after the close reaches it.
+ * any file it runs on, even when its descriptor is closed meanwhile: the
+ * message sent after the close reaches it; then the inbox is gone.
  */
 TEST(a_blocked_receive_keeps_the_inbox)
 {
 	struct blocked_recv r = { .ret = -1 };
-	int hold[2];
 	pthread_t t;
-	pid_t child;
 
 	r.dev = msg_dev_open(0);
 	ASSERT_LE(0, r.dev);
-	ASSERT_EQ(0, pipe(hold));
-	child = fork_holder(hold);
-	ASSERT_LE(0, child);
 	ASSERT_EQ(0, pthread_create(&t, NULL, recv_blocking, &r));
 	ASSERT_EQ(0, wait_blocked(r.dev, -1, 1));
 
@@ -186,8 +183,7 @@ TEST(a_blocked_receive_keeps_the_inbox)
 	pthread_join(t, NULL);
 	EXPECT_EQ(1, r.ret);
 	EXPECT_EQ('x', r.buf[0]);
-	close(hold[1]);
-	EXPECT_EQ(0, reap(child));
+	EXPECT_EQ(ESRCH, send_from_outside(getpid()));
 }
 
 /*

@@ -417,6 +417,42 @@ TEST_F(box, blocked_small_receiver_is_emsgsize)
 	}
 }
 
+/*
+ * A receiver too small, blocked ahead of one that fits, is told EMSGSIZE
+ * when the message goes to the other, at any size: also when the message
+ * is large enough to be copied straight into the waiting receiver.
+ */
+TEST_F(box, small_receiver_ahead_of_a_large_one)
+{
+	static const size_t lens[] = { 1000, 32768 };
+	unsigned int i;
+	pid_t small, large;
+	char *msg;
+	int fd;
+
+	fd = open_private(self->dev, variant, 65536, NULL);
+	ASSERT_LE(0, fd);
+	msg = malloc(65536);
+	ASSERT_NE(NULL, msg);
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		small = spawn_recv(fd, 100, 0);
+		ASSERT_LE(0, small);
+		ASSERT_EQ(0, wait_blocked(fd, -1, 1));
+		large = spawn_recv(fd, 65536, 0);
+		ASSERT_LE(0, large);
+		ASSERT_EQ(0, wait_blocked(fd, -1, 2));
+		fill(msg, lens[i], i);
+		/* A rendezvous send reports its receiver. */
+		EXPECT_EQ(buffered(variant) ? 0 : large,
+			  msg_send(fd, msg, lens[i], 0));
+		EXPECT_EQ(EMSGSIZE, reap(small)) TH_LOG("%zu bytes", lens[i]);
+		EXPECT_EQ(0, reap(large)) TH_LOG("%zu bytes", lens[i]);
+	}
+	free(msg);
+	msg_box_destroy(fd);
+	close(fd);
+}
+
 /* Blocked receivers of @fd, or -1. */
 static int receivers_blocked(int fd)
 {
