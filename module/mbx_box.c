@@ -55,8 +55,10 @@
  * drops the lock and copies the payload once, from the sender's pages into
  * its own buffer (mbx_copy.c); then it completes the sender (MBX_DONE) and
  * tells it who received.  A claimed sender waits uninterruptibly, since
- * the copy reads its buffer; the copy runs with page faults disabled, so
- * the wait is bounded by copying resident memory.  If the receiver's
+ * the copy reads its buffer.  The copy into the receiver's buffer runs
+ * with page faults disabled; pinning the sender's pages may fault them in
+ * (swap, file I/O), so the wait is bounded by copying the message and by
+ * the sender's own memory, never by the receiver's.  If the receiver's
  * buffer is not resident (or the receiver fails in any other way), the
  * sender is released first (back at the head of the list, or straight to
  * a receiver that has started waiting), and the receiver faults its buffer
@@ -343,7 +345,8 @@ static void mbx_wait_uncount(struct mbx_waiter *w)
  * A claimed waiter (MBX_CLAIMED) ignores signals and the deadline until
  * the claim is over.  For a zero-capacity sender that is one copy from
  * its pinned pages into memory the receiver has faulted in (mbx_copy.c),
- * so the uninterruptible sleep is short.  A sync sender (@w->sync_msg set)
+ * so the uninterruptible sleep is short, unless the sender's own buffer
+ * must be paged in for the pinning.  A sync sender (@w->sync_msg set)
  * waits killably instead: the receiver's copy can take as long as the
  * receiver's page faults do, so on SIGKILL it leaves the message to be
  * delivered without it (-EINTR, state still MBX_CLAIMED).
