@@ -192,13 +192,6 @@ FIXTURE_TEARDOWN(async)
 	close(self->dev);
 }
 
-static int queued(int fd)
-{
-	struct mbx_stat st;
-
-	return msg_stat(fd, &st) ? -1 : (int)st.msg_count;
-}
-
 /*
  * RWF_NOWAIT makes one call non-blocking on a blocking descriptor:
  * EAGAIN where it would wait, nothing taken or queued; a call that need

@@ -71,16 +71,6 @@ static void set_recv(struct mbx_recv *r, void *buf, size_t len)
 	r->len = len;
 }
 
-/* Messages queued on @fd's mailbox, -1 on error. */
-static long long queued(int fd)
-{
-	struct mbx_stat st;
-
-	if (msg_stat(fd, &st))
-		return -1;
-	return (long long)st.msg_count;
-}
-
 /*
  * A server: receives a request, then for each one replies with the
  * request plus one and receives the next in the same call; the last

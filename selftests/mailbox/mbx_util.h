@@ -91,6 +91,16 @@ static inline int wait_blocked(int fd, int senders, int receivers)
 	return -1;
 }
 
+/* Messages queued on @fd's mailbox or inbox, -1 if it cannot be told. */
+static inline long long queued(int fd)
+{
+	struct mbx_stat st;
+
+	if (msg_stat(fd, &st))
+		return -1;
+	return (long long)st.msg_count;
+}
+
 /* Fill @buf with a pattern that depends on @seed and the offset. */
 static inline void fill(void *buf, size_t len, unsigned int seed)
 {

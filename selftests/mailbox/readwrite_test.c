@@ -57,16 +57,6 @@ FIXTURE_TEARDOWN(rw)
 	close(self->dev);
 }
 
-/* Messages queued on @fd's mailbox, -1 if it cannot be told. */
-static int queued(int fd)
-{
-	struct mbx_stat st;
-
-	if (msg_stat(fd, &st))
-		return -1;
-	return (int)st.msg_count;
-}
-
 /* Each write is one message and each read returns exactly one. */
 TEST_F(rw, boundaries_are_kept)
 {
