@@ -19,7 +19,7 @@ int msg_dev_open(int flags)
 		return -EINVAL;
 	fd = open(MBX_DEVICE_PATH, O_RDWR | O_CLOEXEC | flags);
 	if (fd < 0)
-		fd = -errno;
+		fd = errno > 0 ? -errno : -EIO;
 	errno = saved;
 	return fd;
 }

@@ -16,8 +16,8 @@ static inline int msg_ioctl(int fd, unsigned long cmd, void *arg)
 	int saved = errno;
 	int ret = ioctl(fd, cmd, arg);
 
-	if (ret < 0)
-		ret = -errno;
+	if (ret < 0)		/* never 0 for a failure, whatever errno says */
+		ret = errno > 0 ? -errno : -EIO;
 	errno = saved;
 	return ret;
 }

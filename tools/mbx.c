@@ -8,10 +8,13 @@
  * passed).
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +37,10 @@ static const char usage_text[] =
 "       mbx recv    MAILBOX                receive to stdout\n"
 "\n"
 "MAILBOX is a name, or -k KEY, or both (send: -k KEY, the arguments are\n"
-"the message), or -I ID.  Options may come anywhere; after \"--\" nothing\n"
-"is an option (mbx send q -- -v).  create opens the mailbox if it exists\n"
-"(its options then change nothing), unless -x.\n"
+"the message), or -I ID.  The command comes first; after it, options may\n"
+"come anywhere; after \"--\" nothing is an option (mbx send q -- -v).\n"
+"create opens the mailbox if it exists (its options then change nothing),\n"
+"unless -x.\n"
 "\n"
 "Options:\n"
 "  -k, --key KEY          the mailbox's numeric key, decimal, 0x hex or 0 octal\n"
@@ -68,10 +72,35 @@ struct opts {
 	int lines;
 	long count;
 	int nonblock;
-	double timeout;
+	int64_t timeout_ns;
 	int timed;
 	int inboxes;
 };
+
+/* Standard descriptors closed when we started (see protect_std_fds()). */
+static int stdin_closed, stdout_closed;
+
+/*
+ * A standard descriptor closed by our caller would be reused by the next
+ * open, /dev/mailbox's: reading "stdin" would then receive from our own
+ * inbox, and writing "stdout" send to it.  Hold each closed one with
+ * /dev/null and remember it, so that send and recv can refuse to use it.
+ */
+static void protect_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			exit(EXIT_FAILURE);
+		if (fd == 0)
+			stdin_closed = 1;
+		else if (fd == 1)
+			stdout_closed = 1;
+	}
+}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -88,11 +117,14 @@ static int fail(const char *what, const char *target, int err)
 	return EXIT_FAILURE;
 }
 
+/* Digits only: strtoul() would take a sign or blanks, and wrap a "-1". */
 static int parse_uint(const char *s, int base, unsigned int *out)
 {
 	unsigned long v;
 	char *end;
 
+	if (!isdigit((unsigned char)*s))
+		return -1;
 	errno = 0;
 	v = strtoul(s, &end, base);
 	if (errno || !*s || *end || v > UINT_MAX)
@@ -125,13 +157,20 @@ static int cat_file(const char *path)
 	char buf[4096];
 	size_t n;
 	FILE *f = fopen(path, "r");
+	int ret = 0;
 
 	if (!f)
 		return -errno;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, stdout);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (fwrite(buf, 1, n, stdout) != n) {
+			ret = -(errno ? errno : EIO);
+			break;
+		}
+	}
+	if (!ret && ferror(f))
+		ret = -(errno ? errno : EIO);
 	fclose(f);
-	return 0;
+	return ret;
 }
 
 static int cmd_list(const struct opts *o)
@@ -243,6 +282,9 @@ static int cmd_create(int dev, const struct opts *o)
 	fd = msg_box_open(dev, o->name, o->key,
 			  MBX_O_SEND | MBX_O_RECV | MBX_O_CREAT | o->excl,
 			  &o->attr, &id);
+	/* One that exists but we may not use: still tell its id. */
+	if (fd == -EACCES && !o->excl)
+		fd = msg_box_open(dev, o->name, o->key, 0, NULL, &id);
 	if (fd < 0)
 		return fail("create", o->name ? o->name : "(key)", fd);
 	printf("%u\n", id);
@@ -263,27 +305,67 @@ static int cmd_destroy(int dev, const struct opts *o)
 	return ret ? fail("destroy", target_name(o, tb, sizeof(tb)), ret) : 0;
 }
 
+/* What we printed (a listing, a new id, a status) must have arrived. */
+static int flush_stdout(int ret)
+{
+	if (!ret && (fflush(stdout) == EOF || ferror(stdout)))
+		ret = fail("writing to", "stdout", -(errno ? errno : EIO));
+	return ret;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * What is left of a -t timeout started at @start, for a timed call that
+ * a stop and continue (SIGSTOP, then SIGCONT) ended with EINTR: such a
+ * wait is not restarted, its timeout being relative.
+ */
+static int64_t timeout_left(const struct opts *o, int64_t start)
+{
+	int64_t left = o->timeout_ns - (now_ns() - start);
+
+	return left > 0 ? left : 0;
+}
+
 static int send_one(int fd, const struct opts *o, const void *buf,
 		    size_t len)
 {
 	unsigned int flags = o->nonblock ? MBX_F_NONBLOCK : 0;
+	int64_t start = now_ns();
+	int ret;
 
-	if (o->timed)
-		return msg_send_timed(fd, buf, len, flags,
-				      (int64_t)(o->timeout * 1e9));
-	return msg_send(fd, buf, len, flags);
+	if (!o->timed)
+		return msg_send(fd, buf, len, flags);
+	do {
+		ret = msg_send_timed(fd, buf, len, flags,
+				     timeout_left(o, start));
+	} while (ret == -EINTR);
+	return ret;
 }
 
 static int cmd_send(int dev, const struct opts *o, int argc, char **argv)
 {
 	char *buf = NULL, tb[32];
-	size_t cap = 0, len = 0;
+	size_t cap = 0, len = 0, max;
+	struct mbx_stat st;
 	int fd, ret = 0, i;
 	ssize_t n;
 
 	fd = open_target(dev, o, MBX_O_SEND);
 	if (fd < 0)
 		return fail("send", target_name(o, tb, sizeof(tb)), fd);
+	if (!argc && stdin_closed) {
+		close(fd);
+		return fail("send: reading the message from", "stdin", -EBADF);
+	}
+	/* No message can be longer: stop reading there, not at ENOMEM. */
+	max = msg_stat(fd, &st) ? SIZE_MAX - 1 : st.max_msg_size;
 	if (argc) {
 		/* The arguments, joined by spaces, as one message. */
 		for (i = 0; i < argc; i++)
@@ -306,6 +388,8 @@ static int cmd_send(int dev, const struct opts *o, int argc, char **argv)
 			if (ret < 0)
 				break;
 		}
+		if (ret >= 0 && ferror(stdin))
+			ret = -(errno ? errno : EIO);
 	} else {
 		/* All of stdin as one message. */
 		for (;;) {
@@ -323,7 +407,14 @@ static int cmd_send(int dev, const struct opts *o, int argc, char **argv)
 			if (n <= 0)
 				break;
 			len += n;
+			if (len > max) {
+				ret = -EMSGSIZE;
+				break;
+			}
 		}
+		/* A read error is not the end of the message: send nothing. */
+		if (!ret && ferror(stdin))
+			ret = -(errno ? errno : EIO);
 		if (!ret)
 			ret = send_one(fd, o, buf, len);
 	}
@@ -345,6 +436,10 @@ static int cmd_recv(int dev, const struct opts *o)
 	ssize_t n = 0;
 	int fd;
 
+	/* A message received for a closed stdout would be lost. */
+	if (stdout_closed)
+		return fail("recv: writing a received message to", "stdout",
+			    -EBADF);
 	fd = open_target(dev, o, MBX_O_RECV);
 	if (fd < 0)
 		return fail("recv", target_name(o, tb, sizeof(tb)), fd);
@@ -353,11 +448,17 @@ static int cmd_recv(int dev, const struct opts *o)
 	if (!buf)
 		return fail("recv", NULL, -ENOMEM);
 	for (;;) {
-		if (o->timed)
-			n = msg_recv_timed(fd, buf, len, flags,
-					   (int64_t)(o->timeout * 1e9), &meta);
-		else
+		int64_t start = now_ns();
+
+		if (o->timed) {
+			do {
+				n = msg_recv_timed(fd, buf, len, flags,
+						   timeout_left(o, start),
+						   &meta);
+			} while (n == -EINTR);
+		} else {
 			n = msg_recv(fd, buf, len, flags, &meta);
+		}
 		if (n == -EMSGSIZE) {
 			/* max_msg_size was lowered after this was queued. */
 			char *nb = realloc(buf, meta.len);
@@ -417,9 +518,11 @@ int main(int argc, char **argv)
 		.count = 1,
 	};
 	const char *cmd = "list";
+	double timeout;
 	int c, dev, ret;
 	char *end;
 
+	protect_std_fds();
 	if (argc > 1 && argv[1][0] != '-') {
 		cmd = argv[1];
 		argv++;
@@ -466,6 +569,8 @@ int main(int argc, char **argv)
 			o.lines = 1;
 			break;
 		case 'C':
+			if (!isdigit((unsigned char)*optarg))
+				return usage_error("bad count '%s'", optarg);
 			errno = 0;
 			o.count = strtol(optarg, &end, 10);
 			if (end == optarg || *end || errno || o.count < 0)
@@ -475,11 +580,15 @@ int main(int argc, char **argv)
 			o.nonblock = 1;
 			break;
 		case 't':
-			o.timeout = strtod(optarg, &end);
+			timeout = strtod(optarg, &end);
 			/* In ns it must fit an int64_t: about 292 years. */
-			if (end == optarg || *end || !isfinite(o.timeout) ||
-			    o.timeout < 0 || o.timeout > INT64_MAX / 1e9)
+			if (end == optarg || *end || !isfinite(timeout) ||
+			    timeout < 0 || timeout >= INT64_MAX / 1e9)
 				return usage_error("bad timeout '%s'", optarg);
+			/* 2^63 ns, as a double, is INT64_MAX rounded up. */
+			timeout *= 1e9;
+			o.timeout_ns = timeout >= (double)INT64_MAX ?
+				       INT64_MAX : (int64_t)timeout;
 			o.timed = 1;
 			break;
 		case 'i':
@@ -502,9 +611,11 @@ int main(int argc, char **argv)
 	if (o.nonblock && o.timed)
 		return usage_error("%s", "--nonblock and --timeout exclude each other");
 
-	if (!strcmp(cmd, "list"))
-		return optind < argc ? usage_error("unexpected '%s'", argv[optind]) :
-				       cmd_list(&o);
+	if (!strcmp(cmd, "list")) {
+		if (optind < argc)
+			return usage_error("unexpected '%s'", argv[optind]);
+		return flush_stdout(cmd_list(&o));
+	}
 	if (strcmp(cmd, "stat") && strcmp(cmd, "create") &&
 	    strcmp(cmd, "destroy") && strcmp(cmd, "send") &&
 	    strcmp(cmd, "recv"))
@@ -538,5 +649,5 @@ int main(int argc, char **argv)
 	else
 		ret = cmd_recv(dev, &o);
 	close(dev);
-	return ret;
+	return flush_stdout(ret);
 }

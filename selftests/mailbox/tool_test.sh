@@ -17,7 +17,7 @@ check() {
 status() { "$@" >/dev/null 2>&1; echo $?; }
 
 echo "TAP version 13"
-echo "1..21"
+echo "1..29"
 
 box=/tool-test-$$
 tmp=$(mktemp -d)
@@ -64,6 +64,30 @@ check "list -i shows inboxes" sh -c "mbx list -i | grep -q '^    pid '"
 su -s /bin/sh nobody -c "$(command -v mbx) list" >"$tmp/nobody" 2>&1
 check "another user lists, but does not see a 0600 mailbox" \
 	sh -c "grep -q '^ *id ' $tmp/nobody && ! grep -q -- ' $box ' $tmp/nobody"
+# A mailbox nobody may use, but may see: create still tells its id.
+mbx create "$box-ro" -m 0444 >"$tmp/roid"
+check "create of an existing mailbox the caller may not use prints its id" \
+	sh -c "su -s /bin/sh nobody -c '$(command -v mbx) create $box-ro' >$tmp/roid2 && cmp -s $tmp/roid $tmp/roid2"
+mbx destroy "$box-ro" >/dev/null 2>&1
+check "a signed or blank-prefixed number is a usage error (2)" \
+	sh -c "[ \"\$(mbx create $box-n -n -1 >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx recv $box -C ' 1' >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx create -k +5 >/dev/null 2>&1; echo \$?)\" = 2 ]"
+check "a read error on standard input sends nothing (1)" \
+	sh -c "[ \"\$(mbx send $box </ >/dev/null 2>&1; echo \$?)\" = 1 ] && [ \"\$(mbx recv $box -N >/dev/null 2>&1; echo \$?)\" = 3 ]"
+check "a closed standard input is an error (1), not an empty message" \
+	sh -c "[ \"\$(mbx send $box 0<&- >/dev/null 2>&1; echo \$?)\" = 1 ] && [ \"\$(mbx recv $box -N >/dev/null 2>&1; echo \$?)\" = 3 ]"
+check "with standard output closed recv takes nothing (1)" \
+	sh -c "mbx send $box kept && [ \"\$(mbx recv $box >&- 2>/dev/null; echo \$?)\" = 1 ] && [ \"\$(mbx recv $box)\" = kept ]"
+check "output that cannot be written exits 1" \
+	sh -c "[ \"\$(mbx list >/dev/full 2>/dev/null; echo \$?)\" = 1 ] && [ \"\$(mbx stat $box >/dev/full 2>/dev/null; echo \$?)\" = 1 ]"
+# Stopped and continued, a timed receive waits out its timeout (3), as
+# before a stop; the module ends such a wait with EINTR, which mbx retries.
+mbx recv "$box" -t 2 >/dev/null 2>&1 &
+waiter=$!
+sleep 0.5
+kill -STOP "$waiter"
+kill -CONT "$waiter"
+wait "$waiter"
+check "a stop and continue does not end a timed receive early" [ $? = 3 ]
 check "destroy, then stat fails (1) with a message" \
 	sh -c "mbx destroy $box && ! mbx stat $box 2>$tmp/err && grep -q 'No such file' $tmp/err"
 check "no mailbox named: usage error (2)" [ "$(status mbx recv)" = 2 ]
