@@ -117,6 +117,12 @@ static int fail(const char *what, const char *target, int err)
 	return EXIT_FAILURE;
 }
 
+/* A stdio failure as a negative errno (stdio may leave errno 0). */
+static int io_error(void)
+{
+	return errno ? -errno : -EIO;
+}
+
 /* Digits only: strtoul() would take a sign or blanks, and wrap a "-1". */
 static int parse_uint(const char *s, int base, unsigned int *out)
 {
@@ -163,12 +169,12 @@ static int cat_file(const char *path)
 		return -errno;
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		if (fwrite(buf, 1, n, stdout) != n) {
-			ret = -(errno ? errno : EIO);
+			ret = io_error();
 			break;
 		}
 	}
 	if (!ret && ferror(f))
-		ret = -(errno ? errno : EIO);
+		ret = io_error();
 	fclose(f);
 	return ret;
 }
@@ -309,7 +315,7 @@ static int cmd_destroy(int dev, const struct opts *o)
 static int flush_stdout(int ret)
 {
 	if (!ret && (fflush(stdout) == EOF || ferror(stdout)))
-		ret = fail("writing to", "stdout", -(errno ? errno : EIO));
+		ret = fail("writing to", "stdout", io_error());
 	return ret;
 }
 
@@ -389,7 +395,7 @@ static int cmd_send(int dev, const struct opts *o, int argc, char **argv)
 				break;
 		}
 		if (ret >= 0 && ferror(stdin))
-			ret = -(errno ? errno : EIO);
+			ret = io_error();
 	} else {
 		/* All of stdin as one message. */
 		for (;;) {
@@ -414,7 +420,7 @@ static int cmd_send(int dev, const struct opts *o, int argc, char **argv)
 		}
 		/* A read error is not the end of the message: send nothing. */
 		if (!ret && ferror(stdin))
-			ret = -(errno ? errno : EIO);
+			ret = io_error();
 		if (!ret)
 			ret = send_one(fd, o, buf, len);
 	}
