@@ -1185,15 +1185,17 @@ static void mbx_inbox_capacity_waits_for_op_in_flight(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, set.ret, 0);
 	KUNIT_EXPECT_EQ(test, box->capacity, MBX_CAP_UNBOUNDED);
 
-	/* One that blocks makes the inbox busy: EBUSY, nothing changes. */
+	/* One that blocks makes the inbox busy: EBUSY at once, no change. */
 	mbx_op_begin(box);
 	set.cfg.capacity = MBX_CAP_ZERO;
 	mbx_test_set_start(setter, &set);
 	KUNIT_EXPECT_TRUE(test, mbx_test_settling(box));
 	recv.box = box;
+	start = jiffies;
 	mbx_test_op_start(r, &recv);
 	kthread_flush_work(&set.work);
 	KUNIT_EXPECT_EQ(test, set.ret, -EBUSY);
+	KUNIT_EXPECT_LT(test, jiffies - start, (unsigned long)HZ / 2);
 	KUNIT_EXPECT_EQ(test, box->capacity, MBX_CAP_UNBOUNDED);
 	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, &v, sizeof(v)), 0);
 	KUNIT_EXPECT_EQ(test, mbx_test_op_wait(&recv), 0);

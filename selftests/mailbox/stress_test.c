@@ -1547,7 +1547,7 @@ int main(int argc, char **argv)
 {
 	uint64_t st, *c;
 	struct verdict v = { 0 };
-	int seconds = 45, dev, i, slot, stuck = 0, lifetimes;
+	int seconds = 45, dev, i, slot, stuck = 0, lifetimes, idle;
 	long long end, next_kill;
 	struct sigaction sa;
 	struct task *me;
@@ -1570,7 +1570,7 @@ int main(int argc, char **argv)
 	nids = (nprod + ncons) * NTHR;
 	nch = NBOX + ncons;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("TAP version 13\n1..6\n");
+	printf("TAP version 13\n1..7\n");
 	printf("# seed %llu, %d s, %d producer and %d consumer processes of up to %d threads, %d mailbox slots\n",
 	       (unsigned long long)seed, seconds, nprod, ncons, NTHR, NBOX);
 
@@ -1720,7 +1720,16 @@ int main(int argc, char **argv)
 	       (unsigned long long)v.lost_over);
 	printf("%sok 6 mailbox and inbox lifetimes as the test made them (%d)\n",
 	       lifetimes || stuck ? "not " : "", lifetimes);
+	/* The checks above hold trivially for a run where nothing went. */
+	idle = !v.sent || !c[C_RECEIVED] || !c[C_WRITES] || !c[C_READS] ||
+	       !c[C_CALL];
+	printf("%sok 7 messages went every way: sent and received, by write and read, by msg_call (%llu, %llu, %llu, %llu, %llu)\n",
+	       idle ? "not " : "", (unsigned long long)v.sent,
+	       (unsigned long long)c[C_RECEIVED],
+	       (unsigned long long)c[C_WRITES],
+	       (unsigned long long)c[C_READS],
+	       (unsigned long long)c[C_CALL]);
 	return bad_exit || c[C_UNEXPECTED] || stuck || c[C_CORRUPT] ||
 	       v.phantom || v.unresolved || v.dup || c[C_MISORDERED] ||
-	       v.lost || v.lost_not_tail || v.lost_over || lifetimes;
+	       v.lost || v.lost_not_tail || v.lost_over || lifetimes || idle;
 }
