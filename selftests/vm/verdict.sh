@@ -14,7 +14,9 @@
 #    a failure for a suite whose case lines do not add up to its plan (a
 #    line lost on the console) or that failed with no case failing,
 #  - every kselftest (TAP from the kselftest harness), plus a failure for
-#    a binary that exited non-zero without reporting a failed test,
+#    a binary that exited non-zero without reporting a failed test, whose
+#    results do not add up to its plan, or for a test that skipped after
+#    a failed check (the 6.1 harness reports that as a skip),
 #  - "the kernel runs on 2 vCPUs" (races need them),
 #  - "module loads", "rmmod refused while open" (a /dev/mailbox
 #    descriptor; a mailbox handle alone), "module unloads",
@@ -78,11 +80,22 @@ function result(ok, what) {
 		       kcases " read from the log")
 	next
 }
-/^@@MBX kselftest-begin /	{ bin = $3; in_ksft = 1; bin_failed = 0; ksft_bins++; next }
+/^@@MBX kselftest-begin /	{
+	bin = $3; in_ksft = 1; bin_failed = 0; ksft_bins++
+	splan = -1; scases = 0
+	next
+}
+# As for KUnit: the results read must add up to the plan of the binary, so
+# that a binary that dies, or a line lost on the console, cannot pass unseen.
 /^@@MBX kselftest-end /		{
 	in_ksft = 0
 	if ($4 != 0 && !bin_failed)
 		result(0, "kselftest " bin ": exited with status " $4)
+	if (splan < 0)
+		result(0, "kselftest " bin ": no plan line in its results")
+	else if (scases != splan)
+		result(0, "kselftest " bin ": " splan " tests planned, " \
+		       scases " read from the log")
 	next
 }
 /^@@MBX kmemleak-begin/		{ in_leak = 1; next }
@@ -108,15 +121,20 @@ in_kunit && /^    (not )?ok [0-9]+ / {
 	result(ok, "kunit " suite "." name)
 	next
 }
+in_ksft && /^1\.\.[0-9]+$/ { splan = substr($0, 4) + 0; next }
 # The harness names a skipped test only in its "#  RUN" line.
-in_ksft && /^#  RUN / { running = $3; next }
+in_ksft && /^#  RUN / { running = $3; checks_failed = 0; next }
+# The 6.1 harness reports a test that failed a check and then skipped as
+# skipped (SKIP() marks it passed): its failed checks say otherwise.
+in_ksft && /^# [^ ]+:[0-9]+:[^ ]+:Expected / { checks_failed = 1 }
 in_ksft && /^(not )?ok [0-9]+ / {
+	scases++
 	ok = ($0 !~ /^not ok/)
 	name = $0
 	sub(/^(not )?ok [0-9]+ /, "", name)
 	if (name ~ /# SKIP/) {
 		sub(/ *# SKIP.*/, "", name)
-		ok = "skip"
+		ok = checks_failed ? 0 : "skip"
 		if (name == "") name = running
 	}
 	if (!ok) bin_failed = 1
