@@ -598,9 +598,14 @@ TEST_F(fault, receive_large_allocates_nothing)
  *
  * With @resident 0 the receiver's own buffer is fresh memory too: the
  * copy (page faults disabled) stops at once, the receiver releases the
- * sender and faults its buffer in, and a failure there is EFAULT, as for
- * any system call that cannot fault in the caller's buffer (read(2)
- * under OOM): still clean, the sender keeps its message.
+ * sender and faults its buffer in, and a failure there would be EFAULT,
+ * as for any system call that cannot fault in the caller's buffer
+ * (read(2) under OOM): still clean, the sender keeps its message.  What
+ * is checked is that every failure is ENOMEM or EFAULT with the sender
+ * kept; whether the sweep reaches the fault-in is the allocator's
+ * business (on the debug kernel it does not: the anonymous page is not
+ * among the allocations fail-nth fails here), so the count of EFAULTs
+ * is logged, not required.
  */
 static void recv_zero(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(fault) *self, int resident)
@@ -697,7 +702,7 @@ TEST_F(fault, receive_zero_fail_page_alloc)
 	recv_zero(_metadata, self, 1);
 }
 
-/* Both sides' memory fresh: the receiver's fault-in is swept too. */
+/* Both sides' memory fresh: the release and re-fault are taken too. */
 TEST_F(fault, receive_zero_fresh_buffer_fail_page_alloc)
 {
 	NEED_FAILSLAB();
