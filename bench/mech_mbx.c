@@ -60,6 +60,21 @@ static int mbx_attr(const struct chan *c, unsigned int capacity,
 	return 0;
 }
 
+/*
+ * EINVAL at creation is "not supported here" only for a message size over
+ * the module's cap (its max_msg_size_cap parameter lowered): any other
+ * EINVAL is a failure, not a figure to skip.
+ */
+static int mbx_create_err(int dev, const struct msg_box_attr *attr, int err)
+{
+	struct mbx_info info;
+
+	if (err == -EINVAL && !msg_info(dev, &info) &&
+	    attr->max_msg_size > info.max_msg_size_cap)
+		return -EOPNOTSUPP;
+	return err;
+}
+
 /* Two private mailboxes, made before fork(): both sides inherit them. */
 static int mbx_setup_boxes(struct chan *c, unsigned int capacity)
 {
@@ -77,8 +92,9 @@ static int mbx_setup_boxes(struct chan *c, unsigned int capacity)
 	for (i = MBX_TO_CHILD; i <= MBX_TO_PARENT; i++) {
 		fd = msg_box_open(c->fd[MBX_DEV], NULL, 0, flags, &attr, NULL);
 		if (fd < 0) {
+			fd = mbx_create_err(c->fd[MBX_DEV], &attr, fd);
 			mbx_close_all(c);
-			return fd == -EINVAL ? -EOPNOTSUPP : fd;
+			return fd;
 		}
 		c->fd[i] = fd;
 	}
@@ -196,7 +212,7 @@ static int mbx_attach_direct(struct chan *c, int side)
 	cfg.limit = attr.limit;
 	cfg.max_msg_size = attr.max_msg_size;
 	ret = msg_inbox_set(fd, &cfg);
-	return ret == -EINVAL ? -EOPNOTSUPP : ret;
+	return mbx_create_err(fd, &attr, ret);
 }
 
 static int mbx_direct_send(struct chan *c, const void *buf, size_t len)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -680,7 +681,13 @@ TEST_F(box, poll_several_mailboxes)
 	}
 	EXPECT_EQ(0, poll(pfd, 3, 0));
 
-	tx = spawn_send(pfd[1].fd, "x", 1, 0);
+	tx = fork();
+	ASSERT_LE(0, tx);
+	if (tx == 0) {	/* once the parent sleeps in poll() */
+		if (wait_in_syscall(getppid(), SYS_poll, SYS_ppoll, -1))
+			_exit(99);
+		child_exit(msg_send(pfd[1].fd, "x", 1, 0));
+	}
 	ASSERT_EQ(1, poll(pfd, 3, 10000));
 	EXPECT_EQ(0, pfd[0].revents);
 	EXPECT_EQ(POLLIN, pfd[1].revents);
@@ -721,7 +728,15 @@ TEST_F(box, pollout_tracks_room)
 		return;
 	}
 	EXPECT_EQ(0, poll(&pfd, 1, 0));
-	rx = spawn_recv(self->fd, 8, 0);
+	rx = fork();
+	ASSERT_LE(0, rx);
+	if (rx == 0) {	/* blocks once the parent sleeps in poll() */
+		char c[8];
+
+		if (wait_in_syscall(getppid(), SYS_poll, SYS_ppoll, -1))
+			_exit(99);
+		child_exit(msg_recv(self->fd, c, sizeof(c), 0, NULL));
+	}
 	EXPECT_EQ(1, poll(&pfd, 1, 10000));
 	EXPECT_EQ(POLLOUT, pfd.revents);
 	EXPECT_EQ(rx, msg_send(self->fd, "z", 1, 0));
@@ -742,8 +757,10 @@ TEST_F(box, epoll_wakes_on_message)
 	EXPECT_EQ(0, epoll_wait(ep, &out, 1, 0));
 	tx = fork();
 	ASSERT_LE(0, tx);
-	if (tx == 0) {
-		usleep(20000);
+	if (tx == 0) {	/* once the parent sleeps in epoll_wait() */
+		if (wait_in_syscall(getppid(), SYS_epoll_wait,
+				    SYS_epoll_pwait, SYS_epoll_pwait2))
+			_exit(99);
 		child_exit(msg_send(self->fd, "e", 1, 0));
 	}
 	ASSERT_EQ(1, epoll_wait(ep, &out, 1, 10000));

@@ -8,9 +8,11 @@
 #ifndef MBX_UTIL_H
 #define MBX_UTIL_H
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -164,6 +166,37 @@ static inline int write_str(const char *path, const char *val)
 	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
 	close(fd);
 	return ok ? 0 : -1;
+}
+
+/*
+ * Wait (10 s at most) until process @pid sleeps in one of the system calls
+ * @nr1, @nr2, @nr3 (as /proc/PID/syscall and /proc/PID/stat tell), so
+ * that what the caller does next must wake it, rather than find it not
+ * there yet.  For a child waking its parent in poll() or epoll_wait().
+ * Returns 0 or -1.
+ */
+static inline int wait_in_syscall(pid_t pid, long nr1, long nr2, long nr3)
+{
+	long long deadline = now_ns() + 10000 * MS;
+	char path[64], buf[256], *state;
+	long nr;
+
+	while (now_ns() < deadline) {
+		snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+		if (read_str(path, buf, sizeof(buf)) || !isdigit((unsigned char)buf[0]))
+			goto again;
+		nr = strtol(buf, NULL, 10);
+		if (nr != nr1 && nr != nr2 && nr != nr3)
+			goto again;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		state = read_str(path, buf, sizeof(buf)) ? NULL :
+			strrchr(buf, ')');
+		if (state && state[1] == ' ' && state[2] == 'S')
+			return 0;
+again:
+		usleep(1000);
+	}
+	return -1;
 }
 
 #endif /* MBX_UTIL_H */
