@@ -1143,6 +1143,24 @@ static bool mbx_test_settling(struct mbx_box *box)
 }
 
 /*
+ * The capacity change @set ended with EBUSY and changed nothing (the inbox
+ * is unbounded in the test below): within half a second of @start, or,
+ * @late, not before.
+ */
+static void mbx_test_expect_busy(struct kunit *test, struct mbx_test_set *set,
+				 struct mbx_box *box, unsigned long start,
+				 bool late)
+{
+	kthread_flush_work(&set->work);
+	KUNIT_EXPECT_EQ(test, set->ret, -EBUSY);
+	if (late)
+		KUNIT_EXPECT_GE(test, jiffies - start, (unsigned long)HZ / 2);
+	else
+		KUNIT_EXPECT_LT(test, jiffies - start, (unsigned long)HZ / 2);
+	KUNIT_EXPECT_EQ(test, box->capacity, MBX_CAP_UNBOUNDED);
+}
+
+/*
  * A capacity change while a send or receive runs on the inbox, not
  * blocked: the change waits for it to end and then succeeds (it used to
  * fail with EBUSY, which a caller cannot tell from the real thing).  If
@@ -1193,10 +1211,7 @@ static void mbx_inbox_capacity_waits_for_op_in_flight(struct kunit *test)
 	recv.box = box;
 	start = jiffies;
 	mbx_test_op_start(r, &recv);
-	kthread_flush_work(&set.work);
-	KUNIT_EXPECT_EQ(test, set.ret, -EBUSY);
-	KUNIT_EXPECT_LT(test, jiffies - start, (unsigned long)HZ / 2);
-	KUNIT_EXPECT_EQ(test, box->capacity, MBX_CAP_UNBOUNDED);
+	mbx_test_expect_busy(test, &set, box, start, false);
 	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, &v, sizeof(v)), 0);
 	KUNIT_EXPECT_EQ(test, mbx_test_op_wait(&recv), 0);
 	KUNIT_EXPECT_EQ(test, recv.val, 5);
@@ -1210,19 +1225,13 @@ static void mbx_inbox_capacity_waits_for_op_in_flight(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, mbx_test_settling(box));
 	start = jiffies;
 	KUNIT_EXPECT_EQ(test, mbx_test_send(box, user, &v, sizeof(v)), 0);
-	kthread_flush_work(&set.work);
-	KUNIT_EXPECT_EQ(test, set.ret, -EBUSY);
-	KUNIT_EXPECT_LT(test, jiffies - start, (unsigned long)HZ / 2);
-	KUNIT_EXPECT_EQ(test, box->capacity, MBX_CAP_UNBOUNDED);
+	mbx_test_expect_busy(test, &set, box, start, false);
 	KUNIT_EXPECT_EQ(test, mbx_test_recv_from(box, NULL, &v, NULL), 0);
 
 	/* One that never ends (stalled in a fault): EBUSY after a while. */
 	start = jiffies;
 	mbx_test_set_start(setter, &set);
-	kthread_flush_work(&set.work);
-	KUNIT_EXPECT_EQ(test, set.ret, -EBUSY);
-	KUNIT_EXPECT_GE(test, jiffies - start, (unsigned long)HZ / 2);
-	KUNIT_EXPECT_EQ(test, box->capacity, MBX_CAP_UNBOUNDED);
+	mbx_test_expect_busy(test, &set, box, start, true);
 	mbx_op_end(box);
 	mbx_test_set_start(setter, &set);
 	kthread_flush_work(&set.work);
