@@ -260,12 +260,12 @@ TEST_F(direct, receive_from_blocked_sender_of_full_inbox)
 	EXPECT_EQ(0, reap(b));
 }
 
+/* Exit once the parent sleeps in its receive (an ioctl). */
 static int exit_soon(int dev, void *arg)
 {
 	(void)dev;
 	(void)arg;
-	usleep(100000);
-	return 0;
+	return wait_in_syscall(getppid(), SYS_ioctl, -1, -1) ? 100 : 0;
 }
 
 /* A receive(Q) waiting for Q ends with ESRCH when Q exits. */
@@ -700,11 +700,15 @@ TEST_F(direct, producer_consumer)
 	EXPECT_EQ(0, reap(prod));
 }
 
+/* Send to the parent once it sleeps in poll(). */
 static int send_to_parent_blocking(int dev, void *arg)
 {
-	int ret = msg_send_to(dev, getppid(), "b", 1, 0);
+	int ret;
 
 	(void)arg;
+	if (wait_in_syscall(getppid(), SYS_poll, SYS_ppoll, -1))
+		return 100;
+	ret = msg_send_to(dev, getppid(), "b", 1, 0);
 	return ret < 0 ? -ret : 0;
 }
 
