@@ -236,19 +236,13 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_close);
  * @inbox:	its inbox
  *
  * Tear it down now, even if the file lives on elsewhere (a forked child,
- * SCM_RIGHTS).  Nobody of the owner's can be blocked receiving on it (the
- * exec has ended every other thread); the check is a guard.
+ * SCM_RIGHTS).  No receive of the owner's can be running on it: the exec
+ * has ended every other thread.
  */
 void mbx_inbox_orphan(struct mbx_inbox *inbox)
 {
-	bool receiving;
-
 	mutex_lock(&mbx_inbox_lock);
-	spin_lock(&inbox->box.lock);
-	receiving = inbox->box.receivers_waiting;
-	spin_unlock(&inbox->box.lock);
-	if (!receiving)
-		mbx_inbox_teardown(inbox);
+	mbx_inbox_teardown(inbox);
 	mutex_unlock(&mbx_inbox_lock);
 }
 
