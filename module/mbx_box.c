@@ -52,13 +52,15 @@
  *
  * Nothing is queued.  A blocked sender's waiter describes its message in
  * its own memory.  A receiver claims it (state MBX_CLAIMED, off the list),
- * drops the lock and copies the payload once, from the sender's pages into
- * its own buffer (mbx_copy.c); then it completes the sender (MBX_DONE) and
- * tells it who received.  A claimed sender waits uninterruptibly, since
- * the copy reads its buffer.  The copy into the receiver's buffer runs
- * with page faults disabled; pinning the sender's pages may fault them in
- * (swap, file I/O), so the wait is bounded by copying the message and by
- * the sender's own memory, never by the receiver's.  If the receiver's
+ * takes what the copy needs (struct mbx_claim, with a reference on the
+ * sender's address space), drops the lock and copies the payload once,
+ * from the sender's pages into its own buffer (mbx_copy.c); then it
+ * completes the sender (MBX_DONE) and tells it who received.  The copy
+ * into the receiver's buffer runs with page faults disabled; pinning the
+ * sender's pages faults them in if need be (swap, a file, a userfaultfd
+ * handler), as long as that takes, so the claimed sender waits killably:
+ * killed, it leaves (mbx_claim_leave()), and its message is delivered if
+ * the copy succeeds, or not at all.  If the receiver's
  * buffer is not resident (or the receiver fails in any other way), the
  * sender is released first (back at the head of the list, or straight to
  * a receiver that has started waiting), and the receiver faults its buffer
@@ -77,11 +79,13 @@
  * straight into the receiver's pinned pages (mbx_send_direct(),
  * mbx_copy_to_receiver()): one copy, no allocation,
  * no quota charge, nothing queued.  It is the mirror image of the
- * zero-capacity case above, with the same bound on the claimed task's
- * uninterruptible sleep: neither side's memory is faulted in during the
- * copy.  If either buffer is not resident, the receiver is put back at the
- * head of the line (or given what arrived for it meanwhile, so that the
- * invariant above holds) and the sender sends the ordinary way.
+ * zero-capacity case above, but the claimed receiver sleeps
+ * uninterruptibly (its address space is used without a reference), so
+ * neither side's memory is faulted in during the copy, which keeps that
+ * sleep short.  If either buffer is not resident, the receiver is put
+ * back at the head of the line (or given what arrived for it meanwhile,
+ * so that the invariant above holds) and the sender sends the ordinary
+ * way.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -326,6 +330,30 @@ static void mbx_wait_enqueue(struct mbx_waiter *w, struct list_head *list,
 	(*waiting)++;
 }
 
+/*
+ * Receiver @r claims zero-capacity sender @s (off the list) to copy its
+ * message.  Called with box->lock held.
+ */
+static void mbx_claim_sender(struct mbx_waiter *r, struct mbx_waiter *s)
+{
+	s->state = MBX_CLAIMED;
+	s->claimer = r;
+	r->peer = s;
+}
+
+/*
+ * Claimed sender @s is killed and leaves: its receiver must not touch it
+ * again.  A receiver that has not yet run takes nothing (it looks for
+ * another sender); one that has taken its struct mbx_claim finishes its
+ * copy without @s.  Called with box->lock held.
+ */
+static void mbx_claim_leave(struct mbx_waiter *s)
+{
+	s->claimer->peer = NULL;
+	s->claimer->peer_left = true;
+	s->claimer = NULL;
+}
+
 /* No longer counted as blocked: done, or leaving on its own. */
 static void mbx_wait_uncount(struct mbx_waiter *w)
 {
@@ -343,13 +371,17 @@ static void mbx_wait_uncount(struct mbx_waiter *w)
  * their timeout is relative) or -ETIMEDOUT with @w off every list.
  *
  * A claimed waiter (MBX_CLAIMED) ignores signals and the deadline until
- * the claim is over.  For a zero-capacity sender that is one copy from
- * its pinned pages into memory the receiver has faulted in (mbx_copy.c),
- * so the uninterruptible sleep is short, unless the sender's own buffer
- * must be paged in for the pinning.  A sync sender (@w->sync_msg set)
- * waits killably instead: the receiver's copy can take as long as the
- * receiver's page faults do, so on SIGKILL it leaves the message to be
- * delivered without it (-EINTR, state still MBX_CLAIMED).
+ * the claim is over.  A receiver claimed by a sender copying into its
+ * pages sleeps uninterruptibly: that copy faults nothing in on either
+ * side (mbx_copy_to_receiver()), so it is short.  A claimed
+ * zero-capacity sender (@w->claimer set) and a sync sender (@w->sync_msg
+ * set) wait killably instead: the receiver's copy may have to page the
+ * sender's buffer in, from swap, a file or a userfaultfd handler, or wait
+ * for the receiver's own faults, as long as they take.  On SIGKILL they
+ * leave, with -EINTR, and their message is delivered or not as the copy
+ * goes: a sync sender's is queued and stays; a zero-capacity sender's
+ * receiver has taken what it needs (struct mbx_claim) and, if its copy
+ * fails, takes nothing.
  */
 static int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
 			  ktime_t *expires)
@@ -388,12 +420,15 @@ static int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
 				mbx_settlers_wake(box);
 			timed_out = !schedule_hrtimeout_range_clock(expires, 0,
 					HRTIMER_MODE_ABS, CLOCK_MONOTONIC);
-		} else if (w->sync_msg) {
+		} else if (w->sync_msg || w->claimer) {
 			if (fatal_signal_pending(current)) {
-				/* The message lives until its receiver's
-				 * last locked section: detach from it.
+				/* Our message outlives us (queued, or taken
+				 * by a receiver): detach from it.
 				 */
-				w->sync_msg->sync = NULL;
+				if (w->sync_msg)
+					w->sync_msg->sync = NULL;
+				else
+					mbx_claim_leave(w);
 				ret = -EINTR;
 				break;
 			}
@@ -426,6 +461,7 @@ static int mbx_wait(struct mbx_box *box, struct mbx_waiter *w,
 static void mbx_unclaim(struct mbx_waiter *w, struct mbx_wake *wake_q)
 {
 	w->state = MBX_WAITING;
+	w->claimer = NULL;
 	mbx_wake_add(wake_q, w->task);
 }
 
@@ -723,8 +759,7 @@ static bool mbx_receiver_back(struct mbx_box *box, struct mbx_waiter *r,
 	was_full = mbx_box_full(box);
 	if (s && box->capacity == MBX_CAP_ZERO) {
 		list_del_init(&s->node);
-		s->state = MBX_CLAIMED;
-		r->peer = s;
+		mbx_claim_sender(r, s);
 	} else if (s) {
 		r->msg = mbx_take_blocked_msg(s, wake_q);
 	} else {
@@ -1182,8 +1217,7 @@ static bool mbx_offer_sender(struct mbx_box *box, struct mbx_waiter *s,
 
 	if (!r)
 		return false;
-	r->peer = s;
-	s->state = MBX_CLAIMED;
+	mbx_claim_sender(r, s);
 	mbx_waiter_done(r, 0, wake_q);
 	return true;
 }
@@ -1242,10 +1276,35 @@ out_unlock:
 	return ret;
 }
 
+/*
+ * Take what the copy needs from claimed sender @s, which may leave on
+ * SIGKILL once box->lock is dropped.  Called with box->lock held.
+ */
+static void mbx_claim_take(struct mbx_claim *src, const struct mbx_waiter *s)
+{
+	src->ubuf = s->op->ubuf;
+	src->kbuf = s->op->kbuf;
+	src->len = s->op->len;
+	src->mm = s->mm;
+	if (src->mm)
+		mmget(src->mm);
+	src->sender = get_pid(s->sender);
+	src->sender_uid = s->sender_uid;
+}
+
+/* Drop what mbx_claim_take() took.  Not under box->lock: mmput() sleeps. */
+static void mbx_claim_put(struct mbx_claim *src)
+{
+	if (src->mm)
+		mmput(src->mm);
+	put_pid(src->sender);
+}
+
 static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 {
 	struct mbx_wake wake_q = {};
 	struct mbx_waiter w, *s;
+	struct mbx_claim src;
 	bool prefault = !op->nonblock;
 	size_t n, fault_at;
 	int ret;
@@ -1270,7 +1329,7 @@ again:
 			goto out_unlock;
 		}
 		list_del_init(&s->node);
-		s->state = MBX_CLAIMED;
+		mbx_claim_sender(&w, s);
 	} else {
 		if (mbx_from_gone(op)) {
 			ret = -ESRCH;
@@ -1296,33 +1355,58 @@ again:
 		ret = mbx_recv_waited(&w, op, ret);
 		if (ret)
 			goto out_unlock;
+		if (w.peer_left) {	/* killed before we ran: look again */
+			spin_unlock(&box->lock);
+			goto again;
+		}
 		if (!w.peer) {	/* a sender copied it into our buffer */
 			mbx_take_direct(box, &w, op);
 			goto out_unlock;
 		}
-		s = w.peer;
 	}
-	/* s is claimed: it cannot go away until we finish or release it. */
+	/* w.peer is claimed: it stays until we finish or release it, or it
+	 * is killed (then w.peer is NULL again).
+	 */
+	mbx_claim_take(&src, w.peer);
 	spin_unlock(&box->lock);
 
-	n = min(op->len, s->op->len);
-	ret = mbx_copy_from_sender(op, s, n, &fault_at);
+	n = min(op->len, src.len);
+	ret = mbx_copy_from_sender(op, &src, n, &fault_at);
 
 	spin_lock(&box->lock);
+	s = w.peer;
 	if (!ret) {
-		op->msg_len = s->op->len;
-		op->sender = get_pid(s->sender);
-		op->sender_uid = s->sender_uid;
-		s->receiver = get_pid(task_tgid(current));
+		op->msg_len = src.len;
+		op->sender = src.sender;
+		src.sender = NULL;
+		op->sender_uid = src.sender_uid;
 		mbx_note_recv(box);
-		mbx_waiter_done(s, 0, &wake_q);
-		goto out_unlock;
+		if (s) {
+			s->receiver = get_pid(task_tgid(current));
+			mbx_waiter_done(s, 0, &wake_q);
+		}
+		spin_unlock(&box->lock);
+		mbx_wake_all(&wake_q);
+		mbx_claim_put(&src);
+		return 0;
+	}
+	if (!s) {
+		/*
+		 * Killed during a copy that failed: its message goes with
+		 * it, as with any send a SIGKILL ends before it is done.
+		 */
+		spin_unlock(&box->lock);
+		mbx_claim_put(&src);
+		if (ret != -EFAULT && ret != -EAGAIN)
+			return ret;
+		goto again;
 	}
 	if (ret == -EFAULT) {
 		/* The sender's buffer is bad: its send fails, we go on. */
 		mbx_waiter_done(s, -EFAULT, &wake_q);
 		spin_unlock(&box->lock);
 		mbx_wake_all(&wake_q);
+		mbx_claim_put(&src);
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		goto again;
@@ -1340,6 +1424,7 @@ again:
 	}
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
+	mbx_claim_put(&src);
 	mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
 	if (ret == -EAGAIN) {
 		/* Fault our buffer in, outside any claim, and try again. */

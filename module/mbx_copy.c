@@ -2,10 +2,11 @@
 /*
  * The one copy of a rendezvous.
  *
- * The sender is blocked and claimed (see mbx_box.c), so its buffer and its
- * address space stay put; the receiver, running in its own context, pins
- * the sender's pages a batch at a time with get_user_pages_remote() and
- * copies from them straight into its own buffer.  No intermediate kernel
+ * The sender is blocked and claimed (see mbx_box.c), so its buffer stays
+ * put, and the receiver holds a reference on its address space; the
+ * receiver, running in its own context, pins the sender's pages a batch
+ * at a time with get_user_pages_remote() and copies from them straight
+ * into its own buffer.  No intermediate kernel
  * buffer: one copy where a pipe or a message queue makes two.  When the
  * receiver was there first, the sender does the same the other way
  * round (mbx_copy_to_receiver()), for every capacity mode.
@@ -131,42 +132,54 @@ int mbx_copy_to_receiver(const struct mbx_sendop *op,
 /**
  * mbx_copy_from_sender() - copy a claimed sender's message to a receiver
  * @op:		the receive
- * @sender:	the claimed sender's waiter
+ * @src:	the claimed sender's message
  * @len:	bytes to copy (the message, or less when truncating)
  * @fault_at:	with -EAGAIN: the offset in the receiver's buffer that is
  *		not resident
  *
  * The copy into the receiver's buffer runs with page faults disabled: the
- * sender sleeps uninterruptibly while claimed, and a fault on the
- * receiver's side could take as long as the receiver likes (userfaultfd,
- * FUSE).  The caller releases the sender before faulting the buffer in.
+ * sender waits while claimed, and a fault on the receiver's side could
+ * take as long as the receiver likes (userfaultfd, FUSE).  The caller
+ * releases the sender before faulting the buffer in.
+ *
+ * The sender's pages, on the other hand, are faulted in here if they must
+ * be, as process_vm_readv() does: with @locked, so that the fault may
+ * drop the mmap_lock and wait killably, which is what a userfaultfd
+ * handler (a process restored lazily, a post-copy migration) or a FUSE
+ * server needs to serve it.  Without @locked a missing page behind
+ * userfaultfd is SIGBUS, and the send failed with EFAULT.  The sender
+ * waits killably meanwhile (mbx_wait_sleep()); @src holds a reference on
+ * its address space in case it is killed.
  *
  * Return: 0; -EFAULT when the sender's buffer is bad; -EAGAIN when the
  * receiver's buffer is not resident at @fault_at; or another negative
  * errno from pinning (-ENOMEM, -EINTR on a fatal signal), the receiver's
  * problem.
  */
-int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
+int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_claim *src,
 			 size_t len, size_t *fault_at)
 {
-	unsigned long addr = (unsigned long)sender->op->ubuf;
+	unsigned long addr = (unsigned long)src->ubuf;
 	struct page *pages[MBX_PIN_BATCH];
 	size_t done = 0;
 
-	if (!sender->mm)	/* a kernel sender (KUnit) */
-		return mbx_copy_out(op, 0, sender->op->kbuf, len);
+	if (!src->mm)	/* a kernel sender (KUnit) */
+		return mbx_copy_out(op, 0, src->kbuf, len);
 
 	while (done < len) {
 		unsigned long start = addr + done;
 		size_t off = offset_in_page(start);
 		unsigned long nr = mbx_batch_pages(off, len - done);
 		long got, i;
+		int locked = 1;
 		int err = 0;
 
-		mmap_read_lock(sender->mm);
-		got = get_user_pages_remote(sender->mm, start & PAGE_MASK, nr,
-					    0, pages, NULL, NULL);
-		mmap_read_unlock(sender->mm);
+		if (mmap_read_lock_killable(src->mm))
+			return -EINTR;
+		got = get_user_pages_remote(src->mm, start & PAGE_MASK, nr,
+					    0, pages, NULL, &locked);
+		if (locked)
+			mmap_read_unlock(src->mm);
 		if (got == 0 || got == -EFAULT)
 			return -EFAULT;
 		if (got < 0)

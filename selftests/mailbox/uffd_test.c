@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kselftests of a zero-capacity sender whose buffer a userfaultfd handler
+ * fills on demand, as in a process restored lazily (CRIU) or migrated
+ * post-copy.  Its receiver copies straight from the sender's pages, so it
+ * must get the handler to fill them, as process_vm_readv() does, rather
+ * than fail the send with EFAULT; and while it waits for them the sender,
+ * which waits for the copy, must stay killable.
+ *
+ * Kernel-mode userfaultfd faults need CAP_SYS_PTRACE or
+ * vm.unprivileged_userfaultfd=1: these tests run as root.  They skip on a
+ * kernel without userfaultfd.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "mbx_util.h"
+
+#define PAGES	5
+#define LEN	(4 * 4096 + 100)	/* five pages, the last one partly */
+#define SEED	7
+
+/* The sender's handler thread: fills each missing page of the buffer. */
+struct filler {
+	int uffd;
+	char *area;		/* the sender's buffer, PAGES pages */
+	const char *want;	/* what the buffer holds, PAGES pages */
+	int report;		/* a byte written here for each fault */
+	int hold;		/* -1, or wait for a byte here before filling */
+};
+
+static void *fill_on_fault(void *arg)
+{
+	struct filler *f = arg;
+	struct uffd_msg msg;
+	char c;
+
+	while (read(f->uffd, &msg, sizeof(msg)) == sizeof(msg)) {
+		unsigned long page = msg.arg.pagefault.address & ~4095UL;
+		struct uffdio_copy copy = {
+			.dst = page,
+			.src = (unsigned long)f->want + (page -
+						(unsigned long)f->area),
+			.len = 4096,
+		};
+
+		if (msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		if (write(f->report, "f", 1) != 1)
+			break;
+		if (f->hold >= 0 && read(f->hold, &c, 1) != 1)
+			break;
+		if (ioctl(f->uffd, UFFDIO_COPY, &copy))
+			break;
+	}
+	return NULL;
+}
+
+/* No userfaultfd in this kernel (or not for us): the tests skip. */
+static int uffd_unavailable(void)
+{
+	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+
+	if (uffd < 0)
+		return errno;
+	close(uffd);
+	return 0;
+}
+
+/*
+ * A child that sends the PAGES pages of @want from a buffer registered
+ * with userfaultfd and never touched, so that every page is missing until
+ * its handler thread fills it; it exits with child_exit()'s status of the
+ * send, or 200 + n if setting up failed at step n.
+ */
+static pid_t spawn_uffd_sender(int fd, const char *want, int report,
+			       int hold)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct filler f = { .want = want, .report = report, .hold = hold };
+	pthread_t thread;
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	f.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (f.uffd < 0 || ioctl(f.uffd, UFFDIO_API, &api))
+		_exit(201);
+	f.area = mmap(NULL, PAGES * 4096, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (f.area == MAP_FAILED)
+		_exit(202);
+	reg.range.start = (unsigned long)f.area;
+	reg.range.len = PAGES * 4096;
+	if (ioctl(f.uffd, UFFDIO_REGISTER, &reg))
+		_exit(203);
+	if (pthread_create(&thread, NULL, fill_on_fault, &f))
+		_exit(204);
+	child_exit(msg_send(fd, f.area, LEN, 0));
+	return -1;	/* not reached */
+}
+
+FIXTURE(uffd) {
+	int dev;
+	int fd;
+	int report[2];
+	char *want;
+};
+
+FIXTURE_SETUP(uffd)
+{
+	struct msg_box_attr attr = {
+		.capacity = MBX_CAP_ZERO,
+		.max_msg_size = LEN,
+		.mode = 0600,
+	};
+	int err = uffd_unavailable();
+
+	self->dev = -1;
+	self->fd = -1;
+	if (err)
+		SKIP(return, "no userfaultfd: %s", strerror(err));
+	self->dev = msg_dev_open(0);
+	ASSERT_LE(0, self->dev);
+	self->fd = msg_box_open(self->dev, NULL, 0, MBX_O_PRIVATE |
+				MBX_O_SEND | MBX_O_RECV, &attr, NULL);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, pipe2(self->report, O_CLOEXEC));
+	self->want = aligned_alloc(4096, PAGES * 4096);
+	ASSERT_NE(NULL, self->want);
+	memset(self->want, 0, PAGES * 4096);
+	fill(self->want, LEN, SEED);
+}
+
+FIXTURE_TEARDOWN(uffd)
+{
+	if (self->fd < 0)
+		return;
+	close(self->report[0]);
+	close(self->report[1]);
+	close(self->fd);
+	close(self->dev);
+	free(self->want);
+}
+
+/* Bytes in the report pipe so far: the faults the handler saw. */
+static int faults_seen(int rd)
+{
+	struct pollfd p = { .fd = rd, .events = POLLIN };
+	int n = 0;
+	char c;
+
+	while (poll(&p, 1, 0) == 1 && read(rd, &c, 1) == 1)
+		n++;
+	return n;
+}
+
+/* The receiver gets the handler to fill every page, then the message. */
+TEST_F(uffd, receiver_gets_the_pages_from_the_handler)
+{
+	char *buf = malloc(LEN);
+	pid_t tx;
+	ssize_t n;
+
+	if (self->fd < 0)
+		return;		/* skipped in the setup */
+	ASSERT_NE(NULL, buf);
+	tx = spawn_uffd_sender(self->fd, self->want, self->report[1], -1);
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+	n = msg_recv_timed(self->fd, buf, LEN, 0, 5000 * MS, NULL);
+	EXPECT_EQ(LEN, n) TH_LOG("receive: %s", strerror(-n));
+	EXPECT_EQ(0, check_fill(buf, LEN, SEED));
+	EXPECT_EQ(0, reap(tx));
+	EXPECT_EQ(PAGES, faults_seen(self->report[0]));
+	free(buf);
+}
+
+/*
+ * The handler holds the first page back: the receiver waits in the
+ * fault, and the sender, waiting for that copy, is killed.  It must go at
+ * once, and the receiver then gets exactly one message: the killed
+ * sender's, if its copy went on, or the next one.
+ */
+TEST_F(uffd, sender_killed_while_the_receiver_waits_for_its_page)
+{
+	const char next[] = "next message";
+	int hold[2], result[2], status = 0;
+	struct pollfd p;
+	pid_t tx, rx, got;
+	long long end;
+	ssize_t n;
+	int sent;	/* the receiver's pid, or -errno */
+
+	if (self->fd < 0)
+		return;		/* skipped in the setup */
+	ASSERT_EQ(0, pipe2(hold, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(result, O_CLOEXEC));
+	tx = spawn_uffd_sender(self->fd, self->want, self->report[1],
+			       hold[0]);
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+	rx = fork();
+	ASSERT_LE(0, rx);
+	if (rx == 0) {
+		char *buf = malloc(LEN);
+
+		n = buf ? msg_recv(self->fd, buf, LEN, 0, NULL) : -ENOMEM;
+		_exit(write(result[1], &n, sizeof(n)) == sizeof(n) ? 0 : 1);
+	}
+	/* The receiver is in the sender's fault, the sender claimed. */
+	p = (struct pollfd){ .fd = self->report[0], .events = POLLIN };
+	EXPECT_EQ(1, poll(&p, 1, 10000)) {
+		TH_LOG("the handler saw no fault");
+		kill(tx, SIGKILL);
+		kill(rx, SIGKILL);
+		reap(tx);
+		reap(rx);
+		return;
+	}
+
+	ASSERT_EQ(0, kill(tx, SIGKILL));
+	end = now_ns() + 5000 * MS;
+	while ((got = waitpid(tx, &status, WNOHANG)) == 0 && now_ns() < end)
+		usleep(10000);
+	EXPECT_EQ(tx, got) {
+		TH_LOG("the killed sender did not exit");
+		kill(rx, SIGKILL);	/* lets the sender go */
+		waitpid(tx, &status, 0);
+	}
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+	sent = msg_send_timed(self->fd, next, sizeof(next), 0, 2000 * MS);
+	ASSERT_EQ((ssize_t)sizeof(n), read(result[0], &n, sizeof(n)));
+	/* Exactly one of the two messages. */
+	EXPECT_TRUE(sent >= 0 ? n == (ssize_t)sizeof(next) :
+				sent == -ETIMEDOUT && n == LEN)
+		TH_LOG("send %d, received %zd", sent, n);
+	EXPECT_EQ(0, reap(rx));
+	close(hold[0]);
+	close(hold[1]);
+	close(result[0]);
+	close(result[1]);
+}
+
+TEST_HARNESS_MAIN
