@@ -1386,8 +1386,13 @@ again:
 			mbx_waiter_done(s, 0, &wake_q);
 		}
 		spin_unlock(&box->lock);
-		mbx_wake_all(&wake_q);
+		/*
+		 * Before the wake-up: mmput() may reschedule, and the sender
+		 * just woken would then run before we return, a context
+		 * switch more per message on one CPU (measured).
+		 */
 		mbx_claim_put(&src);
+		mbx_wake_all(&wake_q);
 		return 0;
 	}
 	if (!s) {
