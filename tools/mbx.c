@@ -14,6 +14,8 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,6 +357,37 @@ static int send_one(int fd, const struct opts *o, const void *buf,
 	return ret;
 }
 
+/*
+ * One line of stdin into *@bufp, without its newline, its length in
+ * *@lenp.  Returns 1, or 0 at the end; -EMSGSIZE as soon as the line is
+ * longer than @max (the mailbox could not take it: no need to read it
+ * all); -ENOMEM; or a read error, then the part read is not a line.
+ */
+static int read_line(char **bufp, size_t *capp, size_t *lenp, size_t max)
+{
+	size_t len = 0;
+	int c;
+
+	while ((c = getchar()) != EOF && c != '\n') {
+		if (len == max)
+			return -EMSGSIZE;
+		if (len == *capp) {
+			size_t cap = *capp ? 2 * *capp : 256;
+			char *nb = realloc(*bufp, cap);
+
+			if (!nb)
+				return -ENOMEM;
+			*bufp = nb;
+			*capp = cap;
+		}
+		(*bufp)[len++] = c;
+	}
+	if (c == EOF && ferror(stdin))
+		return io_error();
+	*lenp = len;
+	return c != EOF || len;
+}
+
 static int cmd_send(int dev, const struct opts *o, int argc, char **argv)
 {
 	char *buf = NULL, tb[32];
@@ -387,15 +420,11 @@ static int cmd_send(int dev, const struct opts *o, int argc, char **argv)
 		}
 		ret = send_one(fd, o, buf, strlen(buf));
 	} else if (o->lines) {
-		while ((n = getline(&buf, &cap, stdin)) >= 0) {
-			if (n && buf[n - 1] == '\n')
-				n--;
-			ret = send_one(fd, o, buf, n);
+		while ((ret = read_line(&buf, &cap, &len, max)) > 0) {
+			ret = send_one(fd, o, buf, len);
 			if (ret < 0)
 				break;
 		}
-		if (ret >= 0 && ferror(stdin))
-			ret = io_error();
 	} else {
 		/* All of stdin as one message. */
 		for (;;) {
@@ -431,6 +460,17 @@ static int cmd_send(int dev, const struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Our stdout is a pipe or socket whose reader has gone (mbx recv -C 0 |
+ * head -1): receiving more would take messages only to lose them.
+ */
+static int stdout_gone(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
 static int cmd_recv(int dev, const struct opts *o)
 {
 	unsigned int flags = o->nonblock ? MBX_F_NONBLOCK : 0;
@@ -456,6 +496,10 @@ static int cmd_recv(int dev, const struct opts *o)
 	for (;;) {
 		int64_t start = now_ns();
 
+		if (stdout_gone()) {
+			n = -EPIPE;
+			break;
+		}
 		if (o->timed) {
 			do {
 				n = msg_recv_timed(fd, buf, len, flags,
@@ -483,7 +527,7 @@ static int cmd_recv(int dev, const struct opts *o)
 			n = -errno;
 			free(buf);
 			close(fd);
-			return fail("recv: writing a received message to",
+			return fail("recv: a received message is lost: writing it to",
 				    "stdout", n ? n : -EIO);
 		}
 		if (++got == o->count)
@@ -496,6 +540,8 @@ static int cmd_recv(int dev, const struct opts *o)
 	/* Ran dry: fine after any message, else "nothing received". */
 	if (n == -EAGAIN || n == -ETIMEDOUT)
 		return got ? 0 : EXIT_EMPTY;
+	if (n == -EPIPE)
+		return fail("recv: not receiving, nobody reads", "stdout", n);
 	return fail("recv", target_name(o, tb, sizeof(tb)), n);
 }
 
@@ -529,6 +575,8 @@ int main(int argc, char **argv)
 	char *end;
 
 	protect_std_fds();
+	/* A reader gone is an error we report (a message lost), not a kill. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc > 1 && argv[1][0] != '-') {
 		cmd = argv[1];
 		argv++;
@@ -557,16 +605,20 @@ int main(int argc, char **argv)
 				return usage_error("bad capacity '%s'", optarg);
 			break;
 		case 'n':
-			if (parse_uint(optarg, 10, &o.attr.limit))
-				return usage_error("bad limit '%s'", optarg);
+			if (parse_uint(optarg, 10, &o.attr.limit) ||
+			    !o.attr.limit || o.attr.limit > MBX_LIMIT_MAX)
+				return usage_error("bad limit '%s' (1 to 1048576)",
+						   optarg);
 			break;
 		case 's':
 			if (parse_uint(optarg, 10, &o.attr.max_msg_size))
 				return usage_error("bad size '%s'", optarg);
 			break;
 		case 'm':
-			if (parse_uint(optarg, 8, &o.attr.mode))
-				return usage_error("bad mode '%s'", optarg);
+			if (parse_uint(optarg, 8, &o.attr.mode) ||
+			    o.attr.mode > 0777)
+				return usage_error("bad mode '%s' (0 to 0777)",
+						   optarg);
 			break;
 		case 'x':
 			o.excl = MBX_O_EXCL;
@@ -616,6 +668,8 @@ int main(int argc, char **argv)
 		o.attr.limit = 0;
 	if (o.nonblock && o.timed)
 		return usage_error("%s", "--nonblock and --timeout exclude each other");
+	if (o.id && o.key)
+		return usage_error("%s", "--id and --key exclude each other");
 
 	if (!strcmp(cmd, "list")) {
 		if (optind < argc)
@@ -630,6 +684,8 @@ int main(int argc, char **argv)
 		if (optind >= argc)
 			return usage_error("%s", "which mailbox? (NAME, -k KEY or -I ID)");
 		o.name = argv[optind++];
+		if (!*o.name)
+			return usage_error("%s", "empty mailbox name");
 	} else if (strcmp(cmd, "send") && !o.id && optind < argc) {
 		/*
 		 * NAME -k KEY: one mailbox by both (create: the new one gets
@@ -637,6 +693,8 @@ int main(int argc, char **argv)
 		 * send the arguments are the message.
 		 */
 		o.name = argv[optind++];
+		if (!*o.name)
+			return usage_error("%s", "empty mailbox name");
 	}
 	if (strcmp(cmd, "send") && optind < argc)
 		return usage_error("unexpected '%s'", argv[optind]);

@@ -17,13 +17,13 @@ check() {
 status() { "$@" >/dev/null 2>&1; echo $?; }
 
 echo "TAP version 13"
-echo "1..29"
+echo "1..32"
 
 box=/tool-test-$$
 tmp=$(mktemp -d)
 esc=$(printf '\033')
 # Whatever a failed check left behind goes too.
-trap 'for b in "$box" "$box-k" "$box-hold" "$box-ro" "$box-${esc}[2J"; do mbx destroy "$b" >/dev/null 2>&1; done; rm -rf "$tmp"' EXIT
+trap 'for b in "$box" "$box-k" "$box-hold" "$box-ro" "$box-n" "$box-s" "$box-${esc}[2J"; do mbx destroy "$b" >/dev/null 2>&1; done; rm -rf "$tmp"' EXIT
 
 check "help exits 0 and explains usage" sh -c 'mbx --help | grep -q "^Usage: mbx"'
 check "an unknown command is a usage error (2)" [ "$(status mbx frobnicate x)" = 2 ]
@@ -87,6 +87,21 @@ check "with standard output closed recv takes nothing (1)" \
 	sh -c "mbx send $box kept && [ \"\$(mbx recv $box >&- 2>/dev/null; echo \$?)\" = 1 ] && [ \"\$(mbx recv $box)\" = kept ]"
 check "output that cannot be written exits 1" \
 	sh -c "[ \"\$(mbx list >/dev/full 2>/dev/null; echo \$?)\" = 1 ] && [ \"\$(mbx stat $box >/dev/full 2>/dev/null; echo \$?)\" = 1 ]"
+check "an empty name, an out-of-range limit or mode, -I with -k: usage errors (2)" \
+	sh -c "[ \"\$(mbx stat '' >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx create $box-n -n 0 >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx create $box-n -n 1048577 >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx create $box-n -m 1777 >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx stat -I 1 -k 5 >/dev/null 2>&1; echo \$?)\" = 2 ] && ! mbx stat $box-n >/dev/null 2>&1"
+# A reader gone before recv starts (the reader of its pipe has exited):
+# recv says so and takes nothing, where SIGPIPE used to kill it (141)
+# with a message taken and lost.
+mbx send "$box" stays-1 && mbx send "$box" stays-2
+{ sleep 1; mbx recv "$box" -C 0 -N 2>"$tmp/pipe-err"; echo $? >"$tmp/pipe-rc"; } | true
+check "recv into a pipe nobody reads fails (1) and takes nothing" \
+	sh -c "[ \"\$(cat $tmp/pipe-rc)\" = 1 ] && grep -q 'nobody reads' $tmp/pipe-err && [ \"\$(mbx recv $box -C 0 -N -l | tr '\n' ' ')\" = 'stays-1 stays-2 ' ]"
+# An endless line: send -l must give up past the mailbox's largest
+# message, not read on until memory runs out.
+mbx create "$box-s" -s 64 >/dev/null
+check "send -l of an endless line fails (1) at once, sending nothing of it" \
+	sh -c "[ \"\$(tr '\\0' x </dev/zero | timeout 20 mbx send $box-s -l 2>$tmp/err; echo \$?)\" = 1 ] && grep -q 'too long' $tmp/err && [ \"\$(mbx recv $box-s -N >/dev/null 2>&1; echo \$?)\" = 3 ]"
+mbx destroy "$box-s" >/dev/null 2>&1
 # Stopped and continued, a timed receive waits out its timeout (3), as
 # before a stop; the module ends such a wait with EINTR, which mbx retries.
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
