@@ -17,6 +17,9 @@
 #    a binary that exited non-zero without reporting a failed test, whose
 #    results do not add up to its plan, or for a test that skipped after
 #    a failed check (the 6.1 harness reports that as a skip),
+#    On the debug kernel (EXPECT_KUNIT=1), built with what they need, a
+#    skip of fault_test (failslab), uffd_test (userfaultfd) or async_test
+#    (AIO, io_uring) is a failure, and so is a log with no kmemleak scan,
 #  - "the kernel runs on 2 vCPUs" (races need them),
 #  - "module loads", "rmmod refused while open" (a /dev/mailbox
 #    descriptor; a mailbox handle alone), "module unloads",
@@ -98,7 +101,7 @@ function result(ok, what) {
 		       scases " read from the log")
 	next
 }
-/^@@MBX kmemleak-begin/		{ in_leak = 1; next }
+/^@@MBX kmemleak-begin/		{ in_leak = 1; leak_scan = 1; next }
 /^@@MBX kmemleak-end/		{ in_leak = 0; next }
 /^@@MBX /			{ next }
 in_kunit && /^    1\.\.[0-9]+$/ { ktotal = substr($0, 8) + 0; next }
@@ -136,6 +139,10 @@ in_ksft && /^(not )?ok [0-9]+ / {
 		sub(/ *# SKIP.*/, "", name)
 		ok = checks_failed ? 0 : "skip"
 		if (name == "") name = running
+		if (expect_kunit && bin ~ /^(fault|uffd|async)_test$/) {
+			ok = 0
+			name = name " (skipped on the debug kernel, built for it)"
+		}
 	}
 	if (!ok) bin_failed = 1
 	result(ok, "kselftest " bin ": " name)
@@ -160,6 +167,8 @@ END {
 		result(rmmod == "ok", "module unloads (rmmod) once closed")
 	}
 	result(done && vm_status == 0, "guest finished (vm status " vm_status ")")
+	if (expect_kunit && insmod == "ok")
+		result(leak_scan, "kmemleak scan ran")
 	if (leaks)
 		report[++nreports] = "kmemleak: " leaks " unreferenced object(s)"
 	for (i = 1; i <= nreports && i <= 40; i++)
