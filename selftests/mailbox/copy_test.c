@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -116,11 +117,20 @@ TEST_F(copy, receiver_buffer_not_resident)
 	munmap(rbuf, BIG);
 }
 
-/* Both resident: the sender copies into the receiver, every byte. */
+#define QUOTA_PARAM	"/sys/module/mbx/parameters/user_bytes_max"
+
+/*
+ * Both resident: the sender copies into the receiver, every byte.  With
+ * the byte quota lowered below the message's size, so that the copy must
+ * be the single one: a message that went the ordinary way (allocated,
+ * charged, queued) would fail with ENOBUFS.
+ */
 TEST_F(copy, resident_large_message)
 {
 	char *rbuf = malloc(2 * BIG);
 	char *sbuf = malloc(BIG);
+	char quota[32];
+	int sent;
 	pid_t rx;
 
 	ASSERT_NE(NULL, rbuf);
@@ -138,7 +148,13 @@ TEST_F(copy, resident_large_message)
 		      rbuf[BIG + 1] == 0 ? 0 : 100);
 	}
 	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
-	EXPECT_LE(0, msg_send(self->fd, sbuf, BIG, 0));
+	ASSERT_EQ(0, read_str(QUOTA_PARAM, quota, sizeof(quota)));
+	ASSERT_EQ(0, write_str(QUOTA_PARAM, "65536"));
+	sent = msg_send(self->fd, sbuf, BIG, 0);
+	ASSERT_EQ(0, write_str(QUOTA_PARAM, quota));
+	EXPECT_LE(0, sent) TH_LOG("not the single copy: %s", strerror(-sent));
+	if (sent < 0)
+		kill(rx, SIGKILL);
 	EXPECT_EQ(0, reap(rx));
 	free(sbuf);
 	free(rbuf);
