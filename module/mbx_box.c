@@ -52,19 +52,21 @@
  *
  * Nothing is queued.  A blocked sender's waiter describes its message in
  * its own memory.  A receiver claims it (state MBX_CLAIMED, off the list),
- * takes what the copy needs (struct mbx_claim, with a reference on the
- * sender's address space), drops the lock and copies the payload once,
- * from the sender's pages into its own buffer (mbx_copy.c); then it
- * completes the sender (MBX_DONE) and tells it who received.  The copy
- * into the receiver's buffer runs with page faults disabled; pinning the
- * sender's pages faults them in if need be (swap, a file, a userfaultfd
- * handler), as long as that takes, so the claimed sender waits killably:
- * killed, it leaves (mbx_claim_leave()), and its message is delivered if
- * the copy succeeds, or not at all.  If the receiver's
- * buffer is not resident (or the receiver fails in any other way), the
- * sender is released first (back at the head of the list, or straight to
- * a receiver that has started waiting), and the receiver faults its buffer
- * in and retries: the message is neither lost nor delivered twice.
+ * drops the lock and copies the payload once, from the sender's pages into
+ * its own buffer (mbx_copy.c); then it completes the sender (MBX_DONE) and
+ * tells it who received.  A claimed sender waits uninterruptibly, since
+ * the copy reads its buffer, and the copy takes only what is resident on
+ * either side, so that wait is bounded by copying the message.  If the
+ * receiver's buffer is not resident (or the receiver fails in any other
+ * way), the sender is released first (back at the head of the list, or
+ * straight to a receiver that has started waiting), and the receiver
+ * faults its buffer in and retries.  If the sender's message is not
+ * resident, the sender is released to page it in itself (MBX_FAULT_IN,
+ * mbx_copy_fault_in()), in its own context, and offers it again; the
+ * receiver waits meanwhile at the head of the line, with its own
+ * deadline and signals, or, non-blocking, returns -EAGAIN.  Either way
+ * the message is neither lost nor delivered twice, and no one waits
+ * uninterruptibly for somebody else's page faults.
  *
  * MBX_F_SYNC on a buffered mailbox works the same way through msg->sync:
  * the sender waits until a receiver copied the message out.  Interrupted
@@ -79,13 +81,11 @@
  * straight into the receiver's pinned pages (mbx_send_direct(),
  * mbx_copy_to_receiver()): one copy, no allocation,
  * no quota charge, nothing queued.  It is the mirror image of the
- * zero-capacity case above, but the claimed receiver sleeps
- * uninterruptibly (its address space is used without a reference), so
- * neither side's memory is faulted in during the copy, which keeps that
- * sleep short.  If either buffer is not resident, the receiver is put
- * back at the head of the line (or given what arrived for it meanwhile,
- * so that the invariant above holds) and the sender sends the ordinary
- * way.
+ * zero-capacity case above, with the same bound on the claimed task's
+ * uninterruptible sleep: neither side's memory is faulted in during the
+ * copy.  If either buffer is not resident, the receiver is put back at the
+ * head of the line (or given what arrived for it meanwhile, so that the
+ * invariant above holds) and the sender sends the ordinary way.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -330,30 +330,6 @@ static void mbx_wait_enqueue(struct mbx_waiter *w, struct list_head *list,
 	(*waiting)++;
 }
 
-/*
- * Receiver @r claims zero-capacity sender @s (off the list) to copy its
- * message.  Called with box->lock held.
- */
-static void mbx_claim_sender(struct mbx_waiter *r, struct mbx_waiter *s)
-{
-	s->state = MBX_CLAIMED;
-	s->claimer = r;
-	r->peer = s;
-}
-
-/*
- * Claimed sender @s is killed and leaves: its receiver must not touch it
- * again.  A receiver that has not yet run takes nothing (it looks for
- * another sender); one that has taken its struct mbx_claim finishes its
- * copy without @s.  Called with box->lock held.
- */
-static void mbx_claim_leave(struct mbx_waiter *s)
-{
-	s->claimer->peer = NULL;
-	s->claimer->peer_left = true;
-	s->claimer = NULL;
-}
-
 /* No longer counted as blocked: done, or leaving on its own. */
 static void mbx_wait_uncount(struct mbx_waiter *w)
 {
@@ -364,24 +340,20 @@ static void mbx_wait_uncount(struct mbx_waiter *w)
 }
 
 /*
- * Sleep until another task finishes @w, or until a signal or the
+ * Sleep until another task finishes @w (or releases a zero-capacity
+ * sender to page its message in: MBX_FAULT_IN), or until a signal or the
  * deadline.  Called and returns with box->lock held, after
  * mbx_wait_enqueue().  Returns 0 when the waiter was finished (the caller
- * reads .err), or -ERESTARTSYS, -EINTR (timed waits are not restarted:
- * their timeout is relative) or -ETIMEDOUT with @w off every list.
+ * reads .err) or released, or -ERESTARTSYS, -EINTR (timed waits are not
+ * restarted: their timeout is relative) or -ETIMEDOUT with @w off every
+ * list.
  *
  * A claimed waiter (MBX_CLAIMED) ignores signals and the deadline until
- * the claim is over.  A receiver claimed by a sender copying into its
- * pages sleeps uninterruptibly: that copy faults nothing in on either
- * side (mbx_copy_to_receiver()), so it is short.  A claimed
- * zero-capacity sender (@w->claimer set) and a sync sender (@w->sync_msg
- * set) wait killably instead: the receiver's copy may have to page the
- * sender's buffer in, from swap, a file or a userfaultfd handler, or wait
- * for the receiver's own faults, as long as they take.  On SIGKILL they
- * leave, with -EINTR, and their message is delivered or not as the copy
- * goes: a sync sender's is queued and stays; a zero-capacity sender's
- * receiver has taken what it needs (struct mbx_claim) and, if its copy
- * fails, takes nothing.
+ * the claim is over.  That is one copy between resident pages
+ * (mbx_copy.c), so the uninterruptible sleep is short.  A sync sender
+ * (@w->sync_msg set) waits killably instead: the receiver's copy can take
+ * as long as the receiver's page faults do, so on SIGKILL it leaves the
+ * message to be delivered without it (-EINTR, state still MBX_CLAIMED).
  */
 static int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
 			  ktime_t *expires)
@@ -391,7 +363,7 @@ static int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
 	int ret = 0;
 
 	for (;;) {
-		if (w->state == MBX_DONE)
+		if (w->state == MBX_DONE || w->state == MBX_FAULT_IN)
 			break;
 		if (w->state == MBX_WAITING) {
 			if (w->nonblock) {
@@ -420,15 +392,12 @@ static int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
 				mbx_settlers_wake(box);
 			timed_out = !schedule_hrtimeout_range_clock(expires, 0,
 					HRTIMER_MODE_ABS, CLOCK_MONOTONIC);
-		} else if (w->sync_msg || w->claimer) {
+		} else if (w->sync_msg) {
 			if (fatal_signal_pending(current)) {
-				/* Our message outlives us (queued, or taken
-				 * by a receiver): detach from it.
+				/* The message lives until its receiver's
+				 * last locked section: detach from it.
 				 */
-				if (w->sync_msg)
-					w->sync_msg->sync = NULL;
-				else
-					mbx_claim_leave(w);
+				w->sync_msg->sync = NULL;
 				ret = -EINTR;
 				break;
 			}
@@ -461,7 +430,6 @@ static int mbx_wait(struct mbx_box *box, struct mbx_waiter *w,
 static void mbx_unclaim(struct mbx_waiter *w, struct mbx_wake *wake_q)
 {
 	w->state = MBX_WAITING;
-	w->claimer = NULL;
 	mbx_wake_add(wake_q, w->task);
 }
 
@@ -759,7 +727,8 @@ static bool mbx_receiver_back(struct mbx_box *box, struct mbx_waiter *r,
 	was_full = mbx_box_full(box);
 	if (s && box->capacity == MBX_CAP_ZERO) {
 		list_del_init(&s->node);
-		mbx_claim_sender(r, s);
+		s->state = MBX_CLAIMED;
+		r->peer = s;
 	} else if (s) {
 		r->msg = mbx_take_blocked_msg(s, wake_q);
 	} else {
@@ -1217,7 +1186,8 @@ static bool mbx_offer_sender(struct mbx_box *box, struct mbx_waiter *s,
 
 	if (!r)
 		return false;
-	mbx_claim_sender(r, s);
+	r->peer = s;
+	s->state = MBX_CLAIMED;
 	mbx_waiter_done(r, 0, wake_q);
 	return true;
 }
@@ -1226,42 +1196,58 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 {
 	struct mbx_wake wake_q = {};
 	struct mbx_waiter w = {
-		.state = MBX_WAITING,
 		.op = op,
 		.mm = op->kbuf ? NULL : current->mm,
 		.sender_uid = current_euid(),
 		.sender = task_tgid(current),
 		.nonblock = op->nonblock,
 	};
+	bool again = false;
 	int ret;
 
 	ret = mbx_send_direct(box, op);
 	if (ret != -EAGAIN)
 		return ret;
 	spin_lock(&box->lock);
-	if (box->destroyed) {
-		ret = box->gone_err;
-		goto out_unlock;
-	}
-	mbx_offer_sender(box, &w, &wake_q);
-	if (w.state == MBX_WAITING) {
-		if (op->nonblock) {
-			ret = -EAGAIN;
+	for (;;) {
+		if (box->destroyed) {
+			ret = box->gone_err;
 			goto out_unlock;
 		}
-		mbx_wait_enqueue(&w, &box->senders, &box->senders_waiting);
-		/* A receiver may come through poll: tell pollers. */
+		w.state = MBX_WAITING;
+		mbx_offer_sender(box, &w, &wake_q);
+		if (w.state == MBX_WAITING) {
+			if (op->nonblock) {
+				ret = -EAGAIN;
+				goto out_unlock;
+			}
+			mbx_wait_enqueue(&w, &box->senders,
+					 &box->senders_waiting);
+			/* Back from paging its message in: its turn still. */
+			if (again)
+				list_move(&w.node, &box->senders);
+			/* A receiver may come through poll: tell pollers. */
+			spin_unlock(&box->lock);
+			mbx_wake_all(&wake_q);
+			mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
+			spin_lock(&box->lock);
+		} else {
+			mbx_wait_enqueue(&w, NULL, &box->senders_waiting);
+			spin_unlock(&box->lock);
+			mbx_wake_all(&wake_q);
+			spin_lock(&box->lock);
+		}
+		ret = mbx_wait_sleep(box, &w, op->expires);
+		if (ret || w.state != MBX_FAULT_IN)
+			break;
+		/* Our receiver could not pin the message: page it in. */
 		spin_unlock(&box->lock);
-		mbx_wake_all(&wake_q);
-		mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
+		ret = mbx_copy_fault_in(op, w.fault_at);
 		spin_lock(&box->lock);
-	} else {
-		mbx_wait_enqueue(&w, NULL, &box->senders_waiting);
-		spin_unlock(&box->lock);
-		mbx_wake_all(&wake_q);
-		spin_lock(&box->lock);
+		if (ret)
+			goto out_unlock;
+		again = true;
 	}
-	ret = mbx_wait_sleep(box, &w, op->expires);
 	if (!ret)
 		ret = w.err;
 	if (!ret) {
@@ -1276,37 +1262,12 @@ out_unlock:
 	return ret;
 }
 
-/*
- * Take what the copy needs from claimed sender @s, which may leave on
- * SIGKILL once box->lock is dropped.  Called with box->lock held.
- */
-static void mbx_claim_take(struct mbx_claim *src, const struct mbx_waiter *s)
-{
-	src->ubuf = s->op->ubuf;
-	src->kbuf = s->op->kbuf;
-	src->len = s->op->len;
-	src->mm = s->mm;
-	if (src->mm)
-		mmget(src->mm);
-	src->sender = get_pid(s->sender);
-	src->sender_uid = s->sender_uid;
-}
-
-/* Drop what mbx_claim_take() took.  Not under box->lock: mmput() sleeps. */
-static void mbx_claim_put(struct mbx_claim *src)
-{
-	if (src->mm)
-		mmput(src->mm);
-	put_pid(src->sender);
-}
-
 static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 {
 	struct mbx_wake wake_q = {};
 	struct mbx_waiter w, *s;
-	struct mbx_claim src;
-	bool prefault = !op->nonblock;
-	size_t n, fault_at;
+	bool prefault = !op->nonblock, first = false;
+	size_t n, at;
 	int ret;
 
 again:
@@ -1329,7 +1290,7 @@ again:
 			goto out_unlock;
 		}
 		list_del_init(&s->node);
-		mbx_claim_sender(&w, s);
+		s->state = MBX_CLAIMED;
 	} else {
 		if (mbx_from_gone(op)) {
 			ret = -ESRCH;
@@ -1347,6 +1308,9 @@ again:
 			goto again;
 		}
 		mbx_wait_enqueue(&w, &box->receivers, &box->receivers_waiting);
+		/* Our sender is paging its message in: we are next. */
+		if (first)
+			list_move(&w.node, &box->receivers);
 		/* A sender may come through poll: tell pollers. */
 		spin_unlock(&box->lock);
 		mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
@@ -1355,65 +1319,43 @@ again:
 		ret = mbx_recv_waited(&w, op, ret);
 		if (ret)
 			goto out_unlock;
-		if (w.peer_left) {	/* killed before we ran: look again */
-			spin_unlock(&box->lock);
-			goto again;
-		}
 		if (!w.peer) {	/* a sender copied it into our buffer */
 			mbx_take_direct(box, &w, op);
 			goto out_unlock;
 		}
+		s = w.peer;
 	}
-	/* w.peer is claimed: it stays until we finish or release it, or it
-	 * is killed (then w.peer is NULL again).
-	 */
-	mbx_claim_take(&src, w.peer);
+	/* s is claimed: it cannot go away until we finish or release it. */
 	spin_unlock(&box->lock);
 
-	n = min(op->len, src.len);
-	ret = mbx_copy_from_sender(op, &src, n, &fault_at);
+	n = min(op->len, s->op->len);
+	ret = mbx_copy_from_sender(op, s, n, &at);
 
 	spin_lock(&box->lock);
-	s = w.peer;
 	if (!ret) {
-		op->msg_len = src.len;
-		op->sender = src.sender;
-		src.sender = NULL;
-		op->sender_uid = src.sender_uid;
+		op->msg_len = s->op->len;
+		op->sender = get_pid(s->sender);
+		op->sender_uid = s->sender_uid;
+		s->receiver = get_pid(task_tgid(current));
 		mbx_note_recv(box);
-		if (s) {
-			s->receiver = get_pid(task_tgid(current));
-			mbx_waiter_done(s, 0, &wake_q);
-		}
-		spin_unlock(&box->lock);
-		/*
-		 * Before the wake-up: mmput() may reschedule, and the sender
-		 * just woken would then run before we return, a context
-		 * switch more per message on one CPU (measured).
-		 */
-		mbx_claim_put(&src);
-		mbx_wake_all(&wake_q);
-		return 0;
-	}
-	if (!s) {
-		/*
-		 * Killed during a copy that failed: its message goes with
-		 * it, as with any send a SIGKILL ends before it is done.
-		 */
-		spin_unlock(&box->lock);
-		mbx_claim_put(&src);
-		if (ret != -EFAULT && ret != -EAGAIN)
-			return ret;
-		goto again;
+		mbx_waiter_done(s, 0, &wake_q);
+		goto out_unlock;
 	}
 	if (ret == -EFAULT) {
-		/* The sender's buffer is bad: its send fails, we go on. */
-		mbx_waiter_done(s, -EFAULT, &wake_q);
+		/*
+		 * Its message is not resident (or its buffer is bad): it
+		 * pages it in itself and offers it again (or fails), while
+		 * we wait first in line, or go if we may not wait.
+		 */
+		s->state = MBX_FAULT_IN;
+		s->fault_at = at;
+		mbx_wait_uncount(s);
+		mbx_wake_add(&wake_q, s->task);
 		spin_unlock(&box->lock);
 		mbx_wake_all(&wake_q);
-		mbx_claim_put(&src);
-		if (fatal_signal_pending(current))
-			return -EINTR;
+		if (op->nonblock)
+			return -EAGAIN;
+		first = true;
 		goto again;
 	}
 	/*
@@ -1429,11 +1371,10 @@ again:
 	}
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
-	mbx_claim_put(&src);
 	mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
 	if (ret == -EAGAIN) {
 		/* Fault our buffer in, outside any claim, and try again. */
-		if (fault_in_writeable(op->ubuf + fault_at, n - fault_at))
+		if (fault_in_writeable(op->ubuf + at, n - at))
 			return -EFAULT;
 		goto again;
 	}

@@ -2,11 +2,10 @@
 /*
  * The one copy of a rendezvous.
  *
- * The sender is blocked and claimed (see mbx_box.c), so its buffer stays
- * put, and the receiver holds a reference on its address space; the
- * receiver, running in its own context, pins the sender's pages a batch
- * at a time with get_user_pages_remote() and copies from them straight
- * into its own buffer.  No intermediate kernel
+ * The sender is blocked and claimed (see mbx_box.c), so its buffer and its
+ * address space stay put; the receiver, running in its own context, pins
+ * the sender's pages a batch at a time with get_user_pages_remote() and
+ * copies from them straight into its own buffer.  No intermediate kernel
  * buffer: one copy where a pipe or a message queue makes two.  When the
  * receiver was there first, the sender does the same the other way
  * round (mbx_copy_to_receiver()), for every capacity mode.
@@ -14,6 +13,14 @@
  * The sender's mmap_lock is held only while pinning, never while touching
  * the receiver's memory, so a fault on the receiver's buffer (which takes
  * the receiver's mmap_lock, maybe the same one) cannot deadlock.
+ *
+ * Neither copy faults anything in: the claimed side sleeps
+ * uninterruptibly, so the copy takes only what is resident, and whoever
+ * owns memory that is not pages it in, in its own context, where its own
+ * signals and deadline apply: the receiver its buffer
+ * (fault_in_writeable()), the sender its message (mbx_copy_fault_in(),
+ * which also serves a userfaultfd handler or a FUSE server, as an access
+ * of the sender's own would).
  */
 #include <linux/highmem.h>
 #include <linux/minmax.h>
@@ -21,6 +28,13 @@
 #include <linux/uaccess.h>
 
 #include "mbx_internal.h"
+
+/*
+ * Pin only what is resident, faulting nothing in.  FOLL_NOWAIT too: in
+ * 6.1 the hugetlb path ignores FOLL_NOFAULT, and with FOLL_NOWAIT it at
+ * least does not wait for a userfaultfd handler.
+ */
+#define MBX_FOLL_RESIDENT	(FOLL_NOFAULT | FOLL_NOWAIT)
 
 /* Pages pinned per batch: bounds the stack and the time a batch is held. */
 #define MBX_PIN_BATCH	16
@@ -106,8 +120,8 @@ int mbx_copy_to_receiver(const struct mbx_sendop *op,
 
 		mmap_read_lock(receiver->mm);
 		got = pin_user_pages_remote(receiver->mm, start & PAGE_MASK, nr,
-					    FOLL_WRITE | FOLL_NOFAULT, pages,
-					    NULL, NULL);
+					    FOLL_WRITE | MBX_FOLL_RESIDENT,
+					    pages, NULL, NULL);
 		mmap_read_unlock(receiver->mm);
 		if (got <= 0)
 			return -EAGAIN;
@@ -132,58 +146,51 @@ int mbx_copy_to_receiver(const struct mbx_sendop *op,
 /**
  * mbx_copy_from_sender() - copy a claimed sender's message to a receiver
  * @op:		the receive
- * @src:	the claimed sender's message
+ * @sender:	the claimed sender's waiter
  * @len:	bytes to copy (the message, or less when truncating)
- * @fault_at:	with -EAGAIN: the offset in the receiver's buffer that is
- *		not resident
+ * @at:		with -EAGAIN or -EFAULT: the offset in the message where the
+ *		receiver's or the sender's buffer is not resident
  *
- * The copy into the receiver's buffer runs with page faults disabled: the
- * sender waits while claimed, and a fault on the receiver's side could
- * take as long as the receiver likes (userfaultfd, FUSE).  The caller
- * releases the sender before faulting the buffer in.
+ * Only what is resident is copied, on both sides: the sender's pages are
+ * pinned with FOLL_NOFAULT and the receiver's buffer is written with page
+ * faults disabled.  The claimed sender sleeps uninterruptibly meanwhile,
+ * so the copy must not wait for a fault on either side (swap, a file, a
+ * userfaultfd handler or a FUSE server can take as long as they like).
+ * The caller releases the sender before either side pages its memory in.
  *
- * The sender's pages, on the other hand, are faulted in here if they must
- * be, as process_vm_readv() does: with @locked, so that the fault may
- * drop the mmap_lock and wait killably, which is what a userfaultfd
- * handler (a process restored lazily, a post-copy migration) or a FUSE
- * server needs to serve it.  Without @locked a missing page behind
- * userfaultfd is SIGBUS, and the send failed with EFAULT.  The sender
- * waits killably meanwhile (mbx_wait_sleep()); @src holds a reference on
- * its address space in case it is killed.
- *
- * Return: 0; -EFAULT when the sender's buffer is bad; -EAGAIN when the
- * receiver's buffer is not resident at @fault_at; or another negative
- * errno from pinning (-ENOMEM, -EINTR on a fatal signal), the receiver's
- * problem.
+ * Return: 0; -EAGAIN when the receiver's buffer is not resident at @at;
+ * -EFAULT when the sender's is not, or cannot be pinned (the sender pages
+ * it in, or learns that it is bad: mbx_copy_fault_in()); -ENOMEM; or
+ * -EINTR (a fatal signal).
  */
-int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_claim *src,
-			 size_t len, size_t *fault_at)
+int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
+			 size_t len, size_t *at)
 {
-	unsigned long addr = (unsigned long)src->ubuf;
+	unsigned long addr = (unsigned long)sender->op->ubuf;
 	struct page *pages[MBX_PIN_BATCH];
 	size_t done = 0;
 
-	if (!src->mm)	/* a kernel sender (KUnit) */
-		return mbx_copy_out(op, 0, src->kbuf, len);
+	if (!sender->mm)	/* a kernel sender (KUnit) */
+		return mbx_copy_out(op, 0, sender->op->kbuf, len);
 
 	while (done < len) {
 		unsigned long start = addr + done;
 		size_t off = offset_in_page(start);
 		unsigned long nr = mbx_batch_pages(off, len - done);
 		long got, i;
-		int locked = 1;
 		int err = 0;
 
-		if (mmap_read_lock_killable(src->mm))
-			return -EINTR;
-		got = get_user_pages_remote(src->mm, start & PAGE_MASK, nr,
-					    0, pages, NULL, &locked);
-		if (locked)
-			mmap_read_unlock(src->mm);
-		if (got == 0 || got == -EFAULT)
-			return -EFAULT;
-		if (got < 0)
+		mmap_read_lock(sender->mm);
+		got = get_user_pages_remote(sender->mm, start & PAGE_MASK, nr,
+					    MBX_FOLL_RESIDENT, pages, NULL,
+					    NULL);
+		mmap_read_unlock(sender->mm);
+		if (got == -ENOMEM || got == -EINTR)
 			return got;
+		if (got <= 0) {
+			*at = done;
+			return -EFAULT;
+		}
 
 		for (i = 0; i < got; i++) {
 			size_t n = min_t(size_t, PAGE_SIZE - off, len - done);
@@ -196,7 +203,7 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_claim *src,
 				pagefault_enable();
 				kunmap_local(kaddr);
 				if (err)
-					*fault_at = done;
+					*at = done;
 				else
 					done += n;
 			}
@@ -205,6 +212,48 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_claim *src,
 		}
 		if (err)
 			return -EAGAIN;
+	}
+	return 0;
+}
+
+/**
+ * mbx_copy_fault_in() - page a sender's own message in, for its receiver
+ * @op:		the send, in the sender's context
+ * @from:	the offset in the message its receiver could not pin
+ *
+ * The receiver that claimed this sender found part of the message not
+ * resident and released it (see mbx_copy_from_sender()).  The sender
+ * pages the rest in itself, as its own access would (waiting killably on
+ * a userfaultfd handler or FUSE server), and pins it as the receiver
+ * will, so that memory that can never be pinned (VM_IO, VM_PFNMAP) fails
+ * here rather than bouncing between the two.  Best effort: a page
+ * reclaimed again before the receiver's next try is paged in again.
+ *
+ * Return: 0, -EFAULT (not mapped, not readable, cannot be pinned),
+ * -EINTR (a fatal signal) or -ENOMEM.
+ */
+int mbx_copy_fault_in(const struct mbx_sendop *op, size_t from)
+{
+	unsigned long addr = (unsigned long)op->ubuf + from;
+	struct page *pages[MBX_PIN_BATCH];
+	size_t left = op->len - from;
+
+	while (left) {
+		size_t off = offset_in_page(addr);
+		unsigned long nr = mbx_batch_pages(off, left);
+		size_t n;
+		long got;
+
+		got = get_user_pages_unlocked(addr & PAGE_MASK, nr, pages, 0);
+		if (got == -EINTR || got == -ENOMEM)
+			return got;
+		if (got <= 0)
+			return -EFAULT;
+		n = min_t(size_t, left, got * PAGE_SIZE - off);
+		while (got > 0)
+			put_page(pages[--got]);
+		addr += n;
+		left -= n;
 	}
 	return 0;
 }

@@ -156,6 +156,9 @@ struct mbx_recvop {
 enum mbx_wait_state {
 	MBX_WAITING,	/* on a wait list, nothing for it yet */
 	MBX_CLAIMED,	/* zero-capacity sender: a receiver is copying */
+	MBX_FAULT_IN,	/* zero-capacity sender released to page its message
+			 * in from .fault_at, and offer it again
+			 */
 	MBX_DONE,	/* finished: .err says how */
 };
 
@@ -172,12 +175,9 @@ enum mbx_wait_state {
  * @from:	receiver: only a message from this process; NULL: anyone
  * @msg:	receiver: the message handed to it (MBX_DONE, err 0); blocked
  *		bounded sender: the message it waits to queue
- * @peer:	receiver on a zero-capacity mailbox: the sender handed to it,
- *		claimed; NULL again if that sender left (@peer_left)
- * @peer_left:	receiver: its claimed sender was killed and left before its
- *		message was copied (mbx_claim_leave())
- * @claimer:	zero-capacity sender while MBX_CLAIMED: the receiver whose
- *		@peer it is
+ * @peer:	receiver on a zero-capacity mailbox: the sender handed to it
+ * @fault_at:	zero-capacity sender in MBX_FAULT_IN: where in its message
+ *		the receiver found a page it could not pin
  * @needed:	receiver woken with -EMSGSIZE: the message's length;
  *		receiver that a sender copied into (@msg and @peer NULL,
  *		err 0): the message's length
@@ -206,8 +206,7 @@ struct mbx_waiter {
 	struct pid *from;
 	struct mbx_msg *msg;
 	struct mbx_waiter *peer;
-	bool peer_left;
-	struct mbx_waiter *claimer;
+	size_t fault_at;
 	size_t needed;
 	const struct mbx_sendop *op;
 	struct mbx_recvop *rop;
@@ -313,30 +312,9 @@ int mbx_copy_out(struct mbx_recvop *op, size_t offset, const void *src,
 void mbx_copy_prefault(struct mbx_recvop *op);
 int mbx_copy_to_receiver(const struct mbx_sendop *op,
 			 const struct mbx_waiter *receiver, size_t len);
-
-/**
- * struct mbx_claim - what a receiver copies from a claimed sender
- * @ubuf, @kbuf: the sender's message, in user or kernel (KUnit) memory
- * @len:	its length
- * @mm:		the address space of @ubuf (a reference: the sender may be
- *		killed during the copy), NULL for @kbuf
- * @sender:	the sending process (a reference)
- * @sender_uid:	its effective uid
- *
- * Taken under box->lock while the sender is claimed (mbx_box.c), so the
- * copy needs nothing of the sender's own, which lives on its stack.
- */
-struct mbx_claim {
-	const void __user *ubuf;
-	const void *kbuf;
-	size_t len;
-	struct mm_struct *mm;
-	struct pid *sender;
-	kuid_t sender_uid;
-};
-
-int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_claim *src,
-			 size_t len, size_t *fault_at);
+int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
+			 size_t len, size_t *at);
+int mbx_copy_fault_in(const struct mbx_sendop *op, size_t from);
 
 /* mbx_registry.c: ids, names, keys. */
 int mbx_registry_init(void);

@@ -586,26 +586,46 @@ TEST_F(fault, receive_large_allocates_nothing)
 #define ZERO_LEN	(64U << 10)
 
 /*
- * Zero capacity: the receiver pins the blocked sender's pages (mbx_copy.c,
- * get_user_pages_remote() on the sender's mm, in the receiver's thread).
- * The sender's buffer is a tmpfs file mapped but never touched at an
- * address with no page tables yet, so the receiver's pinning faults it in
- * and allocates page tables (and, with lockdep, their split ptlocks from
- * slab): those allocations are the receive path's, and each is made to
- * fail in turn.  A failed receive returns ENOMEM and leaves the sender
- * blocked, first in line, with its message; the message is received
- * exactly once, intact, and the sender learns who received it.
+ * A tmpfs file of ZERO_LEN bytes of pattern 42, mapped read-only at
+ * FRESH_ADDR, where no page tables exist yet; with @touch, read once so
+ * that it is resident.  NULL on failure.
+ */
+static char *fresh_message(int touch)
+{
+	volatile const char *map;
+	char *pattern = malloc(ZERO_LEN);
+	int mfd = memfd_create("fault-zero", 0);
+	size_t i;
+
+	if (mfd < 0 || !pattern)
+		return NULL;
+	fill(pattern, ZERO_LEN, 42);
+	if (write(mfd, pattern, ZERO_LEN) != ZERO_LEN)
+		return NULL;
+	free(pattern);
+	map = mmap(FRESH_ADDR, ZERO_LEN, PROT_READ,
+		   MAP_SHARED | MAP_FIXED_NOREPLACE, mfd, 0);
+	if (map == MAP_FAILED)
+		return NULL;
+	for (i = 0; touch && i < ZERO_LEN; i += 4096)
+		(void)map[i];
+	return (char *)map;
+}
+
+/*
+ * Zero capacity, the receiver's side: it pins the blocked sender's pages
+ * (mbx_copy.c), taking only what is resident, and copies them into its
+ * own buffer with page faults disabled.  With the sender's message
+ * resident, as here, that allocates nothing: with @resident our buffer
+ * is resident too, and the first armed receive must not fire.
  *
- * With @resident 0 the receiver's own buffer is fresh memory too: the
- * copy (page faults disabled) stops at once, the receiver releases the
- * sender and faults its buffer in, and a failure there would be EFAULT,
- * as for any system call that cannot fault in the caller's buffer
- * (read(2) under OOM): still clean, the sender keeps its message.  What
- * is checked is that every failure is ENOMEM or EFAULT with the sender
- * kept; whether the sweep reaches the fault-in is the allocator's
- * business (on the debug kernel it does not: the anonymous page is not
- * among the allocations fail-nth fails here), so the count of EFAULTs
- * is logged, not required.
+ * With @resident 0 our buffer is fresh memory: the copy stops at once,
+ * the receiver releases the sender and faults its buffer in, and a
+ * failure there is EFAULT, as for any system call that cannot fault in
+ * the caller's buffer (read(2) under OOM), or ENOMEM: still clean, the
+ * sender keeps its message.  Whether the sweep reaches the fault-in is
+ * the allocator's business, so the count of EFAULTs is logged, not
+ * required.
  */
 static void recv_zero(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(fault) *self, int resident)
@@ -624,19 +644,10 @@ static void recv_zero(struct __test_metadata *_metadata,
 	tx = fork();
 	ASSERT_LE(0, tx);
 	if (tx == 0) {
-		int mfd = memfd_create("fault-zero", 0);
-		char *pattern = malloc(ZERO_LEN);
-		void *map;
+		char *map = fresh_message(1);
 
-		if (mfd < 0 || !pattern)
+		if (!map)
 			_exit(100);
-		fill(pattern, ZERO_LEN, 42);
-		if (write(mfd, pattern, ZERO_LEN) != ZERO_LEN)
-			_exit(101);
-		map = mmap(FRESH_ADDR, ZERO_LEN, PROT_READ,
-			   MAP_SHARED | MAP_FIXED_NOREPLACE, mfd, 0);
-		if (map == MAP_FAILED)
-			_exit(102);
 		child_exit(msg_send(box, map, ZERO_LEN, 0));
 	}
 	if (resident) {
@@ -676,7 +687,8 @@ static void recv_zero(struct __test_metadata *_metadata,
 	/* Received once: nothing more to take, nobody left blocked. */
 	EXPECT_EQ(-EAGAIN, msg_recv(box, buf, ZERO_LEN, MBX_F_NONBLOCK, NULL));
 	EXPECT_EQ(0, wait_blocked(box, 0, 0));
-	EXPECT_LT(1, n) TH_LOG("pinning the sender's fresh pages allocated nothing?");
+	if (resident)
+		EXPECT_EQ(1, n) TH_LOG("a zero-capacity receive allocates: sweep it");
 	TH_LOG("zero-capacity receive: %d allocations swept, %d EFAULT",
 	       n - 1, efault);
 	msg_box_destroy(box);
@@ -687,22 +699,13 @@ static void recv_zero(struct __test_metadata *_metadata,
 		munmap(buf, ZERO_LEN);
 }
 
-TEST_F(fault, receive_zero_failslab)
+TEST_F(fault, receive_zero_allocates_nothing)
 {
 	NEED_FAILSLAB();
 	recv_zero(_metadata, self, 1);
 }
 
-TEST_F(fault, receive_zero_fail_page_alloc)
-{
-	NEED_FAILSLAB();
-	if (access(FAIL_PAGE "min-order", W_OK))
-		SKIP(return, "no fail_page_alloc in this kernel");
-	ASSERT_EQ(0, page_alloc_on(self));
-	recv_zero(_metadata, self, 1);
-}
-
-/* Both sides' memory fresh: the release and re-fault are taken too. */
+/* Our buffer fresh: the release and our own fault-in are taken too. */
 TEST_F(fault, receive_zero_fresh_buffer_fail_page_alloc)
 {
 	NEED_FAILSLAB();
@@ -710,6 +713,113 @@ TEST_F(fault, receive_zero_fresh_buffer_fail_page_alloc)
 		SKIP(return, "no fail_page_alloc in this kernel");
 	ASSERT_EQ(0, page_alloc_on(self));
 	recv_zero(_metadata, self, 0);
+}
+
+/* A sender's exit status: how its armed send went (see send_zero()). */
+#define SENT		0	/* sent, nothing injected: the sweep ends */
+#define SENT_HIT	10	/* an injected failure survived, and sent */
+#define NOMEM_HIT	11	/* ENOMEM from an injected failure */
+
+/*
+ * Zero capacity, the sender's side: a receiver that finds the blocked
+ * sender's message not resident releases it to page the message in
+ * itself (mbx_copy_fault_in(), get_user_pages() in the sender's thread)
+ * and offer it again.  The message is a tmpfs file mapped at an address
+ * with no page tables yet, so that paging in allocates them (and, with
+ * lockdep, their split ptlocks from slab); each allocation of the
+ * sender's thread is made to fail in turn (fail-nth armed in the child,
+ * before its send).  Each run either delivers the message whole, once,
+ * or fails the send with ENOMEM and delivers nothing.
+ */
+static void send_zero(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(fault) *self)
+{
+	const struct msg_box_attr attr = { .capacity = MBX_CAP_ZERO,
+					   .max_msg_size = ZERO_LEN,
+					   .mode = 0600 };
+	int n, box, status = -1, got;
+	long long deadline;
+	char *buf;
+	ssize_t r;
+	pid_t tx;
+
+	box = msg_box_open(self->dev, NULL, 0, MBX_O_PRIVATE | MBX_O_SEND |
+			   MBX_O_RECV, &attr, NULL);
+	ASSERT_LE(0, box);
+	buf = malloc(ZERO_LEN);
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0, ZERO_LEN);
+	for (n = 1; n < MAX_NTH; n++) {
+		tx = fork();
+		ASSERT_LE(0, tx);
+		if (tx == 0) {
+			int nth = open("/proc/thread-self/fail-nth", O_RDWR);
+			char *map = fresh_message(0);
+			long ret;
+
+			if (nth < 0 || !map)
+				_exit(100);
+			arm(nth, n);
+			ret = msg_send(box, map, ZERO_LEN, 0);
+			if (!fired(nth))
+				_exit(ret >= 0 ? SENT : 101);
+			_exit(ret >= 0 ? SENT_HIT :
+			      ret == -ENOMEM ? NOMEM_HIT : 102);
+		}
+		ASSERT_EQ(0, wait_blocked(box, 1, -1));
+		/* Receive, without waiting on a sender that may fail. */
+		got = 0;
+		deadline = now_ns() + 10000 * MS;
+		while (now_ns() < deadline) {
+			r = msg_recv(box, buf, ZERO_LEN, MBX_F_NONBLOCK, NULL);
+			if (r == (ssize_t)ZERO_LEN) {
+				got = 1;
+				break;
+			}
+			EXPECT_EQ(-EAGAIN, r);
+			if (r != -EAGAIN || waitpid(tx, &status, WNOHANG) == tx)
+				break;
+			usleep(1000);
+		}
+		if (got)
+			waitpid(tx, &status, 0);
+		status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		if (status == SENT || status == SENT_HIT) {
+			EXPECT_TRUE(got) TH_LOG("allocation %d", n);
+			EXPECT_EQ(0, check_fill(buf, ZERO_LEN, 42));
+		} else {
+			EXPECT_EQ(NOMEM_HIT, status) TH_LOG("allocation %d", n);
+			EXPECT_FALSE(got) TH_LOG("a failed send delivered");
+		}
+		self->injected += status != SENT;
+		/* Nothing more to take, nobody left blocked. */
+		EXPECT_EQ(-EAGAIN, msg_recv(box, buf, ZERO_LEN,
+					    MBX_F_NONBLOCK, NULL));
+		EXPECT_EQ(0, wait_blocked(box, 0, 0));
+		if (status != SENT_HIT && status != NOMEM_HIT)
+			break;
+	}
+	EXPECT_EQ(SENT, status);
+	EXPECT_LT(1, n) TH_LOG("paging the fresh message in allocated nothing?");
+	TH_LOG("zero-capacity send: %d allocations swept", n - 1);
+	msg_box_destroy(box);
+	close(box);
+	free(buf);
+}
+
+TEST_F(fault, send_zero_fault_in_failslab)
+{
+	NEED_FAILSLAB();
+	send_zero(_metadata, self);
+}
+
+TEST_F(fault, send_zero_fault_in_fail_page_alloc)
+{
+	NEED_FAILSLAB();
+	if (access(FAIL_PAGE "min-order", W_OK))
+		SKIP(return, "no fail_page_alloc in this kernel");
+	ASSERT_EQ(0, page_alloc_on(self));
+	send_zero(_metadata, self);
 }
 
 TEST_HARNESS_MAIN
