@@ -63,10 +63,12 @@
  * faults its buffer in and retries.  If the sender's message is not
  * resident, the sender is released to page it in itself (MBX_FAULT_IN,
  * mbx_copy_fault_in()), in its own context, and offers it again; the
- * receiver waits meanwhile at the head of the line, with its own
- * deadline and signals, or, non-blocking, returns -EAGAIN.  Either way
- * the message is neither lost nor delivered twice, and no one waits
- * uninterruptibly for somebody else's page faults.
+ * receiver waits meanwhile at the head of the line, queued before the
+ * sender runs, with its own deadline and signals, or, non-blocking, looks
+ * for another sender.  Either way the message is neither lost nor
+ * delivered twice, and no one waits uninterruptibly for somebody else's
+ * page faults.  (The sender maps the start of its message before it
+ * waits, mbx_copy_prefault_msg(), so that this is rare.)
  *
  * MBX_F_SYNC on a buffered mailbox works the same way through msg->sync:
  * the sender waits until a receiver copied the message out.  Interrupted
@@ -1205,6 +1207,7 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 	bool again = false;
 	int ret;
 
+	mbx_copy_prefault_msg(op);
 	ret = mbx_send_direct(box, op);
 	if (ret != -EAGAIN)
 		return ret;
@@ -1242,7 +1245,7 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 			break;
 		/* Our receiver could not pin the message: page it in. */
 		spin_unlock(&box->lock);
-		ret = mbx_copy_fault_in(op, w.fault_at);
+		ret = mbx_copy_fault_in(op, w.fault_at, w.fault_end);
 		spin_lock(&box->lock);
 		if (ret)
 			goto out_unlock;
@@ -1262,22 +1265,28 @@ out_unlock:
 	return ret;
 }
 
+/* Set up @w for a receive of @op that may wait. */
+static void mbx_recv_waiter_init(struct mbx_waiter *w, struct mbx_recvop *op)
+{
+	memset(w, 0, sizeof(*w));
+	w->buf_len = op->len;
+	w->trunc = op->flags & MBX_F_TRUNC;
+	w->from = op->from;
+	w->rop = op;
+	w->mm = op->kbuf ? NULL : current->mm;
+}
+
 static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 {
 	struct mbx_wake wake_q = {};
 	struct mbx_waiter w, *s;
-	bool prefault = !op->nonblock, first = false;
+	bool prefault = !op->nonblock;
 	size_t n, at;
 	int ret;
 
-again:
-	memset(&w, 0, sizeof(w));
-	w.buf_len = op->len;
-	w.trunc = op->flags & MBX_F_TRUNC;
-	w.from = op->from;
-	w.rop = op;
-	w.mm = op->kbuf ? NULL : current->mm;
 	spin_lock(&box->lock);
+again:	/* box->lock held */
+	mbx_recv_waiter_init(&w, op);
 	if (box->destroyed) {
 		ret = box->gone_err;
 		goto out_unlock;
@@ -1291,42 +1300,45 @@ again:
 		}
 		list_del_init(&s->node);
 		s->state = MBX_CLAIMED;
-	} else {
-		if (mbx_from_gone(op)) {
-			ret = -ESRCH;
-			goto out_unlock;
-		}
-		if (op->nonblock) {
-			ret = -EAGAIN;
-			goto out_unlock;
-		}
-		if (prefault) {
-			/* About to wait: our buffer first, then look again. */
-			prefault = false;
-			spin_unlock(&box->lock);
-			mbx_copy_prefault(op);
-			goto again;
-		}
-		mbx_wait_enqueue(&w, &box->receivers, &box->receivers_waiting);
-		/* Our sender is paging its message in: we are next. */
-		if (first)
-			list_move(&w.node, &box->receivers);
-		/* A sender may come through poll: tell pollers. */
-		spin_unlock(&box->lock);
-		mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
-		spin_lock(&box->lock);
-		ret = mbx_wait_sleep(box, &w, op->expires);
-		ret = mbx_recv_waited(&w, op, ret);
-		if (ret)
-			goto out_unlock;
-		if (!w.peer) {	/* a sender copied it into our buffer */
-			mbx_take_direct(box, &w, op);
-			goto out_unlock;
-		}
-		s = w.peer;
+		goto copy;
 	}
+	if (mbx_from_gone(op)) {
+		ret = -ESRCH;
+		goto out_unlock;
+	}
+	if (op->nonblock) {
+		ret = -EAGAIN;
+		goto out_unlock;
+	}
+	if (prefault) {
+		/* About to wait: our buffer first, then look again. */
+		prefault = false;
+		spin_unlock(&box->lock);
+		mbx_wake_all(&wake_q);
+		mbx_copy_prefault(op);
+		spin_lock(&box->lock);
+		goto again;
+	}
+	mbx_wait_enqueue(&w, &box->receivers, &box->receivers_waiting);
+wait:
+	/* A sender may come through poll: tell pollers. */
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
+	spin_lock(&box->lock);
+	ret = mbx_wait_sleep(box, &w, op->expires);
+	ret = mbx_recv_waited(&w, op, ret);
+	if (ret)
+		goto out_unlock;
+	if (!w.peer) {	/* a sender copied it into our buffer */
+		mbx_take_direct(box, &w, op);
+		goto out_unlock;
+	}
+	s = w.peer;
+copy:
 	/* s is claimed: it cannot go away until we finish or release it. */
 	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
 
 	n = min(op->len, s->op->len);
 	ret = mbx_copy_from_sender(op, s, n, &at);
@@ -1342,21 +1354,28 @@ again:
 		goto out_unlock;
 	}
 	if (ret == -EFAULT) {
+		if (box->destroyed) {
+			mbx_waiter_done(s, box->gone_err, &wake_q);
+			goto again;
+		}
 		/*
 		 * Its message is not resident (or its buffer is bad): it
-		 * pages it in itself and offers it again (or fails), while
-		 * we wait first in line, or go if we may not wait.
+		 * pages it in itself and offers it again (or fails).  A
+		 * non-blocking receive looks for another sender; a blocking
+		 * one waits first in line, queued before the sender can
+		 * look, so that a non-blocking sender finds it there.
 		 */
 		s->state = MBX_FAULT_IN;
 		s->fault_at = at;
+		s->fault_end = n;
 		mbx_wait_uncount(s);
 		mbx_wake_add(&wake_q, s->task);
-		spin_unlock(&box->lock);
-		mbx_wake_all(&wake_q);
 		if (op->nonblock)
-			return -EAGAIN;
-		first = true;
-		goto again;
+			goto again;
+		mbx_recv_waiter_init(&w, op);
+		mbx_wait_enqueue(&w, &box->receivers, &box->receivers_waiting);
+		list_move(&w.node, &box->receivers);
+		goto wait;
 	}
 	/*
 	 * Our side failed (our buffer is not resident, no memory, a fatal
@@ -1376,6 +1395,7 @@ again:
 		/* Fault our buffer in, outside any claim, and try again. */
 		if (fault_in_writeable(op->ubuf + at, n - at))
 			return -EFAULT;
+		spin_lock(&box->lock);
 		goto again;
 	}
 	return ret;

@@ -16,11 +16,11 @@
  *
  * Neither copy faults anything in: the claimed side sleeps
  * uninterruptibly, so the copy takes only what is resident, and whoever
- * owns memory that is not pages it in, in its own context, where its own
- * signals and deadline apply: the receiver its buffer
- * (fault_in_writeable()), the sender its message (mbx_copy_fault_in(),
- * which also serves a userfaultfd handler or a FUSE server, as an access
- * of the sender's own would).
+ * owns memory that is not pages it in, in its own context and its own
+ * call: the receiver its buffer (fault_in_writeable()), the sender its
+ * message (mbx_copy_fault_in(), which also serves a userfaultfd handler
+ * or a FUSE server, as an access of the sender's own would).  The other
+ * side never waits uninterruptibly for those faults.
  */
 #include <linux/highmem.h>
 #include <linux/minmax.h>
@@ -180,7 +180,8 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 		long got, i;
 		int err = 0;
 
-		mmap_read_lock(sender->mm);
+		if (mmap_read_lock_killable(sender->mm))
+			return -EINTR;
 		got = get_user_pages_remote(sender->mm, start & PAGE_MASK, nr,
 					    MBX_FOLL_RESIDENT, pages, NULL,
 					    NULL);
@@ -220,23 +221,28 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
  * mbx_copy_fault_in() - page a sender's own message in, for its receiver
  * @op:		the send, in the sender's context
  * @from:	the offset in the message its receiver could not pin
+ * @to:		the end of what the receiver copies (less than the message
+ *		when it truncates)
  *
  * The receiver that claimed this sender found part of the message not
  * resident and released it (see mbx_copy_from_sender()).  The sender
- * pages the rest in itself, as its own access would (waiting killably on
- * a userfaultfd handler or FUSE server), and pins it as the receiver
- * will, so that memory that can never be pinned (VM_IO, VM_PFNMAP) fails
- * here rather than bouncing between the two.  Best effort: a page
+ * pages the rest in itself, as its own access would (waiting, killably
+ * only, on I/O, a userfaultfd handler or FUSE server), and pins it as the
+ * receiver will, so that memory that can never be pinned (VM_IO,
+ * VM_PFNMAP) fails here rather than bouncing between the two.  The flags
+ * must stay in step with the receiver's get_user_pages_remote() (FOLL_GET,
+ * read): a FOLL_PIN there would need an unshared page that this does not
+ * make, and the two would bounce forever.  Best effort: a page
  * reclaimed again before the receiver's next try is paged in again.
  *
  * Return: 0, -EFAULT (not mapped, not readable, cannot be pinned),
  * -EINTR (a fatal signal) or -ENOMEM.
  */
-int mbx_copy_fault_in(const struct mbx_sendop *op, size_t from)
+int mbx_copy_fault_in(const struct mbx_sendop *op, size_t from, size_t to)
 {
 	unsigned long addr = (unsigned long)op->ubuf + from;
 	struct page *pages[MBX_PIN_BATCH];
-	size_t left = op->len - from;
+	size_t left = to - from;
 
 	while (left) {
 		size_t off = offset_in_page(addr);
@@ -258,15 +264,49 @@ int mbx_copy_fault_in(const struct mbx_sendop *op, size_t from)
 	return 0;
 }
 
-/* A user page mapped writable now, looked up without locks or faults. */
-static bool mbx_page_resident(unsigned long addr)
+/* A user page mapped now (writable if @write), looked up without locks. */
+static bool mbx_page_resident(unsigned long addr, unsigned int write)
 {
 	struct page *page;
 
-	if (!get_user_page_fast_only(addr, FOLL_WRITE, &page))
+	if (!get_user_page_fast_only(addr, write, &page))
 		return false;
 	put_page(page);
 	return true;
+}
+
+/*
+ * Fault in the first batch (MBX_PIN_BATCH pages) of @ubuf, @len bytes of
+ * the caller's memory, for writing (@write: FOLL_WRITE) or reading, as
+ * far as that needs no waiting: FOLL_NOWAIT, so fresh anonymous memory
+ * or page-cache pages not yet mapped are, and nothing that needs I/O or
+ * a userfaultfd handler.  A range whose first and last pages are mapped
+ * (one used before: the common case) is taken as resident without a walk
+ * of the rest, which costs a 64 KiB round trip a third more in TCG.
+ */
+static void mbx_prefault(const void __user *ubuf, size_t len,
+			 unsigned int write)
+{
+	unsigned long start = (unsigned long)ubuf & PAGE_MASK;
+	struct mm_struct *mm = current->mm;
+	struct page *pages[MBX_PIN_BATCH];
+	unsigned long nr;
+	bool resident;
+	long got;
+
+	if (!len)
+		return;
+	nr = mbx_batch_pages(offset_in_page(ubuf), len);
+	resident = mbx_page_resident(start, write);
+	if (resident && nr > 1)
+		resident = mbx_page_resident(start + (nr - 1) * PAGE_SIZE,
+					     write);
+	if (resident || mmap_read_lock_killable(mm))
+		return;
+	got = get_user_pages(start, nr, write | FOLL_NOWAIT, pages, NULL);
+	mmap_read_unlock(mm);
+	while (got > 0)
+		put_page(pages[--got]);
 }
 
 /**
@@ -278,36 +318,31 @@ static bool mbx_page_resident(unsigned long addr)
  * a receiver whose buffer is not resident releases its sender to fault
  * it in: a non-blocking sender, which waits only while claimed, would
  * fail with EAGAIN although a receiver was waiting.  So the receiver
- * faults in the first batch (MBX_PIN_BATCH pages) of its buffer before it
- * waits: enough for most messages.  FOLL_NOWAIT: only what needs no waiting (fresh anonymous
- * memory, the common case) is faulted in here, never a page that needs
- * I/O or a userfaultfd handler, which would make the receive wait
- * killably only, before it even waits for a sender.  Best effort: what
- * is not resident fails the copy later, and is faulted in then, as
- * before.  A buffer whose first and last pages of that range are
- * resident (one used before: the common case) is taken as resident
- * without a walk of the rest, which costs a round trip of 64 KiB a
- * third more in TCG.  Called without box->lock.
+ * faults in the first batch of its buffer before it waits: enough for
+ * most messages.  Best effort (mbx_prefault()): what is not resident
+ * fails the copy later, and is faulted in then.  Called without
+ * box->lock.
  */
 void mbx_copy_prefault(struct mbx_recvop *op)
 {
-	unsigned long start = (unsigned long)op->ubuf & PAGE_MASK;
-	struct mm_struct *mm = current->mm;
-	struct page *pages[MBX_PIN_BATCH];
-	unsigned long nr;
-	bool resident;
-	long got;
+	if (!op->kbuf)
+		mbx_prefault(op->ubuf, op->len, FOLL_WRITE);
+}
 
-	if (op->kbuf || !op->len)
-		return;
-	nr = mbx_batch_pages(offset_in_page(op->ubuf), op->len);
-	resident = mbx_page_resident(start);
-	if (resident && nr > 1)
-		resident = mbx_page_resident(start + (nr - 1) * PAGE_SIZE);
-	if (resident || mmap_read_lock_killable(mm))
-		return;
-	got = get_user_pages(start, nr, FOLL_WRITE | FOLL_NOWAIT, pages, NULL);
-	mmap_read_unlock(mm);
-	while (got > 0)
-		put_page(pages[--got]);
+/**
+ * mbx_copy_prefault_msg() - fault in the start of a sender's message
+ * @op:		a send on a zero-capacity mailbox
+ *
+ * The mirror image of mbx_copy_prefault(): whoever copies a sender's
+ * message takes only resident pages, and a sender whose message is not
+ * resident is released to page it in and offer it again, which a
+ * non-blocking receive does not wait for (EAGAIN).  A freshly forked
+ * child sending a string constant has no page table entry for it yet,
+ * though the page is in memory: mapping it here, before anyone looks,
+ * spares that round.  Called without box->lock.
+ */
+void mbx_copy_prefault_msg(const struct mbx_sendop *op)
+{
+	if (!op->kbuf)
+		mbx_prefault(op->ubuf, op->len, 0);
 }

@@ -178,6 +178,7 @@ enum mbx_wait_state {
  * @peer:	receiver on a zero-capacity mailbox: the sender handed to it
  * @fault_at:	zero-capacity sender in MBX_FAULT_IN: where in its message
  *		the receiver found a page it could not pin
+ * @fault_end:	and the end of what that receiver copies
  * @needed:	receiver woken with -EMSGSIZE: the message's length;
  *		receiver that a sender copied into (@msg and @peer NULL,
  *		err 0): the message's length
@@ -207,6 +208,7 @@ struct mbx_waiter {
 	struct mbx_msg *msg;
 	struct mbx_waiter *peer;
 	size_t fault_at;
+	size_t fault_end;
 	size_t needed;
 	const struct mbx_sendop *op;
 	struct mbx_recvop *rop;
@@ -314,7 +316,8 @@ int mbx_copy_to_receiver(const struct mbx_sendop *op,
 			 const struct mbx_waiter *receiver, size_t len);
 int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 			 size_t len, size_t *at);
-int mbx_copy_fault_in(const struct mbx_sendop *op, size_t from);
+int mbx_copy_fault_in(const struct mbx_sendop *op, size_t from, size_t to);
+void mbx_copy_prefault_msg(const struct mbx_sendop *op);
 
 /* mbx_registry.c: ids, names, keys. */
 int mbx_registry_init(void);

@@ -737,7 +737,7 @@ static void send_zero(struct __test_metadata *_metadata,
 	const struct msg_box_attr attr = { .capacity = MBX_CAP_ZERO,
 					   .max_msg_size = ZERO_LEN,
 					   .mode = 0600 };
-	int n, box, status = -1, got;
+	int n, box, status = -1, got, reaped;
 	long long deadline;
 	char *buf;
 	ssize_t r;
@@ -769,6 +769,8 @@ static void send_zero(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, wait_blocked(box, 1, -1));
 		/* Receive, without waiting on a sender that may fail. */
 		got = 0;
+		reaped = 0;
+		status = -1;
 		deadline = now_ns() + 10000 * MS;
 		while (now_ns() < deadline) {
 			r = msg_recv(box, buf, ZERO_LEN, MBX_F_NONBLOCK, NULL);
@@ -777,11 +779,16 @@ static void send_zero(struct __test_metadata *_metadata,
 				break;
 			}
 			EXPECT_EQ(-EAGAIN, r);
-			if (r != -EAGAIN || waitpid(tx, &status, WNOHANG) == tx)
+			reaped = waitpid(tx, &status, WNOHANG) == tx;
+			if (r != -EAGAIN || reaped)
 				break;
 			usleep(1000);
 		}
-		if (got)
+		if (!got && !reaped) {
+			TH_LOG("allocation %d: neither sent nor failed", n);
+			kill(tx, SIGKILL);
+		}
+		if (!reaped)
 			waitpid(tx, &status, 0);
 		status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 		if (status == SENT || status == SENT_HIT) {

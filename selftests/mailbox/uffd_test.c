@@ -312,4 +312,44 @@ TEST_F(uffd, receiver_does_not_wait_for_the_handler)
 	free(buf);
 }
 
+/*
+ * A sender whose message is not resident is first in line, another one
+ * behind it: a non-blocking receive takes the second one's message
+ * rather than fail while a message is there; the first one's follows.
+ */
+TEST_F(uffd, non_blocking_receive_takes_the_next_sender)
+{
+	static const char second[] = "second sender";
+	char *buf = malloc(LEN);
+	int hold[2];
+	pid_t tx, tx2;
+	ssize_t n;
+
+	if (self->fd < 0)
+		return;		/* skipped in the setup */
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, pipe2(hold, O_CLOEXEC));
+	tx = spawn_uffd_sender(self->fd, self->want, self->report[1],
+			       hold[0]);
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+	tx2 = spawn_send(self->fd, second, sizeof(second), 0);
+	ASSERT_LE(0, tx2);
+	ASSERT_EQ(0, wait_blocked(self->fd, 2, -1));
+
+	n = msg_recv(self->fd, buf, LEN, MBX_F_NONBLOCK, NULL);
+	EXPECT_EQ((ssize_t)sizeof(second), n) TH_LOG("non-blocking: %zd", n);
+	EXPECT_EQ(0, memcmp(buf, second, sizeof(second)));
+	EXPECT_EQ(0, reap(tx2));
+
+	ASSERT_EQ(PAGES, write(hold[1], "ggggg", PAGES));
+	n = msg_recv_timed(self->fd, buf, LEN, 0, 10000 * MS, NULL);
+	EXPECT_EQ(LEN, n) TH_LOG("receive: %s", strerror(-n));
+	EXPECT_EQ(0, check_fill(buf, LEN, SEED));
+	EXPECT_EQ(0, reap(tx));
+	close(hold[0]);
+	close(hold[1]);
+	free(buf);
+}
+
 TEST_HARNESS_MAIN
