@@ -1204,10 +1204,9 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 		.sender = task_tgid(current),
 		.nonblock = op->nonblock,
 	};
-	bool again = false;
+	bool again = false, prefault = true;
 	int ret;
 
-	mbx_copy_prefault_msg(op);
 	ret = mbx_send_direct(box, op);
 	if (ret != -EAGAIN)
 		return ret;
@@ -1223,6 +1222,15 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 			if (op->nonblock) {
 				ret = -EAGAIN;
 				goto out_unlock;
+			}
+			if (prefault) {
+				/* About to wait: our message first, look again. */
+				prefault = false;
+				spin_unlock(&box->lock);
+				mbx_wake_all(&wake_q);
+				mbx_copy_prefault_msg(op);
+				spin_lock(&box->lock);
+				continue;
 			}
 			mbx_wait_enqueue(&w, &box->senders,
 					 &box->senders_waiting);
