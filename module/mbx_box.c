@@ -1386,7 +1386,7 @@ copy:
 		goto wait;
 	}
 	/*
-	 * Our side failed (our buffer is not resident, no memory, a fatal
+	 * Our side failed (our buffer is not resident, or a fatal
 	 * signal): the sender keeps its place, or goes to a receiver that
 	 * started waiting meanwhile.
 	 */

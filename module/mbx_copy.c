@@ -160,8 +160,8 @@ int mbx_copy_to_receiver(const struct mbx_sendop *op,
  *
  * Return: 0; -EAGAIN when the receiver's buffer is not resident at @at;
  * -EFAULT when the sender's is not, or cannot be pinned (the sender pages
- * it in, or learns that it is bad: mbx_copy_fault_in()); -ENOMEM; or
- * -EINTR (a fatal signal).
+ * it in, or learns that it is bad: mbx_copy_fault_in()); or -EINTR (a
+ * fatal signal).
  */
 int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 			 size_t len, size_t *at)
@@ -170,8 +170,15 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 	struct page *pages[MBX_PIN_BATCH];
 	size_t done = 0;
 
-	if (!sender->mm)	/* a kernel sender (KUnit) */
-		return mbx_copy_out(op, 0, sender->op->kbuf, len);
+	if (!sender->mm) {	/* a kernel sender (KUnit) */
+		int err;
+
+		pagefault_disable();
+		err = mbx_copy_out(op, 0, sender->op->kbuf, len);
+		pagefault_enable();
+		*at = 0;
+		return err ? -EAGAIN : 0;
+	}
 
 	while (done < len) {
 		unsigned long start = addr + done;
@@ -186,7 +193,12 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 					    MBX_FOLL_RESIDENT, pages, NULL,
 					    NULL);
 		mmap_read_unlock(sender->mm);
-		if (got == -ENOMEM || got == -EINTR)
+		/*
+		 * Any other failure is the sender's to resolve: with
+		 * FOLL_NOFAULT nothing is allocated here but for hugetlb,
+		 * whose -ENOMEM the sender's own fault-in then reports.
+		 */
+		if (got == -EINTR)
 			return got;
 		if (got <= 0) {
 			*at = done;
