@@ -1273,6 +1273,19 @@ out_unlock:
 	return ret;
 }
 
+/* Senders a non-blocking receive releases to page in before EAGAIN. */
+#define MBX_RELEASES_MAX	4
+
+/* A receive may wait on: 0, or how it ends (signal, deadline). */
+static int mbx_recv_may_wait(const struct mbx_recvop *op)
+{
+	if (signal_pending(current))
+		return op->expires ? -EINTR : -ERESTARTSYS;
+	if (op->expires && ktime_compare(ktime_get(), *op->expires) >= 0)
+		return -ETIMEDOUT;
+	return 0;
+}
+
 /* Set up @w for a receive of @op that may wait. */
 static void mbx_recv_waiter_init(struct mbx_waiter *w, struct mbx_recvop *op)
 {
@@ -1289,6 +1302,7 @@ static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 	struct mbx_wake wake_q = {};
 	struct mbx_waiter w, *s;
 	bool prefault = !op->nonblock;
+	unsigned int released = 0;
 	size_t n, at;
 	int ret;
 
@@ -1364,22 +1378,33 @@ copy:
 	if (ret == -EFAULT) {
 		if (box->destroyed) {
 			mbx_waiter_done(s, box->gone_err, &wake_q);
-			goto again;
+			ret = box->gone_err;
+			goto out_unlock;
 		}
 		/*
 		 * Its message is not resident (or its buffer is bad): it
 		 * pages it in itself and offers it again (or fails).  A
-		 * non-blocking receive looks for another sender; a blocking
-		 * one waits first in line, queued before the sender can
-		 * look, so that a non-blocking sender finds it there.
+		 * non-blocking receive looks for another sender, and gives
+		 * up after a few however many keep their messages paged out;
+		 * a blocking one ends here on a signal or its deadline
+		 * (nothing is taken), or else waits first in line, queued
+		 * before the sender can look, so that a non-blocking sender
+		 * finds it there.
 		 */
 		s->state = MBX_FAULT_IN;
 		s->fault_at = at;
-		s->fault_end = n;
+		s->fault_end = op->nonblock ? s->op->len : n;
 		mbx_wait_uncount(s);
 		mbx_wake_add(&wake_q, s->task);
-		if (op->nonblock)
+		if (op->nonblock) {
+			ret = -EAGAIN;
+			if (++released >= MBX_RELEASES_MAX)
+				goto out_unlock;
 			goto again;
+		}
+		ret = mbx_recv_may_wait(op);
+		if (ret)
+			goto out_unlock;
 		mbx_recv_waiter_init(&w, op);
 		mbx_wait_enqueue(&w, &box->receivers, &box->receivers_waiting);
 		list_move(&w.node, &box->receivers);

@@ -348,7 +348,8 @@ void mbx_copy_prefault(struct mbx_recvop *op)
  * The mirror image of mbx_copy_prefault(): whoever copies a sender's
  * message takes only resident pages, and a sender whose message is not
  * resident is released to page it in and offer it again, which a
- * non-blocking receive does not wait for (EAGAIN).  A freshly forked
+ * receive then waits for (or, non-blocking, takes another sender's
+ * message or fails with EAGAIN).  A freshly forked
  * child sending a string constant has no page table entry for it yet,
  * though the page is in memory: mapping it here, before the sender waits
  * (only then, as for receivers: two page walks per send cost a small
