@@ -198,6 +198,23 @@ TEST_F(uffd, message_from_pages_a_handler_fills)
 }
 
 /*
+ * A sender whose handler holds each page until a byte arrives on
+ * @hold[1] (3 s at most), blocked on the mailbox: its pid, or -1.
+ */
+static pid_t start_held_sender(FIXTURE_DATA(uffd) *self, int hold[2])
+{
+	pid_t tx;
+
+	if (pipe2(hold, O_CLOEXEC))
+		return -1;
+	tx = spawn_uffd_sender(self->fd, self->want, self->report[1],
+			       hold[0]);
+	if (tx < 0 || wait_blocked(self->fd, 1, -1))
+		return -1;
+	return tx;
+}
+
+/*
  * The handler holds the first page back while a receiver waits for the
  * message, and the sender is killed.  It must go at once (not sleep
  * uninterruptibly through its handler's delay), and the receiver, never
@@ -215,12 +232,9 @@ TEST_F(uffd, sender_killed_while_its_handler_holds_a_page)
 
 	if (self->fd < 0)
 		return;		/* skipped in the setup */
-	ASSERT_EQ(0, pipe2(hold, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(result, O_CLOEXEC));
-	tx = spawn_uffd_sender(self->fd, self->want, self->report[1],
-			       hold[0]);
-	ASSERT_LE(0, tx);
-	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+	tx = start_held_sender(self, hold);
+	ASSERT_LT(0, tx);
 	rx = fork();
 	ASSERT_LE(0, rx);
 	if (rx == 0) {
@@ -279,11 +293,8 @@ TEST_F(uffd, receiver_does_not_wait_for_the_handler)
 	if (self->fd < 0)
 		return;		/* skipped in the setup */
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, pipe2(hold, O_CLOEXEC));
-	tx = spawn_uffd_sender(self->fd, self->want, self->report[1],
-			       hold[0]);
-	ASSERT_LE(0, tx);
-	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+	tx = start_held_sender(self, hold);
+	ASSERT_LT(0, tx);
 
 	t0 = now_ns();
 	n = msg_recv(self->fd, buf, LEN, MBX_F_NONBLOCK, NULL);
@@ -328,11 +339,8 @@ TEST_F(uffd, non_blocking_receive_takes_the_next_sender)
 	if (self->fd < 0)
 		return;		/* skipped in the setup */
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, pipe2(hold, O_CLOEXEC));
-	tx = spawn_uffd_sender(self->fd, self->want, self->report[1],
-			       hold[0]);
-	ASSERT_LE(0, tx);
-	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+	tx = start_held_sender(self, hold);
+	ASSERT_LT(0, tx);
 	tx2 = spawn_send(self->fd, second, sizeof(second), 0);
 	ASSERT_LE(0, tx2);
 	ASSERT_EQ(0, wait_blocked(self->fd, 2, -1));
