@@ -215,6 +215,25 @@ static pid_t start_held_sender(FIXTURE_DATA(uffd) *self, int hold[2])
 }
 
 /*
+ * Let start_held_sender()'s handler fill the pages: the message then
+ * arrives whole into @buf, and the sender ends well.
+ */
+static void finish_held_sender(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(uffd) *self, pid_t tx,
+			       int hold[2], char *buf)
+{
+	ssize_t n;
+
+	ASSERT_EQ(PAGES, write(hold[1], "ggggg", PAGES));
+	n = msg_recv_timed(self->fd, buf, LEN, 0, 10000 * MS, NULL);
+	EXPECT_EQ(LEN, n) TH_LOG("receive: %s", strerror(-n));
+	EXPECT_EQ(0, check_fill(buf, LEN, SEED));
+	EXPECT_EQ(0, reap(tx));
+	close(hold[0]);
+	close(hold[1]);
+}
+
+/*
  * The handler holds the first page back while a receiver waits for the
  * message, and the sender is killed.  It must go at once (not sleep
  * uninterruptibly through its handler's delay), and the receiver, never
@@ -313,13 +332,7 @@ TEST_F(uffd, receiver_does_not_wait_for_the_handler)
 	TH_LOG("non-blocking %lld ms, timed (200 ms) %lld ms",
 	       nonblock_ns / MS, timed_ns / MS);
 
-	ASSERT_EQ(PAGES, write(hold[1], "ggggg", PAGES));
-	n = msg_recv_timed(self->fd, buf, LEN, 0, 10000 * MS, NULL);
-	EXPECT_EQ(LEN, n) TH_LOG("receive: %s", strerror(-n));
-	EXPECT_EQ(0, check_fill(buf, LEN, SEED));
-	EXPECT_EQ(0, reap(tx));
-	close(hold[0]);
-	close(hold[1]);
+	finish_held_sender(_metadata, self, tx, hold, buf);
 	free(buf);
 }
 
@@ -350,13 +363,7 @@ TEST_F(uffd, non_blocking_receive_takes_the_next_sender)
 	EXPECT_EQ(0, memcmp(buf, second, sizeof(second)));
 	EXPECT_EQ(0, reap(tx2));
 
-	ASSERT_EQ(PAGES, write(hold[1], "ggggg", PAGES));
-	n = msg_recv_timed(self->fd, buf, LEN, 0, 10000 * MS, NULL);
-	EXPECT_EQ(LEN, n) TH_LOG("receive: %s", strerror(-n));
-	EXPECT_EQ(0, check_fill(buf, LEN, SEED));
-	EXPECT_EQ(0, reap(tx));
-	close(hold[0]);
-	close(hold[1]);
+	finish_held_sender(_metadata, self, tx, hold, buf);
 	free(buf);
 }
 
