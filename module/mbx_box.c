@@ -67,8 +67,12 @@
  * sender runs, with its own deadline and signals, or, non-blocking, looks
  * for another sender.  Either way the message is neither lost nor
  * delivered twice, and no one waits uninterruptibly for somebody else's
- * page faults.  (The sender maps the start of its message before it
- * waits, mbx_copy_prefault_msg(), so that this is rare.)
+ * page faults.  A receiver that gets the same sender again resumes the
+ * copy where it stopped (op->resume_peer, waiter->resumer), and each side
+ * pages in only the next stretch, so the copy moves on even when the
+ * whole message cannot stay resident at once.  (The sender maps the start
+ * of its message before it waits, mbx_copy_prefault_msg(), so that this
+ * is rare.)
  *
  * MBX_F_SYNC on a buffered mailbox works the same way through msg->sync:
  * the sender waits until a receiver copied the message out.  Interrupted
@@ -95,7 +99,6 @@
 #include <linux/capability.h>
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
-#include <linux/pagemap.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/poll.h>
@@ -786,6 +789,8 @@ static int __mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op)
 		goto out_unlock;
 	}
 	r->state = MBX_CLAIMED;
+	/* We write its buffer: what it held of another message is gone. */
+	r->rop->resume_peer = NULL;
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
 
@@ -1303,7 +1308,7 @@ static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 	struct mbx_waiter w, *s;
 	bool prefault = !op->nonblock;
 	unsigned int released = 0;
-	size_t n, at;
+	size_t n, at, from;
 	int ret;
 
 	spin_lock(&box->lock);
@@ -1358,14 +1363,29 @@ wait:
 	}
 	s = w.peer;
 copy:
-	/* s is claimed: it cannot go away until we finish or release it. */
+	/*
+	 * s is claimed: it cannot go away until we finish or release it.
+	 * If our buffer holds the start of its message, from a copy that
+	 * stopped at a page not resident, resume there: starting again
+	 * from the first byte, the copy might never get past pages that
+	 * memory pressure keeps taking away while the rest is paged in.
+	 * Both sides must say so: either may have copied with another
+	 * partner since.
+	 */
+	from = op->resume_peer == s && s->resumer == op ? s->fault_at : 0;
+	op->resume_peer = NULL;
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
 
 	n = min(op->len, s->op->len);
-	ret = mbx_copy_from_sender(op, s, n, &at);
+	ret = mbx_copy_from_sender(op, s, from, n, &at);
 
 	spin_lock(&box->lock);
+	if (ret == -EFAULT || ret == -EAGAIN) {
+		op->resume_peer = s;
+		s->resumer = op;
+		s->fault_at = at;
+	}
 	if (!ret) {
 		op->msg_len = s->op->len;
 		op->sender = get_pid(s->sender);
@@ -1392,7 +1412,6 @@ copy:
 		 * finds it there.
 		 */
 		s->state = MBX_FAULT_IN;
-		s->fault_at = at;
 		s->fault_end = op->nonblock ? s->op->len : n;
 		mbx_wait_uncount(s);
 		mbx_wake_add(&wake_q, s->task);
@@ -1426,7 +1445,7 @@ copy:
 	mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
 	if (ret == -EAGAIN) {
 		/* Fault our buffer in, outside any claim, and try again. */
-		if (fault_in_writeable(op->ubuf + at, n - at))
+		if (mbx_copy_fault_in_buf(op, at, n))
 			return -EFAULT;
 		spin_lock(&box->lock);
 		goto again;

@@ -10,6 +10,14 @@
  * receiver was there first, the sender does the same the other way
  * round (mbx_copy_to_receiver()), for every capacity mode.
  *
+ * A copy cut short by a page that is not resident is resumed where it
+ * stopped, and each side pages in at most MBX_FAULT_IN_MAX bytes from
+ * there before the next try: so the copy moves on by at least a page a
+ * round even when the whole message or buffer cannot stay resident at
+ * once (a memory cgroup smaller than the message, with swap), where
+ * starting again from the first byte, or paging in all the rest first,
+ * could go round for ever.
+ *
  * The sender's mmap_lock is held only while pinning, never while touching
  * the receiver's memory, so a fault on the receiver's buffer (which takes
  * the receiver's mmap_lock, maybe the same one) cannot deadlock.
@@ -25,6 +33,7 @@
 #include <linux/highmem.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/uaccess.h>
 
 #include "mbx_internal.h"
@@ -38,6 +47,9 @@
 
 /* Pages pinned per batch: bounds the stack and the time a batch is held. */
 #define MBX_PIN_BATCH	16
+
+/* What either side pages in for one more try of a rendezvous copy. */
+#define MBX_FAULT_IN_MAX	(MBX_PIN_BATCH * PAGE_SIZE)
 
 /* Pages of the next batch: @left bytes from @off into the first page. */
 static unsigned long mbx_batch_pages(size_t off, size_t left)
@@ -96,9 +108,10 @@ static int mbx_copy_in_nofault(void *dst, const struct mbx_sendop *op,
  * until the copy is over.  When either side is not resident the caller
  * releases the receiver and sends the ordinary way, which may fault.
  *
- * Return: 0, or -EAGAIN when the copy could not be done without faulting
- * (part of the receiver's buffer may have been written: it is not
- * reported to the receiver, who receives the message afresh).
+ * Return: 0, or -EAGAIN when the copy could not be done without faulting,
+ * or the sender was killed waiting for the receiver's mmap_lock (part of
+ * the receiver's buffer may have been written: it is not reported to the
+ * receiver, who receives the message afresh).
  */
 int mbx_copy_to_receiver(const struct mbx_sendop *op,
 			 const struct mbx_waiter *receiver, size_t len)
@@ -118,7 +131,8 @@ int mbx_copy_to_receiver(const struct mbx_sendop *op,
 		long got, i;
 		int err = 0;
 
-		mmap_read_lock(receiver->mm);
+		if (mmap_read_lock_killable(receiver->mm))
+			return -EAGAIN;
 		got = pin_user_pages_remote(receiver->mm, start & PAGE_MASK, nr,
 					    FOLL_WRITE | MBX_FOLL_RESIDENT,
 					    pages, NULL, NULL);
@@ -147,9 +161,12 @@ int mbx_copy_to_receiver(const struct mbx_sendop *op,
  * mbx_copy_from_sender() - copy a claimed sender's message to a receiver
  * @op:		the receive
  * @sender:	the claimed sender's waiter
+ * @from:	where to start: 0, or where a copy of the same message
+ *		into the same buffer stopped
  * @len:	bytes to copy (the message, or less when truncating)
  * @at:		with -EAGAIN or -EFAULT: the offset in the message where the
- *		receiver's or the sender's buffer is not resident
+ *		receiver's or the sender's buffer is not resident; all
+ *		before it is copied
  *
  * Only what is resident is copied, on both sides: the sender's pages are
  * pinned with FOLL_NOFAULT and the receiver's buffer is written with page
@@ -164,19 +181,20 @@ int mbx_copy_to_receiver(const struct mbx_sendop *op,
  * fatal signal).
  */
 int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
-			 size_t len, size_t *at)
+			 size_t from, size_t len, size_t *at)
 {
 	unsigned long addr = (unsigned long)sender->op->ubuf;
 	struct page *pages[MBX_PIN_BATCH];
-	size_t done = 0;
+	size_t done = from;
 
 	if (!sender->mm) {	/* a kernel sender (KUnit) */
 		int err;
 
 		pagefault_disable();
-		err = mbx_copy_out(op, 0, sender->op->kbuf, len);
+		err = mbx_copy_out(op, from, sender->op->kbuf + from,
+				   len - from);
 		pagefault_enable();
-		*at = 0;
+		*at = from;
 		return err ? -EAGAIN : 0;
 	}
 
@@ -238,14 +256,16 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
  *
  * The receiver that claimed this sender found part of the message not
  * resident and released it (see mbx_copy_from_sender()).  The sender
- * pages the rest in itself, as its own access would (waiting, killably
- * only, on I/O, a userfaultfd handler or FUSE server), and pins it as the
- * receiver will, so that memory that can never be pinned (VM_IO,
- * VM_PFNMAP) fails here rather than bouncing between the two.  The flags
- * must stay in step with the receiver's get_user_pages_remote() (FOLL_GET,
- * read): a FOLL_PIN there would need an unshared page that this does not
- * make, and the two would bounce forever.  Best effort: a page
- * reclaimed again before the receiver's next try is paged in again.
+ * pages in the next MBX_FAULT_IN_MAX bytes from @from itself, as its own
+ * access would (waiting, killably only, on I/O, a userfaultfd handler or
+ * FUSE server), and pins them as the receiver will, so that memory that
+ * can never be pinned (VM_IO, VM_PFNMAP) fails here rather than bouncing
+ * between the two.  No more than that: the receiver resumes at @from, and
+ * the first page must still be there when it does.  The flags must stay
+ * in step with the receiver's get_user_pages_remote() (FOLL_GET, read): a
+ * FOLL_PIN there would need an unshared page that this does not make, and
+ * the two would bounce forever.  Best effort: a page reclaimed again
+ * before the receiver's next try is paged in again.
  *
  * Return: 0, -EFAULT (not mapped, not readable, cannot be pinned),
  * -EINTR (a fatal signal) or -ENOMEM.
@@ -253,8 +273,8 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 int mbx_copy_fault_in(const struct mbx_sendop *op, size_t from, size_t to)
 {
 	unsigned long addr = (unsigned long)op->ubuf + from;
+	size_t left = min_t(size_t, to - from, MBX_FAULT_IN_MAX);
 	struct page *pages[MBX_PIN_BATCH];
-	size_t left = to - from;
 
 	while (left) {
 		size_t off = offset_in_page(addr);
@@ -274,6 +294,26 @@ int mbx_copy_fault_in(const struct mbx_sendop *op, size_t from, size_t to)
 		left -= n;
 	}
 	return 0;
+}
+
+/**
+ * mbx_copy_fault_in_buf() - fault a receiver's own buffer in, to resume
+ * @op:		the receive, in the receiver's context
+ * @from:	where in the buffer the copy found a page not resident
+ * @to:		the end of what the copy writes
+ *
+ * The next MBX_FAULT_IN_MAX bytes at most, as mbx_copy_fault_in() does
+ * for a sender's message.  May sleep for the fault (I/O, a userfaultfd
+ * handler); nobody is claimed meanwhile.
+ *
+ * Return: 0 or -EFAULT (not mapped, not writable).
+ */
+int mbx_copy_fault_in_buf(const struct mbx_recvop *op, size_t from,
+			  size_t to)
+{
+	size_t n = min_t(size_t, to - from, MBX_FAULT_IN_MAX);
+
+	return fault_in_writeable(op->ubuf + from, n) ? -EFAULT : 0;
 }
 
 /* A user page mapped now (writable if @write), looked up without locks. */

@@ -137,6 +137,9 @@ struct mbx_sendop {
  * @msg_len:	out: the message's length (on -EMSGSIZE: the size needed)
  * @sender:	out (ref held): the sending process
  * @sender_uid:	out: its effective uid when it sent
+ * @resume_peer: zero capacity: the sender whose message the buffer holds
+ *		the start of, from a copy cut short (see mbx_recv_zero());
+ *		NULL when whatever the buffer holds is nobody's
  */
 struct mbx_recvop {
 	void __user *ubuf;
@@ -150,6 +153,7 @@ struct mbx_recvop {
 	size_t msg_len;
 	struct pid *sender;
 	kuid_t sender_uid;
+	const struct mbx_waiter *resume_peer;
 };
 
 /* struct mbx_waiter.state */
@@ -176,9 +180,13 @@ enum mbx_wait_state {
  * @msg:	receiver: the message handed to it (MBX_DONE, err 0); blocked
  *		bounded sender: the message it waits to queue
  * @peer:	receiver on a zero-capacity mailbox: the sender handed to it
- * @fault_at:	zero-capacity sender in MBX_FAULT_IN: where in its message
- *		the receiver found a page it could not pin
+ * @fault_at:	zero-capacity sender: how far @resumer copied its message
+ *		before a page on either side was not resident; in
+ *		MBX_FAULT_IN, where to page the message in from
  * @fault_end:	and the end of what that receiver copies
+ * @resumer:	zero-capacity sender: the receive whose buffer holds its
+ *		message up to @fault_at, if that receive still says so
+ *		(its resume_peer): it resumes there
  * @needed:	receiver woken with -EMSGSIZE: the message's length;
  *		receiver that a sender copied into (@msg and @peer NULL,
  *		err 0): the message's length
@@ -209,6 +217,7 @@ struct mbx_waiter {
 	struct mbx_waiter *peer;
 	size_t fault_at;
 	size_t fault_end;
+	const struct mbx_recvop *resumer;
 	size_t needed;
 	const struct mbx_sendop *op;
 	struct mbx_recvop *rop;
@@ -315,8 +324,9 @@ void mbx_copy_prefault(struct mbx_recvop *op);
 int mbx_copy_to_receiver(const struct mbx_sendop *op,
 			 const struct mbx_waiter *receiver, size_t len);
 int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
-			 size_t len, size_t *at);
+			 size_t from, size_t len, size_t *at);
 int mbx_copy_fault_in(const struct mbx_sendop *op, size_t from, size_t to);
+int mbx_copy_fault_in_buf(const struct mbx_recvop *op, size_t from, size_t to);
 void mbx_copy_prefault_msg(const struct mbx_sendop *op);
 
 /* mbx_registry.c: ids, names, keys. */

@@ -5,8 +5,9 @@
  * post-copy.  Its receiver copies straight from the sender's pages, which
  * are not there until the handler fills them: the send must get them
  * filled (it used to fail with EFAULT), the receiver must not wait for
- * the handler beyond its own deadline or at all when non-blocking, and
- * the sender must stay killable while its handler takes its time.
+ * the handler beyond its own deadline or at all when non-blocking, the
+ * sender must stay killable while its handler takes its time, and a
+ * message bigger than what stays resident of it must still get through.
  *
  * Kernel-mode userfaultfd faults need CAP_SYS_PTRACE or
  * vm.unprivileged_userfaultfd=1: these tests run as root.  They skip on a
@@ -34,16 +35,37 @@
 #define LEN	(4 * 4096 + 100)	/* five pages, the last one partly */
 #define SEED	7
 
+/* A message bigger than what stays resident of it: see below. */
+#define BIG_PAGES	64
+#define BIG_LEN		(BIG_PAGES * 4096)
+#define BIG_KEEP	24
+
 /* The sender's handler thread: fills each missing page of the buffer. */
 struct filler {
 	int uffd;
-	char *area;		/* the sender's buffer, PAGES pages */
-	const char *want;	/* what the buffer holds, PAGES pages */
+	char *area;		/* the sender's buffer */
+	const char *want;	/* what the buffer holds, as many pages */
 	int report;		/* a byte written here for each fault */
 	int hold;		/* -1, or wait (3 s at most) for a byte here
 				 * before filling a page
 				 */
+	int keep;		/* 0, or drop the page filled longest ago once
+				 * this many are filled, as reclaim would
+				 */
+	char *filled[BIG_KEEP];	/* with keep: the pages filled, a ring */
+	int nfilled;
 };
+
+/* With f->keep: remember @page, and drop the oldest beyond f->keep. */
+static int keep_resident(struct filler *f, char *page)
+{
+	char **slot = &f->filled[f->nfilled++ % f->keep];
+
+	if (f->nfilled > f->keep && madvise(*slot, 4096, MADV_DONTNEED))
+		return -1;
+	*slot = page;
+	return 0;
+}
 
 static void *fill_on_fault(void *arg)
 {
@@ -72,6 +94,8 @@ static void *fill_on_fault(void *arg)
 		}
 		if (ioctl(f->uffd, UFFDIO_COPY, &copy))
 			break;
+		if (f->keep && keep_resident(f, (char *)page))
+			break;
 	}
 	return NULL;
 }
@@ -88,37 +112,45 @@ static int uffd_unavailable(void)
 }
 
 /*
- * A child that sends the PAGES pages of @want from a buffer registered
+ * A child that sends @len bytes of @f->want from a buffer registered
  * with userfaultfd and never touched, so that every page is missing until
  * its handler thread fills it; it exits with child_exit()'s status of the
  * send, or 200 + n if setting up failed at step n.
  */
-static pid_t spawn_uffd_sender(int fd, const char *want, int report,
-			       int hold)
+static pid_t spawn_filled_sender(int fd, struct filler *f, size_t len)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	struct filler f = { .want = want, .report = report, .hold = hold };
+	size_t size = (len + 4095) & ~4095UL;
 	pthread_t thread;
 	pid_t pid = fork();
 
 	if (pid)
 		return pid;
-	f.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-	if (f.uffd < 0 || ioctl(f.uffd, UFFDIO_API, &api))
+	f->uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (f->uffd < 0 || ioctl(f->uffd, UFFDIO_API, &api))
 		_exit(201);
-	f.area = mmap(NULL, PAGES * 4096, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (f.area == MAP_FAILED)
+	f->area = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (f->area == MAP_FAILED)
 		_exit(202);
-	reg.range.start = (unsigned long)f.area;
-	reg.range.len = PAGES * 4096;
-	if (ioctl(f.uffd, UFFDIO_REGISTER, &reg))
+	reg.range.start = (unsigned long)f->area;
+	reg.range.len = size;
+	if (ioctl(f->uffd, UFFDIO_REGISTER, &reg))
 		_exit(203);
-	if (pthread_create(&thread, NULL, fill_on_fault, &f))
+	if (pthread_create(&thread, NULL, fill_on_fault, f))
 		_exit(204);
-	child_exit(msg_send(fd, f.area, LEN, 0));
+	child_exit(msg_send(fd, f->area, len, 0));
 	return -1;	/* not reached */
+}
+
+/* spawn_filled_sender() of the fixture's LEN-byte message. */
+static pid_t spawn_uffd_sender(int fd, const char *want, int report,
+			       int hold)
+{
+	struct filler f = { .want = want, .report = report, .hold = hold };
+
+	return spawn_filled_sender(fd, &f, LEN);
 }
 
 FIXTURE(uffd) {
@@ -132,7 +164,7 @@ FIXTURE_SETUP(uffd)
 {
 	struct msg_box_attr attr = {
 		.capacity = MBX_CAP_ZERO,
-		.max_msg_size = LEN,
+		.max_msg_size = BIG_LEN,
 		.mode = 0600,
 	};
 	int err = uffd_unavailable();
@@ -241,7 +273,7 @@ static void finish_held_sender(struct __test_metadata *_metadata,
  */
 TEST_F(uffd, sender_killed_while_its_handler_holds_a_page)
 {
-	const char next[] = "next message";
+	static const char next[] = "next message";
 	int hold[2], result[2], status = 0;
 	struct pollfd p;
 	pid_t tx, rx, got;
@@ -364,6 +396,52 @@ TEST_F(uffd, non_blocking_receive_takes_the_next_sender)
 	EXPECT_EQ(0, reap(tx2));
 
 	finish_held_sender(_metadata, self, tx, hold, buf);
+	free(buf);
+}
+
+/*
+ * A message bigger than what stays resident of it: its handler drops the
+ * page it filled longest ago once BIG_KEEP are filled, as reclaim does in
+ * a memory cgroup smaller than the message (with swap).  The receiver
+ * must resume its copy where it stopped, and the sender page in no more
+ * than the next stretch, so that what it paged in is still there: the
+ * message arrives whole, each page filled once.  Starting again from the
+ * first byte each round, or paging in all the rest, the copy went round
+ * for ever (the first pages always gone by the next try).
+ */
+TEST_F(uffd, message_bigger_than_what_stays_resident)
+{
+	struct filler f = { .report = self->report[1], .hold = -1,
+			    .keep = BIG_KEEP };
+	char *want = aligned_alloc(4096, BIG_LEN);
+	char *buf = malloc(BIG_LEN);
+	int faults, status;
+	ssize_t n;
+	pid_t tx;
+
+	if (self->fd < 0)
+		return;		/* skipped in the setup */
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(NULL, buf);
+	fill(want, BIG_LEN, SEED + 1);
+	memset(buf, 0, BIG_LEN);	/* only the sender's side pages in */
+	f.want = want;
+	tx = spawn_filled_sender(self->fd, &f, BIG_LEN);
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+
+	n = msg_recv_timed(self->fd, buf, BIG_LEN, 0, 10000 * MS, NULL);
+	faults = faults_seen(self->report[0]);
+	if (n != BIG_LEN)
+		kill(tx, SIGKILL);	/* still sending */
+	status = reap(tx);
+	EXPECT_EQ(BIG_LEN, n)
+		TH_LOG("receive: %s, after %d faults", strerror(-n), faults);
+	if (n == BIG_LEN)
+		EXPECT_EQ(0, status);
+	EXPECT_EQ(0, check_fill(buf, BIG_LEN, SEED + 1));
+	EXPECT_EQ(BIG_PAGES, faults);
+	free(want);
 	free(buf);
 }
 
