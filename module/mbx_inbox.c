@@ -212,7 +212,7 @@ struct mbx_inbox *mbx_inbox_open(void)
 		goto out;
 	}
 	inbox->opens = 1;
-	list_add_tail(&inbox->box.all, &mbx_inbox_list);
+	mbx_proc_list_add(&inbox->box, &mbx_inbox_list);
 	add_wait_queue(&me->wait_pidfd, &inbox->exit_wait);
 out:
 	mutex_unlock(&mbx_inbox_lock);
@@ -381,12 +381,12 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_set);
 static void *mbx_inbox_seq_start(struct seq_file *m, loff_t *pos)
 {
 	mutex_lock(&mbx_inbox_lock);
-	return seq_list_start_head(&mbx_inbox_list, *pos);
+	return mbx_proc_list_start(&mbx_inbox_list, *pos);
 }
 
 static void *mbx_inbox_seq_next(struct seq_file *m, void *v, loff_t *pos)
 {
-	return seq_list_next(v, &mbx_inbox_list, pos);
+	return mbx_proc_list_next(&mbx_inbox_list, v, pos);
 }
 
 static void mbx_inbox_seq_stop(struct seq_file *m, void *v)

@@ -246,6 +246,9 @@ struct mbx_box {
 	char name[MBX_NAME_MAX + 1];		/* [const] "": none */
 	struct rhash_head name_node;		/* [reg] */
 	struct list_head all;			/* [reg] mbx_boxes or inboxes */
+	loff_t proc_pos;			/* [reg] its place there, for
+						 * /proc (mbx_proc_list_add())
+						 */
 	struct mbx_user *creator;		/* [const] charged one mailbox */
 
 	spinlock_t lock;			/* the [lock] fields, waiters */
@@ -313,6 +316,9 @@ extern const struct seq_operations mbx_registry_seq_ops;
 extern const struct seq_operations mbx_inbox_seq_ops;
 void mbx_proc_show_box(struct seq_file *m, struct mbx_box *box);
 void mbx_proc_show_header(struct seq_file *m, bool inbox);
+void mbx_proc_list_add(struct mbx_box *box, struct list_head *head);
+void *mbx_proc_list_start(struct list_head *head, loff_t pos);
+void *mbx_proc_list_next(struct list_head *head, void *v, loff_t *pos);
 struct pid_namespace *mbx_proc_pid_ns(struct seq_file *m);
 int mbx_proc_init(void);
 void mbx_proc_exit(void);

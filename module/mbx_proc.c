@@ -17,6 +17,7 @@
  * descriptor handed to a process in other namespaces reads the same.
  * Nothing here is a kernel pointer.
  */
+#include <linux/atomic.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/minmax.h>
@@ -40,6 +41,70 @@ static const char *const mbx_capacity_names[] = {
 };
 
 static struct proc_dir_entry *mbx_proc_dir;
+
+/*
+ * A listing longer than seq_file's buffer is read in several passes, each
+ * under the list's lock, and a mailbox or inbox can go between two.  So a
+ * pass resumes at a position that stays put, not at a count of entries
+ * (seq_list_start() would skip the entry after one destroyed, although
+ * it was there all along): every box gets the next number from one
+ * counter as it joins its list, at the tail and under the list's lock,
+ * so each list is in order of these numbers, and the seq_file position
+ * is the number of the next box to show (0: the header).
+ */
+static atomic64_t mbx_proc_last_pos = ATOMIC64_INIT(0);
+
+/**
+ * mbx_proc_list_add() - add @box to the tail of mbx_boxes or the inbox list
+ * @box:	a mailbox or inbox being published
+ * @head:	the list, whose lock the caller holds
+ */
+void mbx_proc_list_add(struct mbx_box *box, struct list_head *head)
+{
+	box->proc_pos = atomic64_inc_return(&mbx_proc_last_pos);
+	list_add_tail(&box->all, head);
+}
+
+/**
+ * mbx_proc_list_start() - seq_file ->start over a list of boxes
+ * @head:	the list, locked by the caller
+ * @pos:	0 for the header, or the position to resume at
+ *
+ * Return: @head for the header line, the first box at @pos or after it
+ * (&box->all), or NULL at the end.
+ */
+void *mbx_proc_list_start(struct list_head *head, loff_t pos)
+{
+	struct mbx_box *box;
+
+	if (!pos)
+		return head;
+	list_for_each_entry(box, head, all)
+		if (box->proc_pos >= pos)
+			return &box->all;
+	return NULL;
+}
+
+/**
+ * mbx_proc_list_next() - seq_file ->next over a list of boxes
+ * @head:	the list, locked by the caller
+ * @v:		what was shown last: @head (the header) or &box->all
+ * @pos:	set to the position of the box returned, or past @v's
+ *
+ * Return: the next box (&box->all), or NULL at the end.
+ */
+void *mbx_proc_list_next(struct list_head *head, void *v, loff_t *pos)
+{
+	struct list_head *next = ((struct list_head *)v)->next;
+
+	if (next == head) {
+		*pos = v == head ? 1 :
+			list_entry(v, struct mbx_box, all)->proc_pos + 1;
+		return NULL;
+	}
+	*pos = list_entry(next, struct mbx_box, all)->proc_pos;
+	return next;
+}
 
 /* The pid namespace of the proc mount @m was opened on. */
 struct pid_namespace *mbx_proc_pid_ns(struct seq_file *m)

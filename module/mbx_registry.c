@@ -107,7 +107,7 @@ static struct mbx_box *mbx_registry_create(const struct mbx_open *args,
 	}
 	/* Published last: nothing can find a half-made mailbox. */
 	xa_store(&mbx_ids, box->id, box, 0);
-	list_add_tail(&box->all, &mbx_boxes);
+	mbx_proc_list_add(box, &mbx_boxes);
 	return box;
 
 out_erase_key:
@@ -257,18 +257,20 @@ void mbx_registry_exit(void)
 
 /*
  * /proc/mbx/mailboxes: the registry is walked with mbx_registry_lock held
- * from start to stop, so a read sees no mailbox half created or
- * destroyed, and each row is one snapshot under the box's lock.
+ * from start to stop, so a pass sees no mailbox half created or
+ * destroyed, and each row is one snapshot under the box's lock.  A long
+ * listing takes several passes, which resume by position, not by count
+ * (mbx_proc_list_start()).
  */
 static void *mbx_registry_seq_start(struct seq_file *m, loff_t *pos)
 {
 	mutex_lock(&mbx_registry_lock);
-	return seq_list_start_head(&mbx_boxes, *pos);
+	return mbx_proc_list_start(&mbx_boxes, *pos);
 }
 
 static void *mbx_registry_seq_next(struct seq_file *m, void *v, loff_t *pos)
 {
-	return seq_list_next(v, &mbx_boxes, pos);
+	return mbx_proc_list_next(&mbx_boxes, v, pos);
 }
 
 static void mbx_registry_seq_stop(struct seq_file *m, void *v)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -522,6 +523,131 @@ TEST_F(api, proc_lists_what_the_reader_may_see)
 	snprintf(pid, sizeof(pid), "%7d ", getpid());
 	EXPECT_EQ(1, proc_lists("/proc/mbx/inboxes", pid));
 	close(a);
+}
+
+/* Rows of a /proc/mbx listing, read a page (one seq_file pass) at a time. */
+#define LISTED		160
+#define LISTING_SIZE	(1 << 20)
+
+/*
+ * Read @fd a page at a time until a row holds one of @needles (but the
+ * last): returns its index, or -1 at the end or on an error.
+ */
+static int read_until_listed(int fd, char *text, size_t *len,
+			     char needles[][64])
+{
+	ssize_t n;
+	int i;
+
+	for (;;) {
+		n = read(fd, text + *len, 4096);
+		if (n <= 0 || *len + n + 4096 >= LISTING_SIZE)
+			return -1;
+		*len += n;
+		text[*len] = '\0';
+		for (i = 0; i < LISTED - 1; i++)
+			if (strstr(text, needles[i]))
+				return i;
+	}
+}
+
+/* Read the rest; then how many of @needles, but @gone, are not listed once. */
+static int listed_other_than_once(int fd, char *text, size_t len,
+				  char needles[][64], int gone)
+{
+	int i, wrong = 0;
+	ssize_t n;
+	char *at;
+
+	while ((n = read(fd, text + len, LISTING_SIZE - 1 - len)) > 0)
+		len += n;
+	text[len] = '\0';
+	for (i = 0; i < LISTED; i++) {
+		if (i == gone)
+			continue;
+		at = strstr(text, needles[i]);
+		if (!at || strstr(at + 1, needles[i]))
+			wrong++;
+	}
+	return n < 0 ? -1 : wrong;
+}
+
+/*
+ * A listing longer than a page is read in several passes, and mailboxes
+ * can be destroyed between two: every one there for the whole read is
+ * listed, once.  (Passes used to resume at a count of rows, so the row
+ * after a destroyed one was skipped.)
+ */
+TEST_F(api, proc_listing_resumes_where_it_stopped)
+{
+	const struct msg_box_attr attr = bounded8;
+	static char needles[LISTED][64], text[LISTING_SIZE];
+	int fd[LISTED], pf, i, gone;
+	size_t len = 0;
+
+	for (i = 0; i < LISTED; i++) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "%s-%03d", self->name, i);
+		snprintf(needles[i], sizeof(needles[i]), " %s ", name);
+		fd[i] = msg_box_open(self->dev, name, 0, RW | MBX_O_CREAT |
+				     MBX_O_EXCL, &attr, NULL);
+		ASSERT_LE(0, fd[i]);
+	}
+	pf = open("/proc/mbx/mailboxes", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, pf);
+	gone = read_until_listed(pf, text, &len, needles);
+	ASSERT_LE(0, gone);
+	ASSERT_EQ(0, msg_box_destroy(fd[gone]));
+	EXPECT_EQ(0, listed_other_than_once(pf, text, len, needles, gone));
+	close(pf);
+	for (i = 0; i < LISTED; i++) {
+		msg_box_destroy(fd[i]);
+		close(fd[i]);
+	}
+}
+
+/* The same for /proc/mbx/inboxes, as processes exit between passes. */
+TEST_F(api, proc_inbox_listing_resumes_where_it_stopped)
+{
+	static char needles[LISTED][64], text[LISTING_SIZE];
+	int go[2], pf, i, gone;
+	pid_t pid[LISTED];
+	size_t len = 0;
+	char c;
+
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	for (i = 0; i < LISTED; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (pid[i] == 0) {	/* an inbox until the pipe closes */
+			close(go[1]);
+			if (msg_dev_open(0) < 0)
+				_exit(1);
+			_exit(read(go[0], &c, 1) == 0 ? 0 : 2);
+		}
+		snprintf(needles[i], sizeof(needles[i]), "\n%7d ", pid[i]);
+	}
+	close(go[0]);
+	/* Every child has its inbox: each is listed (a fresh read). */
+	for (i = 0; i < LISTED; i++) {
+		while (proc_lists("/proc/mbx/inboxes", needles[i] + 1) != 1)
+			usleep(10000);
+	}
+	pf = open("/proc/mbx/inboxes", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, pf);
+	gone = read_until_listed(pf, text, &len, needles);
+	ASSERT_LE(0, gone);
+	kill(pid[gone], SIGKILL);
+	reap(pid[gone]);
+	while (proc_lists("/proc/mbx/inboxes", needles[gone] + 1) == 1)
+		usleep(10000);	/* its inbox goes with its last descriptor */
+	EXPECT_EQ(0, listed_other_than_once(pf, text, len, needles, gone));
+	close(pf);
+	close(go[1]);
+	for (i = 0; i < LISTED; i++)
+		if (i != gone)
+			EXPECT_EQ(0, reap(pid[i]));
 }
 
 /*
