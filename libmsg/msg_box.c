@@ -89,7 +89,12 @@ int msg_send_to(int devfd, pid_t pid, const void *buf, size_t len,
 {
 	if (flags & MBX_F_TIMEOUT)
 		return -EINVAL;
-	if (pid <= 0)
+	/*
+	 * Pid 0 (a sender not visible in our pid namespace) would name the
+	 * mailbox itself on a handle: no such process, as the module says
+	 * for it on /dev/mailbox.  A negative pid is the module's EINVAL.
+	 */
+	if (!pid)
 		return -ESRCH;
 	return msg_send_args(devfd, pid, buf, len, flags, 0);
 }
@@ -97,8 +102,8 @@ int msg_send_to(int devfd, pid_t pid, const void *buf, size_t len,
 int msg_send_to_timed(int devfd, pid_t pid, const void *buf, size_t len,
 		      unsigned int flags, int64_t timeout_ns)
 {
-	if (pid <= 0)
-		return -ESRCH;
+	if (!pid)
+		return -ESRCH;	/* as msg_send_to() */
 	return msg_send_args(devfd, pid, buf, len, flags | MBX_F_TIMEOUT,
 			     timeout_ns);
 }

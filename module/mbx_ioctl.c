@@ -65,8 +65,14 @@ static int mbx_send_prepare(struct mbx_send_req *req, struct mbx_box *box,
 	ret = mbx_send_check(&req->args);
 	if (ret)
 		return ret;
-	if (box ? req->args.to_pid != 0 : req->args.to_pid <= 0)
+	if (box && req->args.to_pid)
 		return -EINVAL;
+	/*
+	 * Pid 0 is what a receive reports for a sender not visible in the
+	 * caller's pid namespace: a reply to it finds no such process.
+	 */
+	if (!box && !req->args.to_pid)
+		return -ESRCH;
 	/* Writable?  Write the output field back unchanged. */
 	if (put_user(req->args.receiver_pid, &req->u->receiver_pid))
 		return -EFAULT;

@@ -301,10 +301,16 @@ TEST_F(call, failed_send_is_not_sent)
 	EXPECT_EQ(0, sent);
 	EXPECT_EQ(8, queued(self->req));
 
-	/* Direct: no such process. */
+	/* Direct: no such process; pid 0 is none either, -1 bad input. */
 	set_send(&s, msg, sizeof(msg));
 	s.to_pid = 0x3ffffff0;
 	EXPECT_EQ(-ESRCH, msg_call(self->dev, &s, -1, &r, &sent));
+	EXPECT_EQ(0, sent);
+	s.to_pid = 0;
+	EXPECT_EQ(-ESRCH, msg_call(self->dev, &s, -1, &r, &sent));
+	EXPECT_EQ(0, sent);
+	s.to_pid = -1;
+	EXPECT_EQ(-EINVAL, msg_call(self->dev, &s, -1, &r, &sent));
 	EXPECT_EQ(0, sent);
 }
 

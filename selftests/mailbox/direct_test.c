@@ -338,6 +338,32 @@ TEST_F(direct, send_to_exited_or_inboxless_is_esrch)
 }
 
 /*
+ * Pid 0, what a receive reports for a sender not visible in the caller's
+ * pid namespace, is no such process, through the library and the raw
+ * ioctl alike; a negative pid is bad input.
+ */
+TEST_F(direct, send_to_pid_0_is_esrch_negative_einval)
+{
+	struct mbx_send s = {
+		.size = sizeof(s), .flags = MBX_F_NONBLOCK,
+		.buf = (uintptr_t)"x", .len = 1,
+	};
+
+	EXPECT_EQ(-ESRCH, msg_send_to(self->dev, 0, "x", 1, 0));
+	EXPECT_EQ(-ESRCH, msg_send_to_timed(self->dev, 0, "x", 1, 0, MS));
+	EXPECT_EQ(-EINVAL, msg_send_to(self->dev, -1, "x", 1, 0));
+	EXPECT_EQ(-EINVAL, msg_send_to_timed(self->dev, -getpid(), "x", 1, 0,
+					     MS));
+	s.to_pid = 0;
+	EXPECT_EQ(-ESRCH, ioctl_errno(self->dev, MBX_IOC_SEND, &s));
+	s.to_pid = -1;
+	EXPECT_EQ(-EINVAL, ioctl_errno(self->dev, MBX_IOC_SEND, &s));
+	/* Nothing arrived anywhere: our own inbox is empty. */
+	EXPECT_EQ(-EAGAIN, msg_recv(self->dev, &s, sizeof(s), MBX_F_NONBLOCK,
+				    NULL));
+}
+
+/*
  * receive(Q) from a Q that has exited but is not reaped yet, with nothing
  * of Q's queued: ESRCH, non-blocking too (not EAGAIN: Q sends no more),
  * before and after it is reaped.

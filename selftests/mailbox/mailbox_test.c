@@ -771,6 +771,70 @@ TEST_F(box, epoll_wakes_on_message)
 	close(ep);
 }
 
+/* Events ready on @ep now, without waiting; -1 on error. */
+static int events_now(int ep, uint32_t *events)
+{
+	struct epoll_event out = { 0 };
+	int n = epoll_wait(ep, &out, 1, 0);
+
+	*events = out.events;
+	return n;
+}
+
+/*
+ * Edge-triggered epoll, as with a pipe: an EPOLLIN edge for every message
+ * that arrives (also while others are unread), an EPOLLOUT edge when a
+ * full bounded mailbox gets room (not for more room after that); none
+ * while nothing changes.
+ */
+TEST_F(box, epoll_edge_triggered_per_message)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	uint32_t events;
+	char buf[8];
+	int ep, i;
+
+	if (variant->capacity == MBX_CAP_ZERO)
+		SKIP(return, "nothing is queued on a zero-capacity mailbox");
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->fd, &ev));
+	EXPECT_EQ(0, events_now(ep, &events));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, msg_send(self->fd, "e", 1, MBX_F_NONBLOCK));
+		EXPECT_EQ(1, events_now(ep, &events)) TH_LOG("message %d", i);
+		EXPECT_EQ((uint32_t)EPOLLIN, events & (EPOLLIN | EPOLLOUT));
+		EXPECT_EQ(0, events_now(ep, &events)) TH_LOG("message %d", i);
+	}
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(1, msg_recv(self->fd, buf, sizeof(buf),
+				      MBX_F_NONBLOCK, NULL));
+	EXPECT_EQ(0, events_now(ep, &events));
+
+	if (variant->capacity == MBX_CAP_BOUNDED) {
+		for (i = 0; i < BOUNDED_LIMIT; i++)
+			ASSERT_EQ(0, msg_send(self->fd, "f", 1,
+					      MBX_F_NONBLOCK));
+		ev.events = EPOLLOUT | EPOLLET;
+		ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_MOD, self->fd, &ev));
+		EXPECT_EQ(0, events_now(ep, &events)) TH_LOG("full");
+		for (i = 0; i < 2; i++) {	/* full twice */
+			EXPECT_EQ(1, msg_recv(self->fd, buf, sizeof(buf),
+					      MBX_F_NONBLOCK, NULL));
+			EXPECT_EQ(1, events_now(ep, &events))
+				TH_LOG("room, round %d", i);
+			EXPECT_EQ((uint32_t)EPOLLOUT, events & (EPOLLIN | EPOLLOUT));
+			EXPECT_EQ(1, msg_recv(self->fd, buf, sizeof(buf),
+					      MBX_F_NONBLOCK, NULL));
+			EXPECT_EQ(0, events_now(ep, &events))
+				TH_LOG("more room, round %d", i);
+			ASSERT_EQ(0, msg_send(self->fd, "g", 1, MBX_F_NONBLOCK));
+			ASSERT_EQ(0, msg_send(self->fd, "g", 1, MBX_F_NONBLOCK));
+		}
+	}
+	close(ep);
+}
+
 /* Rendezvous with a receiver that arrives late: the sender waits for it. */
 TEST_F(box, sender_waits_for_late_receiver)
 {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -197,6 +198,12 @@ again:
 		usleep(1000);
 	}
 	return -1;
+}
+
+/* A raw ioctl: 0 or -errno. */
+static inline int ioctl_errno(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
 }
 
 #endif /* MBX_UTIL_H */

@@ -76,11 +76,6 @@ FIXTURE_TEARDOWN(cap)
 	close(self->dev);
 }
 
-static int ioctl_errno(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
-}
-
 /* Bytes @from..@to of @p are all zero. */
 static int zero_bytes(const void *p, size_t from, size_t to)
 {

@@ -161,14 +161,17 @@ struct mbx_open {
  * @flags:	MBX_F_NONBLOCK, MBX_F_TIMEOUT, MBX_F_SYNC
  * @buf:	pointer to the message
  * @len:	its length, 0..the mailbox's max_msg_size
- * @timeout_ns:	with MBX_F_TIMEOUT: relative timeout on CLOCK_MONOTONIC
+ * @timeout_ns:	with MBX_F_TIMEOUT: relative timeout on CLOCK_MONOTONIC;
+ *		without it must be 0 (EINVAL): clear both to reuse the
+ *		structure for an untimed send
  * @receiver_pid: out, for zero-capacity mailboxes and MBX_F_SYNC: the
  *		process that received the message, in the caller's pid
  *		namespace (0 when it is not visible there); otherwise 0
  * @__reserved:	must be 0
  * @to_pid:	direct send (MBX_IOC_SEND on a /dev/mailbox descriptor): the
- *		receiving process, in the caller's pid namespace; on a
- *		mailbox handle it must be 0
+ *		receiving process, in the caller's pid namespace (0, which a
+ *		receive reports for a sender not visible there: ESRCH;
+ *		below 0: EINVAL); on a mailbox handle it must be 0
  * @__reserved2: must be 0
  */
 struct mbx_send {
@@ -191,7 +194,8 @@ struct mbx_send {
  * @flags:	MBX_F_NONBLOCK, MBX_F_TIMEOUT, MBX_F_TRUNC
  * @buf:	pointer to the buffer
  * @len:	its size
- * @timeout_ns:	with MBX_F_TIMEOUT: relative timeout on CLOCK_MONOTONIC
+ * @timeout_ns:	with MBX_F_TIMEOUT: relative timeout on CLOCK_MONOTONIC;
+ *		without it must be 0 (EINVAL)
  * @msg_len:	out: the message's length.  On success min(@len, @msg_len)
  *		bytes were copied; on EMSGSIZE the size the buffer needs
  * @sender_pid:	out: the sender's process id in the caller's pid namespace
