@@ -67,10 +67,11 @@
  * sender runs, with its own deadline and signals, or, non-blocking, looks
  * for another sender.  Either way the message is neither lost nor
  * delivered twice, and no one waits uninterruptibly for somebody else's
- * page faults.  A receiver that gets the same sender again resumes the
- * copy where it stopped (op->resume_peer, waiter->resumer), and each side
- * pages in only the next stretch, so the copy moves on even when the
- * whole message cannot stay resident at once.  (The sender maps the start
+ * page faults.  A blocking receiver that gets the same sender again
+ * resumes the copy where it stopped (op->resume_id and resume_at, the
+ * sender's resume_id), and each side pages in only the next stretch, so
+ * the copy moves on even when the whole message cannot stay resident at
+ * once.  (The sender maps the start
  * of its message before it waits, mbx_copy_prefault_msg(), so that this
  * is rare.)
  *
@@ -790,7 +791,7 @@ static int __mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op)
 	}
 	r->state = MBX_CLAIMED;
 	/* We write its buffer: what it held of another message is gone. */
-	r->rop->resume_peer = NULL;
+	r->rop->resume_id = 0;
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
 
@@ -1302,6 +1303,9 @@ static void mbx_recv_waiter_init(struct mbx_waiter *w, struct mbx_recvop *op)
 	w->mm = op->kbuf ? NULL : current->mm;
 }
 
+/* Numbers for zero-capacity sends a receiver may resume copying. */
+static atomic64_t mbx_resume_ids = ATOMIC64_INIT(0);
+
 static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 {
 	struct mbx_wake wake_q = {};
@@ -1311,6 +1315,7 @@ static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 	size_t n, at, from;
 	int ret;
 
+	op->resume_id = 0;	/* nothing of ours in the buffer yet */
 	spin_lock(&box->lock);
 again:	/* box->lock held */
 	mbx_recv_waiter_init(&w, op);
@@ -1369,11 +1374,13 @@ copy:
 	 * stopped at a page not resident, resume there: starting again
 	 * from the first byte, the copy might never get past pages that
 	 * memory pressure keeps taking away while the rest is paged in.
-	 * Both sides must say so: either may have copied with another
-	 * partner since.
+	 * The send is recognised by a number no other send gets (its
+	 * waiter's address may be another send's by now); what other
+	 * receivers copied of it, into their buffers, does not matter.
 	 */
-	from = op->resume_peer == s && s->resumer == op ? s->fault_at : 0;
-	op->resume_peer = NULL;
+	from = op->resume_id && op->resume_id == s->resume_id ?
+	       op->resume_at : 0;
+	op->resume_id = 0;
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
 
@@ -1382,9 +1389,10 @@ copy:
 
 	spin_lock(&box->lock);
 	if (ret == -EFAULT || ret == -EAGAIN) {
-		op->resume_peer = s;
-		s->resumer = op;
-		s->fault_at = at;
+		if (!s->resume_id)
+			s->resume_id = atomic64_inc_return(&mbx_resume_ids);
+		op->resume_id = s->resume_id;
+		op->resume_at = at;
 	}
 	if (!ret) {
 		op->msg_len = s->op->len;
@@ -1411,8 +1419,15 @@ copy:
 		 * before the sender can look, so that a non-blocking sender
 		 * finds it there.
 		 */
+		/*
+		 * The next stretch for a blocking receive, which resumes;
+		 * all the rest for a non-blocking one, which cannot (its
+		 * next call starts afresh) and leaves it to whoever comes.
+		 */
 		s->state = MBX_FAULT_IN;
-		s->fault_end = op->nonblock ? s->op->len : n;
+		s->fault_at = at;
+		s->fault_end = op->nonblock ? s->op->len :
+			       min_t(size_t, n, at + MBX_FAULT_IN_MAX);
 		mbx_wait_uncount(s);
 		mbx_wake_add(&wake_q, s->task);
 		if (op->nonblock) {
@@ -1444,9 +1459,16 @@ copy:
 	mbx_wake_all(&wake_q);
 	mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
 	if (ret == -EAGAIN) {
-		/* Fault our buffer in, outside any claim, and try again. */
+		/*
+		 * Fault our buffer in, outside any claim, and try again;
+		 * unless a signal or the deadline came meanwhile: a buffer
+		 * that never stays resident must not hold us past them.
+		 */
 		if (mbx_copy_fault_in_buf(op, at, n))
 			return -EFAULT;
+		ret = mbx_recv_may_wait(op);
+		if (ret)
+			return ret;
 		spin_lock(&box->lock);
 		goto again;
 	}

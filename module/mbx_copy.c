@@ -10,13 +10,13 @@
  * receiver was there first, the sender does the same the other way
  * round (mbx_copy_to_receiver()), for every capacity mode.
  *
- * A copy cut short by a page that is not resident is resumed where it
- * stopped, and each side pages in at most MBX_FAULT_IN_MAX bytes from
- * there before the next try: so the copy moves on by at least a page a
- * round even when the whole message or buffer cannot stay resident at
- * once (a memory cgroup smaller than the message, with swap), where
- * starting again from the first byte, or paging in all the rest first,
- * could go round for ever.
+ * A blocking receive whose copy was cut short by a page that is not
+ * resident resumes where it stopped, and each side pages in at most
+ * MBX_FAULT_IN_MAX bytes from there before the next try: so the copy
+ * moves on by at least a page a round even when the whole message or
+ * buffer cannot stay resident at once (a memory cgroup smaller than the
+ * message, with swap), where starting again from the first byte, or
+ * paging in all the rest first, could go round for ever.
  *
  * The sender's mmap_lock is held only while pinning, never while touching
  * the receiver's memory, so a fault on the receiver's buffer (which takes
@@ -47,9 +47,6 @@
 
 /* Pages pinned per batch: bounds the stack and the time a batch is held. */
 #define MBX_PIN_BATCH	16
-
-/* What either side pages in for one more try of a rendezvous copy. */
-#define MBX_FAULT_IN_MAX	(MBX_PIN_BATCH * PAGE_SIZE)
 
 /* Pages of the next batch: @left bytes from @off into the first page. */
 static unsigned long mbx_batch_pages(size_t off, size_t left)
@@ -188,14 +185,18 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 	size_t done = from;
 
 	if (!sender->mm) {	/* a kernel sender (KUnit) */
-		int err;
+		const void *src = sender->op->kbuf + from;
+		unsigned long left = 0;
 
+		if (op->kbuf) {
+			memcpy(op->kbuf + from, src, len - from);
+			return 0;
+		}
 		pagefault_disable();
-		err = mbx_copy_out(op, from, sender->op->kbuf + from,
-				   len - from);
+		left = copy_to_user(op->ubuf + from, src, len - from);
 		pagefault_enable();
-		*at = from;
-		return err ? -EAGAIN : 0;
+		*at = len - left;	/* all before it is copied */
+		return left ? -EAGAIN : 0;
 	}
 
 	while (done < len) {
@@ -256,12 +257,14 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
  *
  * The receiver that claimed this sender found part of the message not
  * resident and released it (see mbx_copy_from_sender()).  The sender
- * pages in the next MBX_FAULT_IN_MAX bytes from @from itself, as its own
- * access would (waiting, killably only, on I/O, a userfaultfd handler or
- * FUSE server), and pins them as the receiver will, so that memory that
- * can never be pinned (VM_IO, VM_PFNMAP) fails here rather than bouncing
- * between the two.  No more than that: the receiver resumes at @from, and
- * the first page must still be there when it does.  The flags must stay
+ * pages @from..@to in itself, as its own access would (waiting, killably
+ * only, on I/O, a userfaultfd handler or FUSE server), and pins it as the
+ * receiver will, so that memory that can never be pinned (VM_IO,
+ * VM_PFNMAP) fails here rather than bouncing between the two.  A blocking
+ * receiver asks for MBX_FAULT_IN_MAX bytes at most, and resumes at @from:
+ * the first page must still be there when it does; a non-blocking one,
+ * which cannot resume (the next call starts afresh), asks for all the
+ * rest.  The flags must stay
  * in step with the receiver's get_user_pages_remote() (FOLL_GET, read): a
  * FOLL_PIN there would need an unshared page that this does not make, and
  * the two would bounce forever.  Best effort: a page reclaimed again
@@ -273,8 +276,8 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 int mbx_copy_fault_in(const struct mbx_sendop *op, size_t from, size_t to)
 {
 	unsigned long addr = (unsigned long)op->ubuf + from;
-	size_t left = min_t(size_t, to - from, MBX_FAULT_IN_MAX);
 	struct page *pages[MBX_PIN_BATCH];
+	size_t left = to - from;
 
 	while (left) {
 		size_t off = offset_in_page(addr);

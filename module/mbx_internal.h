@@ -137,9 +137,11 @@ struct mbx_sendop {
  * @msg_len:	out: the message's length (on -EMSGSIZE: the size needed)
  * @sender:	out (ref held): the sending process
  * @sender_uid:	out: its effective uid when it sent
- * @resume_peer: zero capacity: the sender whose message the buffer holds
- *		the start of, from a copy cut short (see mbx_recv_zero());
- *		NULL when whatever the buffer holds is nobody's
+ * @resume_id:	zero capacity: the send (its waiter's @resume_id) whose
+ *		message the buffer holds up to @resume_at, from a copy cut
+ *		short (see mbx_recv_zero()); 0: none.  Reset as a zero-capacity
+ *		receive starts
+ * @resume_at:	where that copy stopped
  */
 struct mbx_recvop {
 	void __user *ubuf;
@@ -153,7 +155,8 @@ struct mbx_recvop {
 	size_t msg_len;
 	struct pid *sender;
 	kuid_t sender_uid;
-	const struct mbx_waiter *resume_peer;
+	u64 resume_id;
+	size_t resume_at;
 };
 
 /* struct mbx_waiter.state */
@@ -180,13 +183,12 @@ enum mbx_wait_state {
  * @msg:	receiver: the message handed to it (MBX_DONE, err 0); blocked
  *		bounded sender: the message it waits to queue
  * @peer:	receiver on a zero-capacity mailbox: the sender handed to it
- * @fault_at:	zero-capacity sender: how far @resumer copied its message
- *		before a page on either side was not resident; in
- *		MBX_FAULT_IN, where to page the message in from
- * @fault_end:	and the end of what that receiver copies
- * @resumer:	zero-capacity sender: the receive whose buffer holds its
- *		message up to @fault_at, if that receive still says so
- *		(its resume_peer): it resumes there
+ * @fault_at:	zero-capacity sender in MBX_FAULT_IN: where to page its
+ *		message in from (where the receiver's copy stopped)
+ * @fault_end:	and where to stop
+ * @resume_id:	zero-capacity sender: 0, or a number no other send ever
+ *		gets, given at the first copy of its message cut short, by
+ *		which receivers recognise it (mbx_recvop.resume_id)
  * @needed:	receiver woken with -EMSGSIZE: the message's length;
  *		receiver that a sender copied into (@msg and @peer NULL,
  *		err 0): the message's length
@@ -217,7 +219,7 @@ struct mbx_waiter {
 	struct mbx_waiter *peer;
 	size_t fault_at;
 	size_t fault_end;
-	const struct mbx_recvop *resumer;
+	u64 resume_id;
 	size_t needed;
 	const struct mbx_sendop *op;
 	struct mbx_recvop *rop;
@@ -331,6 +333,8 @@ int mbx_copy_to_receiver(const struct mbx_sendop *op,
 			 const struct mbx_waiter *receiver, size_t len);
 int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 			 size_t from, size_t len, size_t *at);
+/* What a rendezvous copy cut short pages in before it resumes. */
+#define MBX_FAULT_IN_MAX	(16 * PAGE_SIZE)
 int mbx_copy_fault_in(const struct mbx_sendop *op, size_t from, size_t to);
 int mbx_copy_fault_in_buf(const struct mbx_recvop *op, size_t from, size_t to);
 void mbx_copy_prefault_msg(const struct mbx_sendop *op);

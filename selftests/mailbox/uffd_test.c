@@ -7,7 +7,8 @@
  * filled (it used to fail with EFAULT), the receiver must not wait for
  * the handler beyond its own deadline or at all when non-blocking, the
  * sender must stay killable while its handler takes its time, and a
- * message bigger than what stays resident of it must still get through.
+ * message bigger than what stays resident of it, or into a receiver's
+ * buffer bigger than what stays resident of it, must still get through.
  *
  * Kernel-mode userfaultfd faults need CAP_SYS_PTRACE or
  * vm.unprivileged_userfaultfd=1: these tests run as root.  They skip on a
@@ -20,6 +21,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -441,6 +443,271 @@ TEST_F(uffd, message_bigger_than_what_stays_resident)
 		EXPECT_EQ(0, status);
 	EXPECT_EQ(0, check_fill(buf, BIG_LEN, SEED + 1));
 	EXPECT_EQ(BIG_PAGES, faults);
+	free(want);
+	free(buf);
+}
+
+/*
+ * A receiver's buffer that stays resident only in part, as in a memory
+ * cgroup with swap: its handler thread swaps out the page it filled
+ * longest ago (saves it, MADV_DONTNEED) once BIG_KEEP are filled, and a
+ * page faulted again comes back with what it held.  The page goes out
+ * before the fault is resolved, while the faulting thread still waits,
+ * so nothing writes it meanwhile.
+ */
+struct swapper {
+	int uffd;
+	char *area;		/* the receiver's buffer, BIG_LEN */
+	char *saved;		/* what its swapped-out pages held */
+	int ring[BIG_KEEP];	/* the pages filled, oldest first */
+	int nfilled;
+	int report;		/* -1, or a byte here for each fault, */
+	int hold;		/* and wait for one here before serving it */
+};
+
+static void *swap_on_fault(void *arg)
+{
+	struct swapper *s = arg;
+	struct uffd_msg msg;
+	char c;
+
+	while (read(s->uffd, &msg, sizeof(msg)) == sizeof(msg)) {
+		unsigned long page = msg.arg.pagefault.address & ~4095UL;
+		long p = (page - (unsigned long)s->area) / 4096;
+		struct uffdio_copy copy = {
+			.dst = page,
+			.src = (unsigned long)s->saved + p * 4096,
+			.len = 4096,
+		};
+		int *slot;
+
+		if (msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		slot = &s->ring[s->nfilled++ % BIG_KEEP];
+		if (s->report >= 0) {
+			struct pollfd hp = { .fd = s->hold, .events = POLLIN };
+
+			if (write(s->report, "f", 1) != 1)
+				break;
+			if (poll(&hp, 1, 20000) == 1 &&
+			    read(s->hold, &c, 1) != 1)
+				break;
+		}
+		if (s->nfilled > BIG_KEEP) {
+			memcpy(s->saved + *slot * 4096,
+			       s->area + *slot * 4096, 4096);
+			if (madvise(s->area + *slot * 4096, 4096,
+				    MADV_DONTNEED))
+				break;
+		}
+		*slot = p;
+		if (ioctl(s->uffd, UFFDIO_COPY, &copy))
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * A child that receives BIG_LEN bytes (10 s deadline) into such a buffer
+ * once a byte arrives on @go, having written one on @ready; with @report
+ * and @hold >= 0, its faults are served one at a time as struct swapper
+ * says.  Exits 0 with the message whole, the errno, 150 (short), 151
+ * (wrong bytes), or 200 + n (setting up).
+ */
+static pid_t spawn_swapped_receiver(int fd, int ready, int go, int report,
+				    int hold)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct swapper s = { .report = report, .hold = hold };
+	pthread_t thread;
+	pid_t pid = fork();
+	ssize_t n;
+	char c;
+
+	if (pid)
+		return pid;
+	s.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (s.uffd < 0 || ioctl(s.uffd, UFFDIO_API, &api))
+		_exit(201);
+	s.area = mmap(NULL, BIG_LEN, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	s.saved = calloc(1, BIG_LEN);
+	if (s.area == MAP_FAILED || !s.saved)
+		_exit(202);
+	reg.range.start = (unsigned long)s.area;
+	reg.range.len = BIG_LEN;
+	if (ioctl(s.uffd, UFFDIO_REGISTER, &reg))
+		_exit(203);
+	if (pthread_create(&thread, NULL, swap_on_fault, &s))
+		_exit(204);
+	if (write(ready, "r", 1) != 1 || read(go, &c, 1) != 1)
+		_exit(205);
+	n = msg_recv_timed(fd, s.area, BIG_LEN, 0, 10000 * MS, NULL);
+	if (n < 0)
+		_exit(-n);
+	if (n != BIG_LEN)
+		_exit(150);
+	_exit(check_fill(s.area, BIG_LEN, SEED + 2) ? 151 : 0);
+}
+
+/*
+ * The receiver's own buffer does not stay resident: it faults the next
+ * stretch in and resumes its copy where it stopped, and gets the message.
+ */
+TEST_F(uffd, receiver_buffer_bigger_than_what_stays_resident)
+{
+	char *want = aligned_alloc(4096, BIG_LEN);
+	int ready[2], go[2];
+	pid_t tx, rx;
+	char c;
+
+	if (self->fd < 0)
+		return;		/* skipped in the setup */
+	ASSERT_NE(NULL, want);
+	fill(want, BIG_LEN, SEED + 2);
+	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	tx = spawn_send(self->fd, want, BIG_LEN, 0);
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+	rx = spawn_swapped_receiver(self->fd, ready[1], go[0], -1, -1);
+	ASSERT_LE(0, rx);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	EXPECT_EQ(0, reap(rx));
+	EXPECT_EQ(0, reap(tx));
+	free(want);
+}
+
+/*
+ * Two such receivers and one sender, their faults served one at a time
+ * in turn (a schedule the scheduler can produce by itself): each one's
+ * fault-in of its own buffer lets the other take the sender and copy.
+ * What the other copied does not touch this one's buffer, so each must
+ * still resume where it stopped: one of them gets the message, the
+ * other times out.  (When a send named only the last receiver that
+ * copied from it, neither ever resumed, and neither returned at its
+ * deadline: the own-buffer retry did not look at it.)
+ */
+TEST_F(uffd, two_receivers_whose_buffers_take_turns)
+{
+	char *want = aligned_alloc(4096, BIG_LEN);
+	int ready[2], go[2][2], rep[2][2], hold[2][2], st[2] = { -1, -1 };
+	bool alive[2] = { true, true };
+	int i, turn = 0, faults = 0, status;
+	long long end;
+	pid_t tx, rx[2];
+	char c;
+
+	if (self->fd < 0)
+		return;		/* skipped in the setup */
+	ASSERT_NE(NULL, want);
+	fill(want, BIG_LEN, SEED + 2);
+	tx = spawn_send(self->fd, want, BIG_LEN, 0);
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, pipe2(go[i], O_CLOEXEC));
+		ASSERT_EQ(0, pipe2(rep[i], O_CLOEXEC));
+		ASSERT_EQ(0, pipe2(hold[i], O_CLOEXEC));
+		rx[i] = spawn_swapped_receiver(self->fd, ready[1], go[i][0],
+					       rep[i][1], hold[i][0]);
+		ASSERT_LE(0, rx[i]);
+		ASSERT_EQ(1, read(ready[0], &c, 1));
+	}
+	/* Each in turn takes the sender, stops at its buffer, faults. */
+	for (i = 0; i < 2; i++) {
+		struct pollfd p = { .fd = rep[i][0], .events = POLLIN };
+
+		ASSERT_EQ(1, write(go[i][1], "g", 1));
+		ASSERT_EQ(1, poll(&p, 1, 5000));
+		ASSERT_EQ(1, read(rep[i][0], &c, 1));
+	}
+	/* Then one fault each, in turn, until both are done. */
+	end = now_ns() + 15000 * MS;
+	while ((alive[0] || alive[1]) && now_ns() < end) {
+		struct pollfd p = { .fd = rep[turn][0], .events = POLLIN };
+
+		if (alive[turn]) {
+			ASSERT_EQ(1, write(hold[turn][1], "t", 1));
+			faults++;
+			for (;;) {
+				if (poll(&p, 1, 100) == 1) {
+					ASSERT_EQ(1, read(rep[turn][0], &c, 1));
+					break;
+				}
+				if (waitpid(rx[turn], &status, WNOHANG) ==
+				    rx[turn]) {
+					alive[turn] = false;
+					st[turn] = WIFEXITED(status) ?
+						WEXITSTATUS(status) : 1000;
+					break;
+				}
+			}
+		}
+		turn = !turn;
+	}
+	for (i = 0; i < 2; i++) {
+		if (alive[i]) {
+			kill(rx[i], SIGKILL);
+			st[i] = reap(rx[i]);
+		}
+	}
+	kill(tx, SIGKILL);	/* if nobody got its message */
+	TH_LOG("receivers: %d %d after %d faults, sender: %d", st[0], st[1],
+	       faults, reap(tx));
+	EXPECT_TRUE((st[0] == 0 && st[1] == ETIMEDOUT) ||
+		    (st[0] == ETIMEDOUT && st[1] == 0));
+	free(want);
+}
+
+/*
+ * A non-blocking receive cannot resume (its next call starts afresh), so
+ * the sender it releases pages in all the rest of its message, not a
+ * stretch: a poll loop gets a message that is not resident (no memory
+ * pressure) after one EAGAIN, not one per 64 KiB.
+ */
+TEST_F(uffd, non_blocking_receive_has_the_rest_paged_in)
+{
+	struct filler f = { .report = self->report[1], .hold = -1 };
+	char *want = aligned_alloc(4096, BIG_LEN);
+	char *buf = malloc(BIG_LEN);
+	ssize_t n = -EAGAIN;
+	int rounds = 0, status;
+	long long end;
+	pid_t tx;
+
+	if (self->fd < 0)
+		return;		/* skipped in the setup */
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(NULL, buf);
+	fill(want, BIG_LEN, SEED + 3);
+	memset(buf, 0, BIG_LEN);
+	f.want = want;
+	tx = spawn_filled_sender(self->fd, &f, BIG_LEN);
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+	end = now_ns() + 10000 * MS;
+	while (now_ns() < end) {
+		struct pollfd p = { .fd = self->fd, .events = POLLIN };
+
+		n = msg_recv(self->fd, buf, BIG_LEN, MBX_F_NONBLOCK, NULL);
+		if (n != -EAGAIN)
+			break;
+		rounds++;
+		poll(&p, 1, 1000);
+	}
+	if (n != BIG_LEN)
+		kill(tx, SIGKILL);	/* still sending */
+	status = reap(tx);
+	EXPECT_EQ(BIG_LEN, n) TH_LOG("receive: %s", strerror(-n));
+	if (n == BIG_LEN)
+		EXPECT_EQ(0, status);
+	EXPECT_EQ(0, check_fill(buf, BIG_LEN, SEED + 3));
+	EXPECT_GE(1, rounds);
+	EXPECT_EQ(BIG_PAGES, faults_seen(self->report[0]));
 	free(want);
 	free(buf);
 }
