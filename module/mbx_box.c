@@ -1312,7 +1312,8 @@ static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 	struct mbx_waiter w, *s;
 	bool prefault = !op->nonblock;
 	unsigned int released = 0;
-	size_t n, at, from;
+	size_t n, at, from, stalled_at = 0;
+	u64 stalled_id = 0;
 	int ret;
 
 	op->resume_id = 0;	/* nothing of ours in the buffer yet */
@@ -1460,15 +1461,25 @@ copy:
 	mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
 	if (ret == -EAGAIN) {
 		/*
-		 * Fault our buffer in, outside any claim, and try again;
-		 * unless a signal or the deadline came meanwhile: a buffer
-		 * that never stays resident must not hold us past them.
+		 * Fault our buffer in, outside any claim, and try again.
+		 * The message is there, and paging our own buffer in is our
+		 * own time, as in any read(): no deadline or signal stops
+		 * a copy that moves on.  One that did not (the buffer does
+		 * not stay resident) ends at a signal or the deadline, or
+		 * with EAGAIN when non-blocking, rather than go round.
 		 */
 		if (mbx_copy_fault_in_buf(op, at, n))
 			return -EFAULT;
-		ret = mbx_recv_may_wait(op);
-		if (ret)
-			return ret;
+		if (op->resume_id == stalled_id && at <= stalled_at) {
+			if (op->nonblock)
+				return -EAGAIN;
+			ret = mbx_recv_may_wait(op);
+			if (ret)
+				return ret;
+			cond_resched();
+		}
+		stalled_id = op->resume_id;
+		stalled_at = at;
 		spin_lock(&box->lock);
 		goto again;
 	}

@@ -712,4 +712,52 @@ TEST_F(uffd, non_blocking_receive_has_the_rest_paged_in)
 	free(buf);
 }
 
+/*
+ * A sender is already waiting, so a receive need not wait; but its buffer
+ * is fresh anonymous memory, never touched, so the copy stops at each of
+ * the receiver's own pages not yet there.  Paging its own buffer in is
+ * the receiver's own time, as in any read(): a timed receive with a
+ * timeout of 0, or one shorter than those faults take, gets the message
+ * all the same (it failed with ETIMEDOUT while the copy moved on).
+ */
+TEST_F(uffd, timed_receive_pages_its_own_buffer_in)
+{
+	static const char msg[] = "a message that is there to be taken";
+	char *want = aligned_alloc(4096, BIG_LEN);
+	size_t len;
+	char *buf;
+	ssize_t n;
+	pid_t tx;
+	int i;
+
+	if (self->fd < 0)
+		return;		/* skipped in the setup */
+	ASSERT_NE(NULL, want);
+	fill(want, BIG_LEN, SEED + 4);
+	for (i = 0; i < 4; i++) {
+		len = i % 2 ? BIG_LEN : sizeof(msg);
+		buf = mmap(NULL, BIG_LEN, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, buf);
+		tx = spawn_send(self->fd, i % 2 ? want : msg, len, 0);
+		ASSERT_LE(0, tx);
+		ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+		/* A timeout of 0; 2 ms for a message of 64 pages. */
+		n = msg_recv_timed(self->fd, buf, BIG_LEN, 0,
+				   i % 2 ? 2 * MS : 0, NULL);
+		EXPECT_EQ((ssize_t)len, n)
+			TH_LOG("round %d: %s", i, strerror(-n));
+		if (n < 0)	/* the sender is still there */
+			n = msg_recv(self->fd, buf, BIG_LEN, 0, NULL);
+		if (i % 2) {
+			EXPECT_EQ(0, check_fill(buf, BIG_LEN, SEED + 4));
+		} else {
+			EXPECT_EQ(0, memcmp(buf, msg, sizeof(msg)));
+		}
+		EXPECT_EQ(0, reap(tx));
+		munmap(buf, BIG_LEN);
+	}
+	free(want);
+}
+
 TEST_HARNESS_MAIN
