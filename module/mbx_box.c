@@ -1312,8 +1312,8 @@ static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 	struct mbx_waiter w, *s;
 	bool prefault = !op->nonblock;
 	unsigned int released = 0;
-	size_t n, at, from, stalled_at = 0;
-	u64 stalled_id = 0;
+	size_t n, at, from, late_at = 0;
+	u64 late_id = 0;
 	int ret;
 
 	op->resume_id = 0;	/* nothing of ours in the buffer yet */
@@ -1463,23 +1463,23 @@ copy:
 		/*
 		 * Fault our buffer in, outside any claim, and try again.
 		 * The message is there, and paging our own buffer in is our
-		 * own time, as in any read(): no deadline or signal stops
-		 * a copy that moves on.  One that did not (the buffer does
-		 * not stay resident) ends at a signal or the deadline, or
-		 * with EAGAIN when non-blocking, rather than go round.
+		 * own time, as in any read(): past a signal or the deadline
+		 * (at once when non-blocking) we still go on while the copy
+		 * of the same send moves on, and end when it does not (a
+		 * buffer that does not stay resident, or another sender
+		 * each time) rather than go round.
 		 */
 		if (mbx_copy_fault_in_buf(op, at, n))
 			return -EFAULT;
-		if (op->resume_id == stalled_id && at <= stalled_at) {
-			if (op->nonblock)
-				return -EAGAIN;
-			ret = mbx_recv_may_wait(op);
-			if (ret)
+		ret = op->nonblock ? -EAGAIN : mbx_recv_may_wait(op);
+		if (ret) {
+			if (late_id && (op->resume_id != late_id ||
+					at <= late_at))
 				return ret;
-			cond_resched();
+			late_id = op->resume_id;
+			late_at = at;
 		}
-		stalled_id = op->resume_id;
-		stalled_at = at;
+		cond_resched();
 		spin_lock(&box->lock);
 		goto again;
 	}
