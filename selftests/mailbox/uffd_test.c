@@ -42,64 +42,101 @@
 #define BIG_LEN		(BIG_PAGES * 4096)
 #define BIG_KEEP	24
 
-/* The sender's handler thread: fills each missing page of the buffer. */
-struct filler {
+/*
+ * A buffer registered with userfaultfd, and its handler thread, which
+ * fills each missing page from @src.  With @keep, it also drops the page
+ * it filled longest ago (MADV_DONTNEED) once @keep are filled, as reclaim
+ * would in a memory cgroup smaller than the buffer; with @swap, it first
+ * saves what that page held into @src, so that the page comes back with
+ * it, as from swap.  The page goes before the fault is resolved, while
+ * the faulting thread still waits, so nothing writes it meanwhile.
+ */
+struct pager {
 	int uffd;
-	char *area;		/* the sender's buffer */
-	const char *want;	/* what the buffer holds, as many pages */
-	int report;		/* a byte written here for each fault */
-	int hold;		/* -1, or wait (3 s at most) for a byte here
-				 * before filling a page
+	char *area;		/* the buffer */
+	char *src;		/* what its pages are filled from */
+	int keep;		/* 0, or how many pages stay filled */
+	bool swap;		/* keep what a dropped page held in @src */
+	int report;		/* -1, or a byte written here for each fault */
+	int hold;		/* -1, or wait (@hold_ms at most) for a byte
+				 * here before filling a page
 				 */
-	int keep;		/* 0, or drop the page filled longest ago once
-				 * this many are filled, as reclaim would
-				 */
-	char *filled[BIG_KEEP];	/* with keep: the pages filled, a ring */
+	int hold_ms;
+	char *filled[BIG_KEEP];	/* with @keep: the pages filled, a ring */
 	int nfilled;
 };
 
-/* With f->keep: remember @page, and drop the oldest beyond f->keep. */
-static int keep_resident(struct filler *f, char *page)
+/* With @keep: drop the page filled longest ago if @keep are filled. */
+static int drop_oldest(struct pager *f)
 {
-	char **slot = &f->filled[f->nfilled++ % f->keep];
+	char *old = f->filled[f->nfilled % f->keep];
 
-	if (f->nfilled > f->keep && madvise(*slot, 4096, MADV_DONTNEED))
-		return -1;
-	*slot = page;
-	return 0;
+	if (f->nfilled < f->keep)
+		return 0;
+	if (f->swap)
+		memcpy(f->src + (old - f->area), old, 4096);
+	return madvise(old, 4096, MADV_DONTNEED);
 }
 
-static void *fill_on_fault(void *arg)
+static void *page_on_fault(void *arg)
 {
-	struct filler *f = arg;
+	struct pager *f = arg;
 	struct uffd_msg msg;
 	char c;
 
 	while (read(f->uffd, &msg, sizeof(msg)) == sizeof(msg)) {
-		unsigned long page = msg.arg.pagefault.address & ~4095UL;
+		char *page = (char *)(msg.arg.pagefault.address & ~4095UL);
 		struct uffdio_copy copy = {
-			.dst = page,
-			.src = (unsigned long)f->want + (page -
-						(unsigned long)f->area),
+			.dst = (unsigned long)page,
+			.src = (unsigned long)(f->src + (page - f->area)),
 			.len = 4096,
 		};
 
 		if (msg.event != UFFD_EVENT_PAGEFAULT)
 			continue;
-		if (write(f->report, "f", 1) != 1)
+		if (f->report >= 0 && write(f->report, "f", 1) != 1)
 			break;
 		if (f->hold >= 0) {
 			struct pollfd p = { .fd = f->hold, .events = POLLIN };
 
-			if (poll(&p, 1, 3000) == 1 && read(f->hold, &c, 1) != 1)
+			if (poll(&p, 1, f->hold_ms) == 1 &&
+			    read(f->hold, &c, 1) != 1)
 				break;
 		}
+		if (f->keep && drop_oldest(f))
+			break;
 		if (ioctl(f->uffd, UFFDIO_COPY, &copy))
 			break;
-		if (f->keep && keep_resident(f, (char *)page))
-			break;
+		if (f->keep)
+			f->filled[f->nfilled++ % f->keep] = page;
 	}
 	return NULL;
+}
+
+/*
+ * In a child: map @size bytes at f->area, every page missing, and start
+ * the handler thread.  Returns 0, or the step that failed (1-4).
+ */
+static int start_pager(struct pager *f, size_t size)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	pthread_t thread;
+
+	f->uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (f->uffd < 0 || ioctl(f->uffd, UFFDIO_API, &api))
+		return 1;
+	f->area = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (f->area == MAP_FAILED)
+		return 2;
+	reg.range.start = (unsigned long)f->area;
+	reg.range.len = size;
+	if (ioctl(f->uffd, UFFDIO_REGISTER, &reg))
+		return 3;
+	if (pthread_create(&thread, NULL, page_on_fault, f))
+		return 4;
+	return 0;
 }
 
 /* No userfaultfd in this kernel (or not for us): the tests skip. */
@@ -114,34 +151,21 @@ static int uffd_unavailable(void)
 }
 
 /*
- * A child that sends @len bytes of @f->want from a buffer registered
- * with userfaultfd and never touched, so that every page is missing until
- * its handler thread fills it; it exits with child_exit()'s status of the
- * send, or 200 + n if setting up failed at step n.
+ * A child that sends @len bytes of @f->src from a buffer f->area whose
+ * pages are all missing until its handler fills them (struct pager); it
+ * exits with child_exit()'s status of the send, or 200 + n if setting up
+ * failed at step n.
  */
-static pid_t spawn_filled_sender(int fd, struct filler *f, size_t len)
+static pid_t spawn_filled_sender(int fd, struct pager *f, size_t len)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	size_t size = (len + 4095) & ~4095UL;
-	pthread_t thread;
 	pid_t pid = fork();
+	int step;
 
 	if (pid)
 		return pid;
-	f->uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-	if (f->uffd < 0 || ioctl(f->uffd, UFFDIO_API, &api))
-		_exit(201);
-	f->area = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (f->area == MAP_FAILED)
-		_exit(202);
-	reg.range.start = (unsigned long)f->area;
-	reg.range.len = size;
-	if (ioctl(f->uffd, UFFDIO_REGISTER, &reg))
-		_exit(203);
-	if (pthread_create(&thread, NULL, fill_on_fault, f))
-		_exit(204);
+	step = start_pager(f, (len + 4095) & ~4095UL);
+	if (step)
+		_exit(200 + step);
 	child_exit(msg_send(fd, f->area, len, 0));
 	return -1;	/* not reached */
 }
@@ -150,7 +174,8 @@ static pid_t spawn_filled_sender(int fd, struct filler *f, size_t len)
 static pid_t spawn_uffd_sender(int fd, const char *want, int report,
 			       int hold)
 {
-	struct filler f = { .want = want, .report = report, .hold = hold };
+	struct pager f = { .src = (char *)want, .report = report,
+			   .hold = hold, .hold_ms = 3000 };
 
 	return spawn_filled_sender(fd, &f, LEN);
 }
@@ -413,8 +438,8 @@ TEST_F(uffd, non_blocking_receive_takes_the_next_sender)
  */
 TEST_F(uffd, message_bigger_than_what_stays_resident)
 {
-	struct filler f = { .report = self->report[1], .hold = -1,
-			    .keep = BIG_KEEP };
+	struct pager f = { .report = self->report[1], .hold = -1,
+			   .keep = BIG_KEEP };
 	char *want = aligned_alloc(4096, BIG_LEN);
 	char *buf = malloc(BIG_LEN);
 	int faults, status;
@@ -427,7 +452,7 @@ TEST_F(uffd, message_bigger_than_what_stays_resident)
 	ASSERT_NE(NULL, buf);
 	fill(want, BIG_LEN, SEED + 1);
 	memset(buf, 0, BIG_LEN);	/* only the sender's side pages in */
-	f.want = want;
+	f.src = want;
 	tx = spawn_filled_sender(self->fd, &f, BIG_LEN);
 	ASSERT_LE(0, tx);
 	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
@@ -448,107 +473,37 @@ TEST_F(uffd, message_bigger_than_what_stays_resident)
 }
 
 /*
- * A receiver's buffer that stays resident only in part, as in a memory
- * cgroup with swap: its handler thread swaps out the page it filled
- * longest ago (saves it, MADV_DONTNEED) once BIG_KEEP are filled, and a
- * page faulted again comes back with what it held.  The page goes out
- * before the fault is resolved, while the faulting thread still waits,
- * so nothing writes it meanwhile.
- */
-struct swapper {
-	int uffd;
-	char *area;		/* the receiver's buffer, BIG_LEN */
-	char *saved;		/* what its swapped-out pages held */
-	int ring[BIG_KEEP];	/* the pages filled, oldest first */
-	int nfilled;
-	int report;		/* -1, or a byte here for each fault, */
-	int hold;		/* and wait for one here before serving it */
-};
-
-static void *swap_on_fault(void *arg)
-{
-	struct swapper *s = arg;
-	struct uffd_msg msg;
-	char c;
-
-	while (read(s->uffd, &msg, sizeof(msg)) == sizeof(msg)) {
-		unsigned long page = msg.arg.pagefault.address & ~4095UL;
-		long p = (page - (unsigned long)s->area) / 4096;
-		struct uffdio_copy copy = {
-			.dst = page,
-			.src = (unsigned long)s->saved + p * 4096,
-			.len = 4096,
-		};
-		int *slot;
-
-		if (msg.event != UFFD_EVENT_PAGEFAULT)
-			continue;
-		slot = &s->ring[s->nfilled++ % BIG_KEEP];
-		if (s->report >= 0) {
-			struct pollfd hp = { .fd = s->hold, .events = POLLIN };
-
-			if (write(s->report, "f", 1) != 1)
-				break;
-			if (poll(&hp, 1, 20000) == 1 &&
-			    read(s->hold, &c, 1) != 1)
-				break;
-		}
-		if (s->nfilled > BIG_KEEP) {
-			memcpy(s->saved + *slot * 4096,
-			       s->area + *slot * 4096, 4096);
-			if (madvise(s->area + *slot * 4096, 4096,
-				    MADV_DONTNEED))
-				break;
-		}
-		*slot = p;
-		if (ioctl(s->uffd, UFFDIO_COPY, &copy))
-			break;
-	}
-	return NULL;
-}
-
-/*
- * A child that receives BIG_LEN bytes (10 s deadline) into such a buffer
- * once a byte arrives on @go, having written one on @ready; with @report
- * and @hold >= 0, its faults are served one at a time as struct swapper
- * says.  Exits 0 with the message whole, the errno, 150 (short), 151
- * (wrong bytes), or 200 + n (setting up).
+ * A child that receives BIG_LEN bytes (10 s deadline), once a byte
+ * arrives on @go, having written one on @ready, into a buffer that stays
+ * resident only in part: struct pager with @keep BIG_KEEP and @swap.
+ * With @report and @hold >= 0, its faults are served one at a time.
+ * Exits 0 with the message whole, the errno, 150 (short), 151 (wrong
+ * bytes), or 200 + n (setting up).
  */
 static pid_t spawn_swapped_receiver(int fd, int ready, int go, int report,
 				    int hold)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	struct swapper s = { .report = report, .hold = hold };
-	pthread_t thread;
+	struct pager f = { .keep = BIG_KEEP, .swap = true, .report = report,
+			   .hold = hold, .hold_ms = 20000 };
 	pid_t pid = fork();
+	int step;
 	ssize_t n;
 	char c;
 
 	if (pid)
 		return pid;
-	s.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-	if (s.uffd < 0 || ioctl(s.uffd, UFFDIO_API, &api))
-		_exit(201);
-	s.area = mmap(NULL, BIG_LEN, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	s.saved = calloc(1, BIG_LEN);
-	if (s.area == MAP_FAILED || !s.saved)
-		_exit(202);
-	reg.range.start = (unsigned long)s.area;
-	reg.range.len = BIG_LEN;
-	if (ioctl(s.uffd, UFFDIO_REGISTER, &reg))
-		_exit(203);
-	if (pthread_create(&thread, NULL, swap_on_fault, &s))
-		_exit(204);
+	f.src = calloc(1, BIG_LEN);
+	step = f.src ? start_pager(&f, BIG_LEN) : 5;
+	if (step)
+		_exit(200 + step);
 	if (write(ready, "r", 1) != 1 || read(go, &c, 1) != 1)
-		_exit(205);
-	n = msg_recv_timed(fd, s.area, BIG_LEN, 0, 10000 * MS, NULL);
+		_exit(206);
+	n = msg_recv_timed(fd, f.area, BIG_LEN, 0, 10000 * MS, NULL);
 	if (n < 0)
 		_exit(-n);
 	if (n != BIG_LEN)
 		_exit(150);
-	_exit(check_fill(s.area, BIG_LEN, SEED + 2) ? 151 : 0);
+	_exit(check_fill(f.area, BIG_LEN, SEED + 2) ? 151 : 0);
 }
 
 /*
@@ -671,7 +626,7 @@ TEST_F(uffd, two_receivers_whose_buffers_take_turns)
  */
 TEST_F(uffd, non_blocking_receive_has_the_rest_paged_in)
 {
-	struct filler f = { .report = self->report[1], .hold = -1 };
+	struct pager f = { .report = self->report[1], .hold = -1 };
 	char *want = aligned_alloc(4096, BIG_LEN);
 	char *buf = malloc(BIG_LEN);
 	ssize_t n = -EAGAIN;
@@ -685,7 +640,7 @@ TEST_F(uffd, non_blocking_receive_has_the_rest_paged_in)
 	ASSERT_NE(NULL, buf);
 	fill(want, BIG_LEN, SEED + 3);
 	memset(buf, 0, BIG_LEN);
-	f.want = want;
+	f.src = want;
 	tx = spawn_filled_sender(self->fd, &f, BIG_LEN);
 	ASSERT_LE(0, tx);
 	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
@@ -749,11 +704,8 @@ TEST_F(uffd, timed_receive_pages_its_own_buffer_in)
 			TH_LOG("round %d: %s", i, strerror(-n));
 		if (n < 0)	/* the sender is still there */
 			n = msg_recv(self->fd, buf, BIG_LEN, 0, NULL);
-		if (i % 2) {
-			EXPECT_EQ(0, check_fill(buf, BIG_LEN, SEED + 4));
-		} else {
-			EXPECT_EQ(0, memcmp(buf, msg, sizeof(msg)));
-		}
+		EXPECT_EQ(0, i % 2 ? check_fill(buf, BIG_LEN, SEED + 4) :
+			  memcmp(buf, msg, sizeof(msg)));
 		EXPECT_EQ(0, reap(tx));
 		munmap(buf, BIG_LEN);
 	}
