@@ -1313,7 +1313,7 @@ static int mbx_recv_zero(struct mbx_box *box, struct mbx_recvop *op)
 	bool prefault = !op->nonblock;
 	unsigned int released = 0;
 	size_t n, at, from, late_at = 0;
-	u64 late_id = 0;
+	bool late = false;
 	int ret;
 
 	op->resume_id = 0;	/* nothing of ours in the buffer yet */
@@ -1462,21 +1462,21 @@ copy:
 	if (ret == -EAGAIN) {
 		/*
 		 * Fault our buffer in, outside any claim, and try again.
-		 * The message is there, and paging our own buffer in is our
+		 * A message is there, and paging our own buffer in is our
 		 * own time, as in any read(): past a signal or the deadline
 		 * (at once when non-blocking) we still go on while the copy
-		 * of the same send moves on, and end when it does not (a
-		 * buffer that does not stay resident, or another sender
-		 * each time) rather than go round.
+		 * gets further into our buffer, whichever send it copies
+		 * (another receiver may have taken the first), and end when
+		 * a try does not (a buffer that does not stay resident)
+		 * rather than go round: at < n, so that is bounded.
 		 */
 		if (mbx_copy_fault_in_buf(op, at, n))
 			return -EFAULT;
 		ret = op->nonblock ? -EAGAIN : mbx_recv_may_wait(op);
 		if (ret) {
-			if (late_id && (op->resume_id != late_id ||
-					at <= late_at))
+			if (late && at <= late_at)
 				return ret;
-			late_id = op->resume_id;
+			late = true;
 			late_at = at;
 		}
 		cond_resched();

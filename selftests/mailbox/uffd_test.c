@@ -712,4 +712,96 @@ TEST_F(uffd, timed_receive_pages_its_own_buffer_in)
 	free(want);
 }
 
+/*
+ * A timed receive (timeout 0) or a non-blocking one into a buffer never
+ * touched, with two senders waiting.  It takes the first, stops at its
+ * own buffer and faults it in; meanwhile another receiver takes that
+ * first sender.  The second is still there and the copy of it gets
+ * further into the buffer, so the receive must take it (it failed with
+ * ETIMEDOUT or EAGAIN when progress counted only for the same send).
+ */
+static void fresh_buffer_next_sender(struct __test_metadata *_metadata,
+				     FIXTURE_DATA(uffd) *self, bool nonblock)
+{
+	char *want = aligned_alloc(4096, BIG_LEN);
+	char *buf = malloc(BIG_LEN);
+	int rep[2], hold[2], st;
+	char gs[BIG_PAGES];
+	struct pollfd p;
+	pid_t tx1, tx2, rx;
+	ssize_t n;
+	char c;
+
+	if (self->fd < 0)
+		return;		/* skipped in the setup */
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0, BIG_LEN);
+	fill(want, BIG_LEN, SEED + 2);
+	tx1 = spawn_send(self->fd, want, BIG_LEN, 0);
+	ASSERT_LE(0, tx1);
+	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+	tx2 = spawn_send(self->fd, want, BIG_LEN, 0);
+	ASSERT_LE(0, tx2);
+	ASSERT_EQ(0, wait_blocked(self->fd, 2, -1));
+	ASSERT_EQ(0, pipe2(rep, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(hold, O_CLOEXEC));
+	rx = fork();
+	ASSERT_LE(0, rx);
+	if (rx == 0) {
+		struct pager f = { .report = rep[1], .hold = hold[0],
+				   .hold_ms = 20000 };
+
+		f.src = calloc(1, BIG_LEN);
+		if (!f.src || start_pager(&f, BIG_LEN))
+			_exit(200);
+		n = nonblock ? msg_recv(self->fd, f.area, BIG_LEN,
+					MBX_F_NONBLOCK, NULL) :
+			msg_recv_timed(self->fd, f.area, BIG_LEN, 0, 0, NULL);
+		if (n < 0)
+			_exit(-n);
+		_exit(n != BIG_LEN ? 150 :
+		      check_fill(f.area, BIG_LEN, SEED + 2) ? 151 : 0);
+	}
+	/* rx took the first sender, put it back, faults its buffer in. */
+	p = (struct pollfd){ .fd = rep[0], .events = POLLIN };
+	ASSERT_EQ(1, poll(&p, 1, 10000));
+	ASSERT_EQ(1, read(rep[0], &c, 1));
+	/* Another receiver takes the first sender meanwhile. */
+	n = msg_recv(self->fd, buf, BIG_LEN, 0, NULL);
+	EXPECT_EQ(BIG_LEN, n);
+	EXPECT_EQ(0, reap(tx1));
+	/* Now let rx's faults through: the second sender is waiting. */
+	memset(gs, 'g', sizeof(gs));
+	ASSERT_EQ((ssize_t)sizeof(gs), write(hold[1], gs, sizeof(gs)));
+	st = reap(rx);
+	TH_LOG("%s receive: %d (%s), %d more faults",
+	       nonblock ? "non-blocking" : "timed (timeout 0)", st,
+	       st && st < 150 ? strerror(st) : "", faults_seen(rep[0]));
+	EXPECT_EQ(0, st);
+	if (st) {	/* the second sender is still there */
+		n = msg_recv(self->fd, buf, BIG_LEN, 0, NULL);
+		EXPECT_EQ(BIG_LEN, n);
+	}
+	EXPECT_EQ(0, reap(tx2));
+	close(rep[0]);
+	close(rep[1]);
+	close(hold[0]);
+	close(hold[1]);
+	free(want);
+	free(buf);
+}
+
+TEST_F(uffd, timed_receive_into_fresh_buffer_takes_the_next_sender)
+{
+	if (self->fd >= 0)
+		fresh_buffer_next_sender(_metadata, self, false);
+}
+
+TEST_F(uffd, nonblocking_receive_into_fresh_buffer_takes_the_next_sender)
+{
+	if (self->fd >= 0)
+		fresh_buffer_next_sender(_metadata, self, true);
+}
+
 TEST_HARNESS_MAIN
