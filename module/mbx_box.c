@@ -71,9 +71,8 @@
  * resumes the copy where it stopped (op->resume_id and resume_at, the
  * sender's resume_id), and each side pages in only the next stretch, so
  * the copy moves on even when the whole message cannot stay resident at
- * once.  (The sender maps the start
- * of its message before it waits, mbx_copy_prefault_msg(), so that this
- * is rare.)
+ * once.  (The sender maps the start of its message before it waits,
+ * mbx_copy_prefault_msg(), so that this is rare.)
  *
  * MBX_F_SYNC on a buffered mailbox works the same way through msg->sync:
  * the sender waits until a receiver copied the message out.  Interrupted
@@ -1418,12 +1417,10 @@ copy:
 		 * a blocking one ends here on a signal or its deadline
 		 * (nothing is taken), or else waits first in line, queued
 		 * before the sender can look, so that a non-blocking sender
-		 * finds it there.
-		 */
-		/*
-		 * The next stretch for a blocking receive, which resumes;
-		 * all the rest for a non-blocking one, which cannot (its
-		 * next call starts afresh) and leaves it to whoever comes.
+		 * finds it there.  The sender pages in the next stretch for
+		 * a blocking receive, which resumes; all the rest for a
+		 * non-blocking one, which cannot (its next call starts
+		 * afresh) and leaves the message to whoever comes.
 		 */
 		s->state = MBX_FAULT_IN;
 		s->fault_at = at;

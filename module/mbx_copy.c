@@ -186,7 +186,7 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 
 	if (!sender->mm) {	/* a kernel sender (KUnit) */
 		const void *src = sender->op->kbuf + from;
-		unsigned long left = 0;
+		unsigned long left;
 
 		if (op->kbuf) {
 			memcpy(op->kbuf + from, src, len - from);
@@ -264,11 +264,11 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
  * receiver asks for MBX_FAULT_IN_MAX bytes at most, and resumes at @from:
  * the first page must still be there when it does; a non-blocking one,
  * which cannot resume (the next call starts afresh), asks for all the
- * rest.  The flags must stay
- * in step with the receiver's get_user_pages_remote() (FOLL_GET, read): a
- * FOLL_PIN there would need an unshared page that this does not make, and
- * the two would bounce forever.  Best effort: a page reclaimed again
- * before the receiver's next try is paged in again.
+ * rest.  The flags must stay in step with the receiver's
+ * get_user_pages_remote() (FOLL_GET, read): a FOLL_PIN there would need
+ * an unshared page that this does not make, and the two would bounce
+ * forever.  Best effort: a page reclaimed again before the receiver's
+ * next try is paged in again.
  *
  * Return: 0, -EFAULT (not mapped, not readable, cannot be pinned),
  * -EINTR (a fatal signal) or -ENOMEM.
