@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A rendezvous: a zero-capacity mailbox queues nothing, so the sender
- * waits until a receiver takes the message (copied once, straight from
- * the sender's buffer into the receiver's) and learns who took it.
+ * waits until a receiver takes the message (a message this short through
+ * a copy the send makes; a long one straight from the sender's buffer
+ * into the receiver's) and learns who took it.
  */
 #include <stdio.h>
 #include <sys/wait.h>

@@ -51,7 +51,8 @@
  * =============
  *
  * Nothing is queued.  A blocked sender's waiter describes its message in
- * its own memory.  A receiver claims it (state MBX_CLAIMED, off the list),
+ * its own memory (a message of up to MBX_ZERO_COPY_IN bytes: a copy on the
+ * sender's stack).  A receiver claims it (state MBX_CLAIMED, off the list),
  * drops the lock and copies the payload once, from the sender's pages into
  * its own buffer (mbx_copy.c); then it completes the sender (MBX_DONE) and
  * tells it who received.  A claimed sender waits uninterruptibly, since
@@ -756,6 +757,13 @@ static bool mbx_receiver_back(struct mbx_box *box, struct mbx_waiter *r,
 #define MBX_DIRECT_MIN	(16 * 1024)
 
 /*
+ * Up to this size a zero-capacity sender copies its message onto its own
+ * stack before it offers it, and the receiver copies it from there
+ * (mbx_send_zero()): cheaper than pinning the sender's page.
+ */
+#define MBX_ZERO_COPY_IN	256
+
+/*
  * A receiver is already waiting: copy the message straight into its
  * buffer (mbx_copy_to_receiver()), so that nothing is allocated, charged
  * or queued and the payload is copied once, in every capacity mode.  The
@@ -1199,7 +1207,7 @@ static bool mbx_offer_sender(struct mbx_box *box, struct mbx_waiter *s,
 	return true;
 }
 
-static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
+static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_sendop *op)
 {
 	struct mbx_wake wake_q = {};
 	struct mbx_waiter w = {
@@ -1212,9 +1220,6 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 	bool again = false, prefault = true;
 	int ret;
 
-	ret = mbx_send_direct(box, op);
-	if (ret != -EAGAIN)
-		return ret;
 	spin_lock(&box->lock);
 	for (;;) {
 		if (box->destroyed) {
@@ -1275,6 +1280,37 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 out_unlock:
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
+	return ret;
+}
+
+/*
+ * A zero-capacity send.  A message of up to MBX_ZERO_COPY_IN bytes is
+ * copied in first, onto our stack, and its receiver copies it from there:
+ * two copies of a few hundred bytes cost less than the receiver's taking
+ * our mmap_lock, walking our page table and pinning a page for one (in
+ * TCG, same boot, three alternations: the 8-byte round trip on one vCPU
+ * 1.19-1.26x a pipe pair's against 1.41-1.49x).  It also reads our buffer
+ * in our own context, so a bad one fails at once with EFAULT and nothing
+ * of it needs paging in later.  The stack copy lives as long as the send:
+ * a receiver reads it only while it holds us claimed.
+ */
+static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
+{
+	char buf[MBX_ZERO_COPY_IN];
+	struct mbx_sendop copied;
+	int ret;
+
+	if (op->len > sizeof(buf) || op->kbuf) {
+		ret = mbx_send_direct(box, op);
+		return ret != -EAGAIN ? ret : mbx_send_zero_wait(box, op);
+	}
+	if (copy_from_user(buf, op->ubuf, op->len))
+		return -EFAULT;
+	copied = *op;
+	copied.ubuf = NULL;
+	copied.kbuf = buf;
+	ret = mbx_send_zero_wait(box, &copied);
+	op->receiver = copied.receiver;
 	return ret;
 }
 

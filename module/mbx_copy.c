@@ -6,9 +6,11 @@
  * address space stay put; the receiver, running in its own context, pins
  * the sender's pages a batch at a time with get_user_pages_remote() and
  * copies from them straight into its own buffer.  No intermediate kernel
- * buffer: one copy where a pipe or a message queue makes two.  When the
- * receiver was there first, the sender does the same the other way
- * round (mbx_copy_to_receiver()), for every capacity mode.
+ * buffer: one copy where a pipe or a message queue makes two.  (But for
+ * a message of a few hundred bytes, which the sender copies onto its
+ * stack first, see mbx_send_zero(): pinning a page costs more than that
+ * copy.)  When the receiver was there first, the sender does the same the
+ * other way round (mbx_copy_to_receiver()), for every capacity mode.
  *
  * A blocking receive whose copy was cut short by a page that is not
  * resident resumes where it stopped, and each side pages in at most
@@ -184,7 +186,8 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 	struct page *pages[MBX_PIN_BATCH];
 	size_t done = from;
 
-	if (!sender->mm) {	/* a kernel sender (KUnit) */
+	/* A kernel sender (KUnit), or a small message on its stack. */
+	if (!sender->mm) {
 		const void *src = sender->op->kbuf + from;
 		unsigned long left;
 

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -23,6 +24,11 @@
 #define BIG		(1024 * 1024 + 123)	/* several pin batches, unaligned */
 /* Large enough for the sender to copy into a waiting receiver. */
 #define DIRECT		(20 * 1024)
+/*
+ * The longest zero-capacity message its sender copies in as the send
+ * starts (the receiver copies it from there, pinning nothing).
+ */
+#define COPIED_IN	256
 
 FIXTURE(copy) {
 	int dev;
@@ -258,6 +264,89 @@ TEST_F(copy, stream_keeps_order)
 	}
 	EXPECT_EQ(0, reap(rx));
 	free(buf);
+}
+
+/*
+ * A message of up to COPIED_IN bytes is read as the send starts, in every
+ * capacity mode: a buffer that cannot be read fails at once with EFAULT,
+ * blocking or not, and sends nothing; a receiver waiting meanwhile gets
+ * the next message.  (A zero-capacity send used to wait for a receiver
+ * before its buffer was read: EAGAIN, or a blocking send's timeout.)
+ */
+TEST_F(copy, small_message_from_bad_buffer_fails_at_once)
+{
+	char *bad = untouched(4096, PROT_NONE);
+	char good[COPIED_IN], rbuf[COPIED_IN];
+	struct mbx_stat st;
+	pid_t rx;
+
+	ASSERT_NE(NULL, bad);
+	EXPECT_EQ(-EFAULT, msg_send(self->fd, bad, COPIED_IN, MBX_F_NONBLOCK));
+	EXPECT_EQ(-EFAULT, msg_send_timed(self->fd, bad, COPIED_IN, 0,
+					  2000 * MS));
+	ASSERT_EQ(0, msg_stat(self->fd, &st));
+	EXPECT_EQ(0ULL, st.msg_count);
+	EXPECT_EQ(0U, st.senders_waiting);
+
+	fill(good, sizeof(good), 3);
+	rx = spawn_check_recv(self->fd, rbuf, sizeof(rbuf), sizeof(good), 3);
+	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+	EXPECT_EQ(-EFAULT, msg_send(self->fd, bad, 1, MBX_F_NONBLOCK));
+	EXPECT_EQ(-EFAULT, msg_send(self->fd, bad, COPIED_IN, 0));
+	EXPECT_LE(0, msg_send(self->fd, good, sizeof(good), 0));
+	EXPECT_EQ(0, reap(rx));
+	EXPECT_EQ(0, queued(self->fd));
+	munmap(bad, 4096);
+}
+
+/* The start of the vDSO's data page ("[vvar]"), or NULL. */
+static const void *vvar_page(void)
+{
+	unsigned long start = 0;
+	char line[256];
+	FILE *maps;
+
+	maps = fopen("/proc/self/maps", "r");
+	if (!maps)
+		return NULL;
+	while (!start && fgets(line, sizeof(line), maps))
+		if (strstr(line, "[vvar]"))
+			start = strtoul(line, NULL, 16);
+	fclose(maps);
+	return (const void *)start;
+}
+
+/*
+ * Memory that page pinning cannot take (the vDSO's data page: VM_IO,
+ * VM_PFNMAP) but the sender can read: a message of up to COPIED_IN bytes
+ * from it is sent in every capacity mode, since its sender copies it in;
+ * a longer one only where it is queued (copy_from_user()), a
+ * zero-capacity one fails with EFAULT, as process_vm_readv() would.  The
+ * page's content (clock data) changes, so only lengths are checked.
+ */
+TEST_F(copy, message_from_memory_that_cannot_be_pinned)
+{
+	const size_t longer = 2 * COPIED_IN;
+	const void *vvar = vvar_page();
+	pid_t rx;
+
+	if (!vvar)
+		SKIP(return, "no [vvar] mapping");
+	rx = spawn_recv(self->fd, COPIED_IN, 0);
+	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+	EXPECT_LE(0, msg_send(self->fd, vvar, COPIED_IN, 0));
+	EXPECT_EQ(0, reap(rx));
+
+	rx = spawn_recv(self->fd, longer, 0);
+	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+	if (variant->capacity == MBX_CAP_ZERO) {
+		EXPECT_EQ(-EFAULT, msg_send(self->fd, vvar, longer, 0));
+		kill(rx, SIGKILL);
+		EXPECT_EQ(1000 + SIGKILL, reap(rx));
+	} else {
+		EXPECT_LE(0, msg_send(self->fd, vvar, longer, 0));
+		EXPECT_EQ(0, reap(rx));
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -945,18 +945,24 @@ TEST_F(api, rendezvous_bad_receive_buffer_keeps_sender)
 	close(a);
 }
 
-/* A zero-capacity sender with a bad buffer fails; the receiver goes on. */
+/*
+ * A zero-capacity sender with a bad buffer fails; the receiver goes on.
+ * A message of up to 256 bytes is copied in as the send starts, so that
+ * send fails at once; a longer one is read by its receiver, which finds
+ * it bad, and the sender fails while the receiver goes on waiting.
+ */
 TEST_F(api, rendezvous_bad_send_buffer_fails_sender)
 {
 	const struct msg_box_attr zero = { .capacity = MBX_CAP_ZERO,
 					   .mode = 0600 };
-	char buf[16];
+	char buf[4096];
 	pid_t tx;
 	int a;
 
 	a = msg_box_open(self->dev, NULL, 0, RW | MBX_O_PRIVATE, &zero, NULL);
 	ASSERT_LE(0, a);
-	tx = spawn_send(a, (void *)8, 10, 0);
+	EXPECT_EQ(-EFAULT, msg_send(a, (void *)8, 10, 0));
+	tx = spawn_send(a, (void *)8, sizeof(buf), 0);
 	ASSERT_EQ(0, wait_blocked(a, 1, -1));
 	EXPECT_EQ(-ETIMEDOUT, msg_recv_timed(a, buf, sizeof(buf), 0, 100 * MS,
 					     NULL));
