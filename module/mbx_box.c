@@ -759,7 +759,7 @@ static bool mbx_receiver_back(struct mbx_box *box, struct mbx_waiter *r,
 /*
  * Up to this size a zero-capacity sender copies its message onto its own
  * stack before it offers it, and the receiver copies it from there
- * (mbx_send_zero()): cheaper than pinning the sender's page.
+ * (mbx_send_zero_copied()): cheaper than pinning the sender's page.
  */
 #define MBX_ZERO_COPY_IN	256
 
@@ -1284,26 +1284,26 @@ out_unlock:
 }
 
 /*
- * A zero-capacity send.  A message of up to MBX_ZERO_COPY_IN bytes is
- * copied in first, onto our stack, and its receiver copies it from there:
- * two copies of a few hundred bytes cost less than the receiver's taking
- * our mmap_lock, walking our page table and pinning a page for one (in
- * TCG, same boot, three alternations: the 8-byte round trip on one vCPU
- * 1.19-1.26x a pipe pair's against 1.41-1.49x).  It also reads our buffer
- * in our own context, so a bad one fails at once with EFAULT and nothing
- * of it needs paging in later.  The stack copy lives as long as the send:
- * a receiver reads it only while it holds us claimed.
+ * A zero-capacity send of up to MBX_ZERO_COPY_IN bytes: copied in first,
+ * onto our stack, and its receiver copies it from there.  Two copies of a
+ * few hundred bytes cost less than the receiver's taking our mmap_lock,
+ * walking our page table and pinning a page for one (in TCG, same boot,
+ * three alternations, two boots: the 8-byte round trip on one vCPU
+ * 1.10-1.24x a pipe pair's against 1.41-1.49x).  Our buffer is read in
+ * our own context, as a buffered send reads it: paged in if need be, even
+ * for a non-blocking or timed send (our own memory is our own time, as in
+ * write()), and a bad one fails at once with EFAULT.  The copy lives as
+ * long as the send: a receiver reads it only while it holds us claimed,
+ * and a claimed sender does not leave.  A function of its own, so that
+ * larger sends do not zero its frame (CONFIG_INIT_STACK_ALL_ZERO).
  */
-static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
+static noinline int mbx_send_zero_copied(struct mbx_box *box,
+					 struct mbx_sendop *op)
 {
 	char buf[MBX_ZERO_COPY_IN];
 	struct mbx_sendop copied;
 	int ret;
 
-	if (op->len > sizeof(buf) || op->kbuf) {
-		ret = mbx_send_direct(box, op);
-		return ret != -EAGAIN ? ret : mbx_send_zero_wait(box, op);
-	}
 	if (copy_from_user(buf, op->ubuf, op->len))
 		return -EFAULT;
 	copied = *op;
@@ -1312,6 +1312,16 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
 	ret = mbx_send_zero_wait(box, &copied);
 	op->receiver = copied.receiver;
 	return ret;
+}
+
+static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
+{
+	int ret;
+
+	if (op->len <= MBX_ZERO_COPY_IN && !op->kbuf)
+		return mbx_send_zero_copied(box, op);
+	ret = mbx_send_direct(box, op);
+	return ret != -EAGAIN ? ret : mbx_send_zero_wait(box, op);
 }
 
 /* Senders a non-blocking receive releases to page in before EAGAIN. */

@@ -8,7 +8,7 @@
  * copies from them straight into its own buffer.  No intermediate kernel
  * buffer: one copy where a pipe or a message queue makes two.  (But for
  * a message of a few hundred bytes, which the sender copies onto its
- * stack first, see mbx_send_zero(): pinning a page costs more than that
+ * stack first, see mbx_send_zero_copied(): pinning a page costs more than that
  * copy.)  When the receiver was there first, the sender does the same the
  * other way round (mbx_copy_to_receiver()), for every capacity mode.
  *

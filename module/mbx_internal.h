@@ -107,7 +107,8 @@ void mbx_msg_cache_exit(void);
 /**
  * struct mbx_sendop - one send, as the ioctl decoded it
  * @ubuf:	the message in the caller's memory, or
- * @kbuf:	the message in kernel memory (KUnit); exactly one is set
+ * @kbuf:	the message in kernel memory (KUnit, or a small zero-capacity
+ *		message copied in, mbx_send_zero_copied()); exactly one is set
  * @len:	its length, already checked against nothing but the ABI
  * @flags:	MBX_F_*
  * @nonblock:	MBX_F_NONBLOCK or O_NONBLOCK on the handle

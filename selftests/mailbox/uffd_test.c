@@ -2,7 +2,9 @@
 /*
  * kselftests of a zero-capacity sender whose buffer a userfaultfd handler
  * fills on demand, as in a process restored lazily (CRIU) or migrated
- * post-copy.  Its receiver copies straight from the sender's pages, which
+ * post-copy.  Its receiver copies straight from the sender's pages (of a
+ * message of more than 256 bytes: a shorter one the send copies in
+ * itself, as it starts), which
  * are not there until the handler fills them: the send must get them
  * filled (it used to fail with EFAULT), the receiver must not wait for
  * the handler beyond its own deadline or at all when non-blocking, the
@@ -802,6 +804,54 @@ TEST_F(uffd, nonblocking_receive_into_fresh_buffer_takes_the_next_sender)
 {
 	if (self->fd >= 0)
 		fresh_buffer_next_sender(_metadata, self, true);
+}
+
+/*
+ * A message of up to 256 bytes is copied in as its send starts, from
+ * memory the handler fills, even for a non-blocking send with no receiver
+ * there (its own page faults are the caller's time, as for a buffered
+ * send; before, such a send returned EAGAIN without touching its buffer);
+ * a receiver then gets what the handler filled.
+ */
+TEST_F(uffd, small_message_is_paged_in_by_its_send)
+{
+	const size_t small = 200;
+	char buf[256];
+	pid_t tx;
+	int i;
+
+	if (self->fd < 0)
+		return;		/* skipped in the setup */
+	for (i = 0; i < 2; i++) {
+		struct pager f = { .src = self->want,
+				   .report = self->report[1], .hold = -1 };
+		unsigned int flags = i ? 0 : MBX_F_NONBLOCK;
+		ssize_t n;
+
+		tx = fork();
+		ASSERT_LE(0, tx);
+		if (tx == 0) {
+			int step = start_pager(&f, 4096);
+
+			if (step)
+				_exit(200 + step);
+			child_exit(msg_send(self->fd, f.area + 100, small,
+					    flags));
+		}
+		if (flags) {
+			EXPECT_EQ(EAGAIN, reap(tx));
+			EXPECT_EQ(1, faults_seen(self->report[0]));
+			continue;
+		}
+		memset(buf, 0, sizeof(buf));
+		n = msg_recv_timed(self->fd, buf, sizeof(buf), 0, 10000 * MS,
+				   NULL);
+		EXPECT_EQ((ssize_t)small, n) TH_LOG("receive: %s",
+						    strerror(-n));
+		EXPECT_EQ(0, memcmp(buf, self->want + 100, small));
+		EXPECT_EQ(0, reap(tx));
+		EXPECT_EQ(1, faults_seen(self->report[0]));
+	}
 }
 
 TEST_HARNESS_MAIN
