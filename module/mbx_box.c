@@ -63,7 +63,8 @@
  * straight to a receiver that has started waiting), and the receiver
  * faults its buffer in and retries.  If the sender's message is not
  * resident, the sender is released to page it in itself (MBX_FAULT_IN,
- * mbx_copy_fault_in()), in its own context, and offers it again; the
+ * mbx_copy_fault_in()), in its own context, and offers it again (memory
+ * that can never be pinned: a copy of it, mbx_copy_in_all()); the
  * receiver waits meanwhile at the head of the line, queued before the
  * sender runs, with its own deadline and signals, or, non-blocking, looks
  * for another sender.  Either way the message is neither lost nor
@@ -1218,6 +1219,7 @@ static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_sendop *op)
 		.nonblock = op->nonblock,
 	};
 	bool again = false, prefault = true;
+	void *copy = NULL;
 	int ret;
 
 	spin_lock(&box->lock);
@@ -1264,9 +1266,24 @@ static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_sendop *op)
 		/* Our receiver could not pin the message: page it in. */
 		spin_unlock(&box->lock);
 		ret = mbx_copy_fault_in(op, w.fault_at, w.fault_end);
+		if (ret == -EFAULT && !op->kbuf) {
+			/*
+			 * Memory that cannot be pinned, or not readable at
+			 * all: offer a copy of the whole message instead,
+			 * until this send ends.
+			 */
+			copy = mbx_copy_in_all(op);
+			ret = PTR_ERR_OR_ZERO(copy);
+			if (ret)
+				copy = NULL;
+			else
+				op->kbuf = copy;
+		}
 		spin_lock(&box->lock);
 		if (ret)
 			goto out_unlock;
+		if (copy)
+			w.mm = NULL;	/* receivers read op->kbuf now */
 		again = true;
 	}
 	if (!ret)
@@ -1280,6 +1297,10 @@ static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_sendop *op)
 out_unlock:
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
+	if (copy) {	/* no receiver reads it: we are not claimed */
+		op->kbuf = NULL;
+		kvfree(copy);
+	}
 	return ret;
 }
 

@@ -32,10 +32,12 @@
  * or a FUSE server, as an access of the sender's own would).  The other
  * side never waits uninterruptibly for those faults.
  */
+#include <linux/err.h>
 #include <linux/highmem.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "mbx_internal.h"
@@ -176,7 +178,8 @@ int mbx_copy_to_receiver(const struct mbx_sendop *op,
  *
  * Return: 0; -EAGAIN when the receiver's buffer is not resident at @at;
  * -EFAULT when the sender's is not, or cannot be pinned (the sender pages
- * it in, or learns that it is bad: mbx_copy_fault_in()); or -EINTR (a
+ * it in, or offers a copy of it, or learns that it is bad:
+ * mbx_copy_fault_in(), mbx_copy_in_all()); or -EINTR (a
  * fatal signal).
  */
 int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
@@ -186,7 +189,10 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 	struct page *pages[MBX_PIN_BATCH];
 	size_t done = from;
 
-	/* A kernel sender (KUnit), or a small message on its stack. */
+	/*
+	 * A kernel sender (KUnit), a small message on its stack, or a copy
+	 * of memory that cannot be pinned (mbx_copy_in_all()).
+	 */
 	if (!sender->mm) {
 		const void *src = sender->op->kbuf + from;
 		unsigned long left;
@@ -263,7 +269,8 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
  * pages @from..@to in itself, as its own access would (waiting, killably
  * only, on I/O, a userfaultfd handler or FUSE server), and pins it as the
  * receiver will, so that memory that can never be pinned (VM_IO,
- * VM_PFNMAP) fails here rather than bouncing between the two.  A blocking
+ * VM_PFNMAP) fails here rather than bouncing between the two (the sender
+ * then offers a copy instead, mbx_copy_in_all()).  A blocking
  * receiver asks for MBX_FAULT_IN_MAX bytes at most, and resumes at @from:
  * the first page must still be there when it does; a non-blocking one,
  * which cannot resume (the next call starts afresh), asks for all the
@@ -365,6 +372,39 @@ static void mbx_prefault(const void __user *ubuf, size_t len,
 	mmap_read_unlock(mm);
 	while (got > 0)
 		put_page(pages[--got]);
+}
+
+/**
+ * mbx_copy_in_all() - a kernel copy of a message its receiver cannot pin
+ * @op:		the send, in the sender's context
+ *
+ * mbx_copy_fault_in() failed: the message is not readable at all, or it
+ * is memory that page pinning cannot take though the sender can read it
+ * (a device's VM_IO or VM_PFNMAP mapping, the vDSO's data page).  For the
+ * latter the sender offers a copy of the whole message, made here and
+ * charged to its memory cgroup (not to its byte quota: it lives only as
+ * long as the send), as a small message is offered from its stack; the
+ * receiver copies it from there.  The copy is what the memory held when
+ * the first receiver failed to pin it, not when it is received.
+ *
+ * Return: the copy, to kvfree(), or ERR_PTR(-EFAULT) (not readable) or
+ * ERR_PTR(-ENOMEM).
+ */
+void *mbx_copy_in_all(const struct mbx_sendop *op)
+{
+	void *copy;
+
+	/* Not readable at all: say so before allocating its length. */
+	if (fault_in_readable(op->ubuf, op->len))
+		return ERR_PTR(-EFAULT);
+	copy = kvmalloc(op->len, GFP_KERNEL_ACCOUNT);
+	if (!copy)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(copy, op->ubuf, op->len)) {
+		kvfree(copy);
+		return ERR_PTR(-EFAULT);
+	}
+	return copy;
 }
 
 /**

@@ -108,7 +108,10 @@ void mbx_msg_cache_exit(void);
  * struct mbx_sendop - one send, as the ioctl decoded it
  * @ubuf:	the message in the caller's memory, or
  * @kbuf:	the message in kernel memory (KUnit, or a small zero-capacity
- *		message copied in, mbx_send_zero_copied()); exactly one is set
+ *		message copied in, mbx_send_zero_copied()); exactly one is set,
+ *		but for a zero-capacity send of memory that cannot be pinned,
+ *		which sets @kbuf to its copy for the rest of the send
+ *		(mbx_copy_in_all()): then @kbuf is what receivers read
  * @len:	its length, already checked against nothing but the ABI
  * @flags:	MBX_F_*
  * @nonblock:	MBX_F_NONBLOCK or O_NONBLOCK on the handle
@@ -196,7 +199,8 @@ enum mbx_wait_state {
  * @op:		zero-capacity sender: its message
  * @rop:	receiver: its buffer, for a sender to copy into
  * @mm:		zero-capacity sender: the address space of op->ubuf;
- *		receiver: the address space of rop->ubuf (NULL: kernel buffer)
+ *		receiver: the address space of rop->ubuf (NULL: kernel buffer,
+ *		op->kbuf or rop->kbuf)
  * @sender_uid:	zero-capacity sender: its effective uid; receiver that a
  *		sender copied into: the sender's
  * @sender:	zero-capacity sender: its process (no ref: it is blocked);
@@ -336,6 +340,7 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 			 size_t from, size_t len, size_t *at);
 /* What a rendezvous copy cut short pages in before it resumes. */
 #define MBX_FAULT_IN_MAX	(16 * PAGE_SIZE)
+void *mbx_copy_in_all(const struct mbx_sendop *op);
 int mbx_copy_fault_in(const struct mbx_sendop *op, size_t from, size_t to);
 int mbx_copy_fault_in_buf(const struct mbx_recvop *op, size_t from, size_t to);
 void mbx_copy_prefault_msg(const struct mbx_sendop *op);

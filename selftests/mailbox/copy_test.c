@@ -11,9 +11,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -299,54 +300,215 @@ TEST_F(copy, small_message_from_bad_buffer_fails_at_once)
 	munmap(bad, 4096);
 }
 
-/* The start of the vDSO's data page ("[vvar]"), or NULL. */
-static const void *vvar_page(void)
-{
-	unsigned long start = 0;
-	char line[256];
-	FILE *maps;
-
-	maps = fopen("/proc/self/maps", "r");
-	if (!maps)
-		return NULL;
-	while (!start && fgets(line, sizeof(line), maps))
-		if (strstr(line, "[vvar]"))
-			start = strtoul(line, NULL, 16);
-	fclose(maps);
-	return (const void *)start;
-}
-
 /*
  * Memory that page pinning cannot take (the vDSO's data page: VM_IO,
- * VM_PFNMAP) but the sender can read: a message of up to COPIED_IN bytes
- * from it is sent in every capacity mode, since its sender copies it in;
- * a longer one only where it is queued (copy_from_user()), a
- * zero-capacity one fails with EFAULT, as process_vm_readv() would.  The
- * page's content (clock data) changes, so only lengths are checked.
+ * VM_PFNMAP) but the sender can read: a message from it is sent in every
+ * capacity mode, a receiver waiting first or not.  A small one its send
+ * copies in as it starts; a zero-capacity sender of a longer one, which
+ * its receiver finds it cannot pin, copies the whole message into a
+ * buffer of its own and offers that (before, EFAULT, as
+ * process_vm_readv() gives).  The page's content (clock data) changes,
+ * so only lengths are checked.
  */
 TEST_F(copy, message_from_memory_that_cannot_be_pinned)
 {
-	const size_t longer = 2 * COPIED_IN;
+	const size_t sizes[] = { COPIED_IN, 2 * COPIED_IN, 4096 };
 	const void *vvar = vvar_page();
-	pid_t rx;
+	char *buf = malloc(4096);
+	unsigned int i;
+	ssize_t n;
+	pid_t pid;
 
 	if (!vvar)
 		SKIP(return, "no [vvar] mapping");
-	rx = spawn_recv(self->fd, COPIED_IN, 0);
-	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
-	EXPECT_LE(0, msg_send(self->fd, vvar, COPIED_IN, 0));
-	EXPECT_EQ(0, reap(rx));
+	ASSERT_NE(NULL, buf);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		/* The receiver waits first. */
+		pid = spawn_recv(self->fd, sizes[i], 0);
+		ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+		EXPECT_LE(0, msg_send(self->fd, vvar, sizes[i], 0))
+			TH_LOG("%zu bytes", sizes[i]);
+		EXPECT_EQ(0, reap(pid));
 
-	rx = spawn_recv(self->fd, longer, 0);
-	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
-	if (variant->capacity == MBX_CAP_ZERO) {
-		EXPECT_EQ(-EFAULT, msg_send(self->fd, vvar, longer, 0));
-		kill(rx, SIGKILL);
-		EXPECT_EQ(1000 + SIGKILL, reap(rx));
-	} else {
-		EXPECT_LE(0, msg_send(self->fd, vvar, longer, 0));
-		EXPECT_EQ(0, reap(rx));
+		/* The sender comes first. */
+		pid = spawn_send(self->fd, vvar, sizes[i], 0);
+		if (variant->capacity == MBX_CAP_ZERO)
+			ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+		n = msg_recv_timed(self->fd, buf, 4096, 0, 10000 * MS, NULL);
+		EXPECT_EQ((ssize_t)sizes[i], n) TH_LOG("%zu bytes: %s",
+						       sizes[i], strerror(-n));
+		EXPECT_EQ(0, reap(pid));
 	}
+	free(buf);
+}
+
+/* QEMU's standard VGA: its BAR 0 is video memory, plain RAM to write. */
+#define QEMU_VGA	"/sys/bus/pci/devices/0000:00:02.0/"
+
+static bool is_qemu_vga(void)
+{
+	char vendor[16], device[16];
+
+	return !read_str(QEMU_VGA "vendor", vendor, sizeof(vendor)) &&
+	       !read_str(QEMU_VGA "device", device, sizeof(device)) &&
+	       !strncmp(vendor, "0x1234", 6) && !strncmp(device, "0x1111", 6);
+}
+
+/*
+ * Three pages: an ordinary one, a page of the VGA's video memory mapped
+ * through sysfs (io_remap_pfn_range(): VM_IO, VM_PFNMAP, which page
+ * pinning refuses, and writable, so that a pattern can be checked), and
+ * an ordinary one.  NULL, or the start.
+ */
+static char *span_unpinnable_page(void)
+{
+	char *base, *vram;
+	int fd;
+
+	if (!is_qemu_vga())
+		return NULL;
+	fd = open(QEMU_VGA "resource0", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	base = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base != MAP_FAILED) {
+		vram = mmap(base + 4096, 4096, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_FIXED, fd, 0);
+		if (vram != base + 4096) {
+			munmap(base, 3 * 4096);
+			base = MAP_FAILED;
+		}
+	}
+	close(fd);
+	return base == MAP_FAILED ? NULL : base;
+}
+
+/* A zero-capacity sender of @len bytes at @msg, waiting: its pid. */
+static pid_t spawn_waiting_sender(struct __test_metadata *_metadata, int fd,
+				  unsigned int capacity, const char *msg,
+				  size_t len)
+{
+	pid_t pid = spawn_send(fd, msg, len, 0);
+
+	if (capacity == MBX_CAP_ZERO)
+		EXPECT_EQ(0, wait_blocked(fd, 1, -1));
+	return pid;
+}
+
+/*
+ * A message that spans half an ordinary page, a page that cannot be
+ * pinned and half an ordinary page, checked byte for byte, in every way
+ * it can be received.  On a zero-capacity mailbox the receiver copies
+ * the first 2048 bytes from the pinned page, stops, and the sender, once
+ * it finds its message cannot be pinned, offers a copy of its own: a
+ * blocking receiver resumes at 2048 from that copy; a non-blocking one
+ * starts afresh; a truncating one takes what fits; and a sender killed
+ * while it holds its copy frees it (KASAN, kmemleak).
+ */
+TEST_F(copy, message_spanning_memory_that_cannot_be_pinned)
+{
+	const size_t len = 6144;
+	char *base, *msg, *rbuf = malloc(8192);
+	unsigned int seed;
+	long long end;
+	int i;
+	ssize_t n;
+	pid_t pid;
+
+	base = span_unpinnable_page();
+	if (!base)
+		SKIP(return, "no QEMU VGA video memory to map");
+	ASSERT_NE(NULL, rbuf);
+	msg = base + 2048;
+	for (i = 0; i < 5; i++) {
+		seed = 10 + i;
+		fill(msg, len, seed);
+		memset(rbuf, 0, 8192);
+		switch (i) {
+		case 0:		/* the sender first, a blocking receiver */
+			pid = spawn_waiting_sender(_metadata, self->fd,
+						   variant->capacity, msg, len);
+			n = msg_recv_timed(self->fd, rbuf, 8192, 0,
+					   10000 * MS, NULL);
+			EXPECT_EQ((ssize_t)len, n) TH_LOG("round %d: %zd", i, n);
+			EXPECT_EQ(0, check_fill(rbuf, len, seed));
+			EXPECT_EQ(0, reap(pid));
+			break;
+		case 1:		/* the receiver first */
+			pid = spawn_check_recv(self->fd, rbuf, 8192, len, seed);
+			ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+			EXPECT_LE(0, msg_send(self->fd, msg, len, 0));
+			EXPECT_EQ(0, reap(pid)) TH_LOG("round %d", i);
+			break;
+		case 2:		/* the sender first, non-blocking receives */
+			pid = spawn_waiting_sender(_metadata, self->fd,
+						   variant->capacity, msg, len);
+			end = now_ns() + 10000 * MS;
+			do {
+				n = msg_recv(self->fd, rbuf, 8192,
+					     MBX_F_NONBLOCK, NULL);
+				if (n == -EAGAIN)
+					usleep(1000);
+			} while (n == -EAGAIN && now_ns() < end);
+			EXPECT_EQ((ssize_t)len, n) TH_LOG("round %d: %zd", i, n);
+			EXPECT_EQ(0, check_fill(rbuf, len, seed));
+			EXPECT_EQ(0, reap(pid));
+			break;
+		case 3:		/* the sender first, a truncating receiver */
+			pid = spawn_waiting_sender(_metadata, self->fd,
+						   variant->capacity, msg, len);
+			n = msg_recv_timed(self->fd, rbuf, 3000, MBX_F_TRUNC,
+					   10000 * MS, NULL);
+			EXPECT_EQ(3000, n) TH_LOG("round %d: %zd", i, n);
+			EXPECT_EQ(0, check_fill(rbuf, 3000, seed));
+			EXPECT_EQ(0, reap(pid));
+			break;
+		case 4:		/* killed while it holds its copy */
+			if (variant->capacity != MBX_CAP_ZERO)
+				break;
+			pid = spawn_waiting_sender(_metadata, self->fd,
+						   variant->capacity, msg, len);
+			/* It is released to deal with its message... */
+			EXPECT_EQ(-EAGAIN, msg_recv(self->fd, rbuf, 8192,
+						    MBX_F_NONBLOCK, NULL));
+			/* ...copies it and waits again. */
+			EXPECT_EQ(0, wait_blocked(self->fd, 1, -1));
+			kill(pid, SIGKILL);
+			EXPECT_EQ(1000 + SIGKILL, reap(pid));
+			EXPECT_EQ(0, wait_blocked(self->fd, 0, 0));
+			break;
+		}
+	}
+	munmap(base, 3 * 4096);
+	free(rbuf);
+}
+
+/*
+ * A zero-capacity message of more than 256 bytes whose tail cannot be
+ * read: its receiver finds it out, the sender fails with EFAULT (without
+ * allocating the copy it offers of memory that cannot be pinned), and
+ * the receiver goes on waiting.
+ */
+TEST_F(copy, large_message_with_bad_tail_fails_its_sender)
+{
+	char *buf = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char rbuf[8192];
+	pid_t pid;
+
+	if (variant->capacity != MBX_CAP_ZERO)
+		SKIP(return, "a buffered send copies its message in at once");
+	ASSERT_NE(MAP_FAILED, buf);
+	memset(buf, 1, 3 * 4096);
+	ASSERT_EQ(0, mprotect(buf + 8192, 4096, PROT_NONE));
+	pid = spawn_send(self->fd, buf + 4096, 8192, 0);
+	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+	EXPECT_EQ(-ETIMEDOUT, msg_recv_timed(self->fd, rbuf, sizeof(rbuf), 0,
+					     300 * MS, NULL));
+	EXPECT_EQ(EFAULT, reap(pid));
+	EXPECT_EQ(0, wait_blocked(self->fd, 0, 0));
+	munmap(buf, 3 * 4096);
 }
 
 TEST_HARNESS_MAIN

@@ -699,6 +699,56 @@ static void recv_zero(struct __test_metadata *_metadata,
 		munmap(buf, ZERO_LEN);
 }
 
+/*
+ * Zero capacity, the sender's side, from memory that page pinning cannot
+ * take (the vDSO's data page): its receiver cannot pin the message, and
+ * the send copies it whole into a buffer of its own (mbx_copy_in_all()).
+ * Each run either fails that allocation, and then the send fails with
+ * ENOMEM and the receiver, still waiting, gets the next message, or
+ * succeeds: one message arrives per run, never none or two.
+ */
+TEST_F(fault, send_zero_unpinnable)
+{
+	const struct msg_box_attr attr = { .capacity = MBX_CAP_ZERO,
+					   .mode = 0600 };
+	const void *vvar = vvar_page();
+	int n, box, ret = 0, hit = 0;
+	char good[4096];
+	pid_t rx;
+
+	NEED_FAILSLAB();
+	if (!vvar)
+		SKIP(return, "no [vvar] mapping");
+	box = msg_box_open(self->dev, NULL, 0, MBX_O_PRIVATE | MBX_O_SEND |
+			   MBX_O_RECV, &attr, NULL);
+	ASSERT_LE(0, box);
+	memset(good, 1, sizeof(good));
+	for (n = 1; n < MAX_NTH; n++) {
+		rx = spawn_recv(box, sizeof(good), 0);
+		ASSERT_LE(0, rx);
+		ASSERT_EQ(0, wait_blocked(box, -1, 1));
+		arm(self->nth, n);
+		ret = msg_send(box, vvar, sizeof(good), 0);
+		hit = fired(self->nth);
+		self->injected += hit;
+		if (ret < 0) {
+			EXPECT_TRUE(hit) TH_LOG("send failed with %d", ret);
+			EXPECT_EQ(-ENOMEM, ret) TH_LOG("allocation %d", n);
+			/* The receiver still waits: the next one is its. */
+			EXPECT_LT(0, msg_send(box, good, sizeof(good), 0));
+		}
+		EXPECT_EQ(0, reap(rx)) TH_LOG("allocation %d", n);
+		EXPECT_EQ(0, wait_blocked(box, 0, 0));
+		if (!hit)
+			break;
+	}
+	EXPECT_LE(0, ret);
+	EXPECT_LT(1, n) TH_LOG("the send allocated nothing to fail");
+	TH_LOG("unpinnable zero-capacity send: %d allocations swept", n - 1);
+	msg_box_destroy(box);
+	close(box);
+}
+
 TEST_F(fault, receive_zero_allocates_nothing)
 {
 	NEED_FAILSLAB();

@@ -206,4 +206,25 @@ static inline int ioctl_errno(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
 }
 
+/*
+ * The start of the vDSO's data page ("[vvar]"), or NULL: memory a process
+ * can read but page pinning cannot take (VM_IO, VM_PFNMAP).  Its content
+ * (clock data) changes.
+ */
+static inline const void *vvar_page(void)
+{
+	unsigned long start = 0;
+	char line[256];
+	FILE *maps;
+
+	maps = fopen("/proc/self/maps", "r");
+	if (!maps)
+		return NULL;
+	while (!start && fgets(line, sizeof(line), maps))
+		if (strstr(line, "[vvar]"))
+			start = strtoul(line, NULL, 16);
+	fclose(maps);
+	return (const void *)start;
+}
+
 #endif /* MBX_UTIL_H */
