@@ -8,9 +8,11 @@
  * copies from them straight into its own buffer.  No intermediate kernel
  * buffer: one copy where a pipe or a message queue makes two.  (But for
  * a message of a few hundred bytes, which the sender copies onto its
- * stack first, see mbx_send_zero_copied(): pinning a page costs more than that
- * copy.)  When the receiver was there first, the sender does the same the
- * other way round (mbx_copy_to_receiver()), for every capacity mode.
+ * stack first, see mbx_send_zero_copied(): pinning a page costs more
+ * than that copy; and for memory that cannot be pinned at all, of which
+ * the sender offers a copy, mbx_copy_in_all().)  When the receiver was
+ * there first, the sender does the same the other way round
+ * (mbx_copy_to_receiver()), for every capacity mode.
  *
  * A blocking receive whose copy was cut short by a page that is not
  * resident resumes where it stopped, and each side pages in at most
