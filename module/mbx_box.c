@@ -56,7 +56,8 @@
  * drops the lock and copies the payload once into its own buffer
  * (mbx_copy.c): from the sender's pages, or from the kernel copy the sender
  * offers (its stack; memory that cannot be pinned, mbx_copy_in_all());
- * then it completes the sender (MBX_DONE) and tells it who received.  A claimed sender waits uninterruptibly, since
+ * then it completes the sender (MBX_DONE) and tells it who received.  A
+ * claimed sender waits uninterruptibly, since
  * the copy reads its buffer, and the copy takes only what is resident on
  * either side, so that wait is bounded by copying the message.  If the
  * receiver's buffer is not resident (or the receiver fails in any other
