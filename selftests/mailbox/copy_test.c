@@ -142,7 +142,7 @@ TEST_F(copy, resident_large_message)
 
 	ASSERT_NE(NULL, rbuf);
 	ASSERT_NE(NULL, sbuf);
-	memset(rbuf, 0, 2 * BIG);	/* resident, and private after fork */
+	touch(rbuf, 2 * BIG);	/* resident, and private after fork */
 	fill(sbuf, BIG, 2);
 	rx = fork();
 	ASSERT_LE(0, rx);
@@ -242,7 +242,7 @@ TEST_F(copy, stream_keeps_order)
 	pid_t rx;
 
 	ASSERT_NE(NULL, buf);
-	memset(buf, 0, DIRECT);
+	touch(buf, DIRECT);
 	rx = fork();
 	ASSERT_LE(0, rx);
 	if (rx == 0) {

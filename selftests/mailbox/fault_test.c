@@ -391,7 +391,7 @@ static int sweep_send_large(struct __test_metadata *_metadata,
 			   MBX_O_RECV, &attr, NULL);
 	if (box < 0)
 		abort();
-	memset(buf, 0, len);
+	touch(buf, len);
 	for (n = 1; n < max_nth; n++) {
 		fill(msg, len, n);
 		before = queued(box);
@@ -518,7 +518,7 @@ static void recv_buffered(struct __test_metadata *_metadata,
 	msg = malloc(len);
 	buf = malloc(len);
 	ASSERT_TRUE(msg && buf);
-	memset(buf, 0, len);
+	touch(buf, len);
 	box = msg_box_open(self->dev, NULL, 0, MBX_O_PRIVATE | MBX_O_SEND |
 			   MBX_O_RECV, &attr, NULL);
 	ASSERT_LE(0, box);
@@ -653,7 +653,7 @@ static void recv_zero(struct __test_metadata *_metadata,
 	if (resident) {
 		buf = malloc(ZERO_LEN);
 		ASSERT_NE(NULL, buf);
-		memset(buf, 0, ZERO_LEN);	/* our side allocates nothing */
+		touch(buf, ZERO_LEN);	/* our side allocates nothing */
 	} else {
 		buf = mmap(FRESH_ADDR_RX, ZERO_LEN, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
@@ -798,7 +798,7 @@ static void send_zero(struct __test_metadata *_metadata,
 	ASSERT_LE(0, box);
 	buf = malloc(ZERO_LEN);
 	ASSERT_NE(NULL, buf);
-	memset(buf, 0, ZERO_LEN);
+	touch(buf, ZERO_LEN);
 	for (n = 1; n < MAX_NTH; n++) {
 		tx = fork();
 		ASSERT_LE(0, tx);

@@ -125,6 +125,18 @@ static inline int check_fill(const void *buf, size_t len, unsigned int seed)
 	return 0;
 }
 
+/*
+ * Zero @buf by writing to every byte, so that all of it is resident.  A
+ * plain memset(0) right after malloc() is not enough: gcc turns the two
+ * into calloc(), which knows fresh memory reads as zeros and touches
+ * none of it.  Hiding where @buf came from keeps the writes.
+ */
+static inline void *touch(void *buf, size_t len)
+{
+	__asm__ __volatile__("" : "+r" (buf));
+	return memset(buf, 0, len);
+}
+
 static inline void noop_handler(int sig)
 {
 	(void)sig;

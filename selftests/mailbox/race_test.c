@@ -9,8 +9,13 @@
  * The messages are large (8 MiB) so that the receiver's copy out of the
  * sender's pinned pages takes a while, and each race is run several times
  * with the kill moved later by a few milliseconds each time: some kills
- * land before the hand-off, some during the copy, some after.  The order
- * of the steps that matter (blocked, claimed) is observed through the
+ * land before the hand-off, some during the copy, some after.  The rounds
+ * alternate a receive buffer that is resident (the copy runs through,
+ * its sender claimed all along) and one that is fresh memory (the copy
+ * stops at each stretch not yet faulted in, and the receiver lets its
+ * sender go while it faults the stretch in): a kill then finds the
+ * sender waiting again, and the hand-over is abandoned.  The order of
+ * the steps that matter (blocked, claimed) is observed through the
  * mailbox's status, never assumed after a sleep.
  *
  * Also the helper the test VM uses for "rmmod while a handle is open":
@@ -96,11 +101,13 @@ static pid_t spawn_big_sender(int box, unsigned int seed, int ready,
 }
 
 /*
- * A child that receives one message into a resident buffer and exits
- * with GOT(seed) for a whole BIG message of pattern SEED_A or SEED_B, 1
- * for anything else received, or the errno.
+ * A child that receives one message and exits with GOT(seed) for a whole
+ * BIG message of pattern SEED_A or SEED_B, 1 for anything else received,
+ * or the errno.  Its buffer is @resident, or fresh memory: then the copy
+ * stops at every stretch of it not yet faulted in, and the receiver lets
+ * its claimed sender go while it faults the next one in (mbx_copy.c).
  */
-static pid_t spawn_big_receiver(int box, int ready)
+static pid_t spawn_big_receiver(int box, int ready, bool resident)
 {
 	pid_t pid = fork();
 
@@ -110,7 +117,8 @@ static pid_t spawn_big_receiver(int box, int ready)
 
 		if (!buf)
 			_exit(ENOMEM);
-		memset(buf, 0, BIG);
+		if (resident)
+			touch(buf, BIG);
 		if (write(ready, "r", 1) != 1)
 			_exit(99);
 		n = msg_recv(box, buf, BIG, 0, NULL);
@@ -164,7 +172,7 @@ TEST_F_TIMEOUT(race, sender_killed_while_blocked, 60)
 
 	tx = spawn_big_sender(self->box, SEED_B, self->ready[1], -1);
 	ASSERT_LE(0, tx);
-	rx = spawn_big_receiver(self->box, self->ready[1]);
+	rx = spawn_big_receiver(self->box, self->ready[1], true);
 	ASSERT_LE(0, rx);
 	EXPECT_EQ(GOT(SEED_B), reap(rx));
 	EXPECT_EQ(0, reap(tx));
@@ -185,7 +193,8 @@ TEST_F_TIMEOUT(race, sender_killed_during_copy, 180)
 	pid_t tx, tx2, rx;
 
 	for (round = 0; round < ROUNDS; round++) {
-		rx = spawn_big_receiver(self->box, self->ready[1]);
+		rx = spawn_big_receiver(self->box, self->ready[1],
+					 round % 2);
 		ASSERT_LE(0, rx);
 		ASSERT_EQ(0, await(self->ready[0]));
 		ASSERT_EQ(0, wait_blocked(self->box, 0, 1));
@@ -214,7 +223,8 @@ TEST_F_TIMEOUT(race, sender_killed_during_copy, 180)
 			ts2 = reap(tx2);
 			EXPECT_EQ(0, ts2);
 		}
-		TH_LOG("round %d: sender %d, receiver %d", round, ts, rs);
+		TH_LOG("round %d, %s buffer: sender %d, receiver %d", round,
+		       round % 2 ? "resident" : "fresh", ts, rs);
 		EXPECT_EQ(0, quiet(self->box)) TH_LOG("round %d", round);
 	}
 }
@@ -234,7 +244,8 @@ TEST_F_TIMEOUT(race, sender_killed_as_receiver_arrives, 180)
 		ASSERT_LE(0, tx);
 		ASSERT_EQ(0, await(self->ready[0]));
 		ASSERT_EQ(0, wait_blocked(self->box, 1, 0));
-		rx = spawn_big_receiver(self->box, self->ready[1]);
+		rx = spawn_big_receiver(self->box, self->ready[1],
+					 round % 2);
 		ASSERT_LE(0, rx);
 		ASSERT_EQ(0, await(self->ready[0]));
 		usleep(round * STEP_US / 4);
@@ -258,7 +269,8 @@ TEST_F_TIMEOUT(race, sender_killed_as_receiver_arrives, 180)
 			ts2 = reap(tx2);
 			EXPECT_EQ(0, ts2);
 		}
-		TH_LOG("round %d: sender %d, receiver %d", round, ts, rs);
+		TH_LOG("round %d, %s buffer: sender %d, receiver %d", round,
+		       round % 2 ? "resident" : "fresh", ts, rs);
 		EXPECT_EQ(0, quiet(self->box)) TH_LOG("round %d", round);
 	}
 }
@@ -280,7 +292,8 @@ TEST_F_TIMEOUT(race, receiver_killed_while_sender_blocked, 180)
 		ASSERT_LE(0, tx);
 		ASSERT_EQ(0, await(self->ready[0]));
 		ASSERT_EQ(0, wait_blocked(self->box, 1, 0));
-		rx = spawn_big_receiver(self->box, self->ready[1]);
+		rx = spawn_big_receiver(self->box, self->ready[1],
+					 round % 2);
 		ASSERT_LE(0, rx);
 		ASSERT_EQ(0, await(self->ready[0]));
 		usleep(round * STEP_US);
@@ -288,7 +301,7 @@ TEST_F_TIMEOUT(race, receiver_killed_while_sender_blocked, 180)
 		rs = reap(rx);
 		EXPECT_TRUE(rs == KILLED || rs == GOT(SEED_A)) TH_LOG("%d", rs);
 		/* The next receiver, for a sender still waiting. */
-		rx2 = spawn_big_receiver(self->box, self->ready[1]);
+		rx2 = spawn_big_receiver(self->box, self->ready[1], true);
 		ASSERT_LE(0, rx2);
 		ASSERT_EQ(0, await(self->ready[0]));
 		ts = reap(tx);
@@ -307,6 +320,9 @@ TEST_F_TIMEOUT(race, receiver_killed_while_sender_blocked, 180)
 			rs2 = reap(rx2);
 			EXPECT_EQ(KILLED, rs2);
 		}
+		TH_LOG("round %d, %s buffer: receiver %d, received by %s",
+		       round, round % 2 ? "resident" : "fresh", rs,
+		       who == rx2 ? "the next" : "it");
 		EXPECT_EQ(0, quiet(self->box)) TH_LOG("round %d", round);
 	}
 	close(rep[0]);
@@ -321,7 +337,7 @@ TEST_F_TIMEOUT(race, receiver_killed_while_waiting, 60)
 {
 	pid_t rx;
 
-	rx = spawn_big_receiver(self->box, self->ready[1]);
+	rx = spawn_big_receiver(self->box, self->ready[1], true);
 	ASSERT_LE(0, rx);
 	ASSERT_EQ(0, await(self->ready[0]));
 	ASSERT_EQ(0, wait_blocked(self->box, 0, 1));
@@ -390,7 +406,7 @@ TEST_F_TIMEOUT(race, receive_from_put_back_takes_a_blocked_message, 180)
 	ASSERT_EQ(0, msg_send(box, "P", 1, 0));	/* full, not Q's */
 	buf = malloc(BIG);
 	ASSERT_NE(NULL, buf);
-	memset(buf, 0, BIG);	/* resident: a large send claims us */
+	touch(buf, BIG);	/* resident: a large send claims us */
 	ASSERT_EQ(0, write_str(QUOTA_PARAM, "1048576"));
 
 	q = fork();

@@ -453,7 +453,7 @@ TEST_F(uffd, message_bigger_than_what_stays_resident)
 	ASSERT_NE(NULL, want);
 	ASSERT_NE(NULL, buf);
 	fill(want, BIG_LEN, SEED + 1);
-	memset(buf, 0, BIG_LEN);	/* only the sender's side pages in */
+	touch(buf, BIG_LEN);	/* only the sender's side pages in */
 	f.src = want;
 	tx = spawn_filled_sender(self->fd, &f, BIG_LEN);
 	ASSERT_LE(0, tx);
@@ -641,7 +641,7 @@ TEST_F(uffd, non_blocking_receive_has_the_rest_paged_in)
 	ASSERT_NE(NULL, want);
 	ASSERT_NE(NULL, buf);
 	fill(want, BIG_LEN, SEED + 3);
-	memset(buf, 0, BIG_LEN);
+	touch(buf, BIG_LEN);
 	f.src = want;
 	tx = spawn_filled_sender(self->fd, &f, BIG_LEN);
 	ASSERT_LE(0, tx);
@@ -738,7 +738,7 @@ static void fresh_buffer_next_sender(struct __test_metadata *_metadata,
 		return;		/* skipped in the setup */
 	ASSERT_NE(NULL, want);
 	ASSERT_NE(NULL, buf);
-	memset(buf, 0, BIG_LEN);
+	touch(buf, BIG_LEN);
 	fill(want, BIG_LEN, SEED + 2);
 	tx1 = spawn_send(self->fd, want, BIG_LEN, 0);
 	ASSERT_LE(0, tx1);
