@@ -103,6 +103,7 @@
 #include <linux/capability.h>
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/poll.h>
@@ -774,6 +775,13 @@ static bool mbx_receiver_back(struct mbx_box *box, struct mbx_waiter *r,
  * zero-capacity sender is by a receiver, and learns the metadata when it
  * wakes (mbx_take_direct()).
  *
+ * Our own buffer not resident (a fresh malloc() or a static array never
+ * written) stops the copy too: then we let the receiver go, fault our
+ * buffer in, in our own time as any read of it would, and try once more;
+ * otherwise a message for a waiting receiver would be queued and charged
+ * (ENOBUFS past the quota, although a receiver waits) just because it
+ * was not touched yet.
+ *
  * Return: 0 when the message was delivered (op->receiver set for
  * zero-capacity and sync sends); box->gone_err; or -EAGAIN when the
  * message is small, no receiver that wants it was waiting, or the copy
@@ -785,10 +793,12 @@ static int __mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op)
 {
 	struct pid *me = task_tgid(current);
 	struct mbx_wake wake_q = {};
-	bool made_room = false;
+	bool made_room = false, faulted = false, retry = false;
 	struct mbx_waiter *r;
+	size_t n = 0;
 	int ret;
 
+again:
 	spin_lock(&box->lock);
 	if (box->destroyed) {
 		ret = box->gone_err;
@@ -805,11 +815,14 @@ static int __mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op)
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
 
-	ret = mbx_copy_to_receiver(op, r, min(op->len, r->buf_len));
+	n = min(op->len, r->buf_len);
+	ret = mbx_copy_to_receiver(op, r, n);
 
 	spin_lock(&box->lock);
 	if (ret) {
 		made_room = mbx_receiver_back(box, r, &wake_q);
+		retry = ret == -EFAULT && !faulted;	/* our buffer */
+		ret = -EAGAIN;
 		goto out_unlock;
 	}
 	r->needed = op->len;
@@ -824,6 +837,13 @@ out_unlock:
 	mbx_wake_all(&wake_q);
 	if (made_room)
 		mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
+	/* A bad buffer: the ordinary way says so. */
+	if (retry && !fault_in_readable(op->ubuf, n)) {
+		faulted = true;
+		retry = false;
+		made_room = false;
+		goto again;
+	}
 	return ret;
 }
 
@@ -1210,7 +1230,36 @@ static bool mbx_offer_sender(struct mbx_box *box, struct mbx_waiter *s,
 	return true;
 }
 
-static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_sendop *op)
+/*
+ * mbx_copy_in_all(), charged to @charge's byte quota as a queued message
+ * would be: it is kernel memory held for as long as the sender waits.
+ * Undone by mbx_send_copy_free().
+ */
+static void *mbx_send_copy_in(struct mbx_user *charge,
+			      const struct mbx_sendop *op)
+{
+	void *copy;
+	int ret;
+
+	ret = mbx_user_charge_bytes(charge, op->len,
+				    READ_ONCE(mbx_user_bytes_max));
+	if (ret)
+		return ERR_PTR(ret);
+	copy = mbx_copy_in_all(op);
+	if (IS_ERR(copy))
+		mbx_user_uncharge_bytes(charge, op->len);
+	return copy;
+}
+
+static void mbx_send_copy_free(struct mbx_user *charge, void *copy,
+			       size_t len)
+{
+	kvfree(copy);
+	mbx_user_uncharge_bytes(charge, len);
+}
+
+static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_user *charge,
+			      struct mbx_sendop *op)
 {
 	struct mbx_wake wake_q = {};
 	struct mbx_waiter w = {
@@ -1220,7 +1269,8 @@ static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_sendop *op)
 		.sender = task_tgid(current),
 		.nonblock = op->nonblock,
 	};
-	bool again = false, prefault = true;
+	/* A kernel copy (a small message's) has nothing to fault in. */
+	bool again = false, prefault = !op->kbuf;
 	void *copy = NULL;
 	int ret;
 
@@ -1274,7 +1324,7 @@ static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_sendop *op)
 			 * all: offer a copy of the whole message instead,
 			 * until this send ends.
 			 */
-			copy = mbx_copy_in_all(op);
+			copy = mbx_send_copy_in(charge, op);
 			ret = PTR_ERR_OR_ZERO(copy);
 			if (ret)
 				copy = NULL;
@@ -1301,7 +1351,7 @@ out_unlock:
 	mbx_wake_all(&wake_q);
 	if (copy) {	/* no receiver reads it: we are not claimed */
 		op->kbuf = NULL;
-		kvfree(copy);
+		mbx_send_copy_free(charge, copy, op->len);
 	}
 	return ret;
 }
@@ -1321,6 +1371,7 @@ out_unlock:
  * larger sends do not zero its frame (CONFIG_INIT_STACK_ALL_ZERO).
  */
 static noinline int mbx_send_zero_copied(struct mbx_box *box,
+					 struct mbx_user *charge,
 					 struct mbx_sendop *op)
 {
 	char buf[MBX_ZERO_COPY_IN];
@@ -1332,19 +1383,24 @@ static noinline int mbx_send_zero_copied(struct mbx_box *box,
 	copied = *op;
 	copied.ubuf = NULL;
 	copied.kbuf = buf;
-	ret = mbx_send_zero_wait(box, &copied);
+	ret = mbx_send_zero_wait(box, charge, &copied);
 	op->receiver = copied.receiver;
 	return ret;
 }
 
-static int mbx_send_zero(struct mbx_box *box, struct mbx_sendop *op)
+static int mbx_send_zero(struct mbx_box *box, struct mbx_user *charge,
+			 struct mbx_sendop *op)
 {
 	int ret;
 
 	if (op->len <= MBX_ZERO_COPY_IN && !op->kbuf)
-		return mbx_send_zero_copied(box, op);
+		return mbx_send_zero_copied(box, charge, op);
+	/* Before any receiver hears of it (see mbx_copy_check_msg()). */
+	ret = mbx_copy_check_msg(op);
+	if (ret)
+		return ret;
 	ret = mbx_send_direct(box, op);
-	return ret != -EAGAIN ? ret : mbx_send_zero_wait(box, op);
+	return ret != -EAGAIN ? ret : mbx_send_zero_wait(box, charge, op);
 }
 
 /* Senders a non-blocking receive releases to page in before EAGAIN. */
@@ -1642,7 +1698,7 @@ int mbx_box_send(struct mbx_box *box, struct mbx_user *charge,
 		return -EMSGSIZE;
 	capacity = mbx_op_begin(box);
 	if (capacity == MBX_CAP_ZERO)
-		ret = mbx_send_zero(box, op);
+		ret = mbx_send_zero(box, charge, op);
 	else
 		ret = mbx_send_buffered(box, charge, op);
 	mbx_op_end(box);

@@ -38,6 +38,7 @@
 #include <linux/highmem.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/mmu_context.h>
 #include <linux/pagemap.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -93,7 +94,7 @@ static int mbx_copy_in_nofault(void *dst, const struct mbx_sendop *op,
 	pagefault_disable();
 	left = copy_from_user(dst, op->ubuf + offset, len);
 	pagefault_enable();
-	return left ? -EAGAIN : 0;
+	return left ? -EFAULT : 0;
 }
 
 /**
@@ -111,10 +112,11 @@ static int mbx_copy_in_nofault(void *dst, const struct mbx_sendop *op,
  * until the copy is over.  When either side is not resident the caller
  * releases the receiver and sends the ordinary way, which may fault.
  *
- * Return: 0, or -EAGAIN when the copy could not be done without faulting,
- * or the sender was killed waiting for the receiver's mmap_lock (part of
- * the receiver's buffer may have been written: it is not reported to the
- * receiver, who receives the message afresh).
+ * Return: 0, or -EAGAIN when the receiver's buffer could not be written
+ * without faulting, or the sender was killed waiting for the receiver's
+ * mmap_lock, or -EFAULT when the sender's could not be read without
+ * faulting (part of the receiver's buffer may have been written: it is
+ * not reported to the receiver, who receives the message afresh).
  */
 int mbx_copy_to_receiver(const struct mbx_sendop *op,
 			 const struct mbx_waiter *receiver, size_t len)
@@ -154,7 +156,9 @@ int mbx_copy_to_receiver(const struct mbx_sendop *op,
 			off = 0;
 		}
 		unpin_user_pages_dirty_lock(pages, got, true);
-		if (err || got < nr)
+		if (err)
+			return err;
+		if (got < nr)
 			return -EAGAIN;
 	}
 	return 0;
@@ -196,18 +200,27 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 	 * of memory that cannot be pinned (mbx_copy_in_all()).
 	 */
 	if (!sender->mm) {
-		const void *src = sender->op->kbuf + from;
+		const void *src = sender->op->kbuf;
 		unsigned long left;
+		size_t n;
 
 		if (op->kbuf) {
-			memcpy(op->kbuf + from, src, len - from);
+			memcpy(op->kbuf + from, src + from, len - from);
 			return 0;
 		}
-		pagefault_disable();
-		left = copy_to_user(op->ubuf + from, src, len - from);
-		pagefault_enable();
-		*at = len - left;	/* all before it is copied */
-		return left ? -EAGAIN : 0;
+		/* In stretches: the sender waits uninterruptibly. */
+		for (; from < len; from += n) {
+			n = min_t(size_t, len - from, MBX_FAULT_IN_MAX);
+			pagefault_disable();
+			left = copy_to_user(op->ubuf + from, src + from, n);
+			pagefault_enable();
+			if (left) {
+				*at = from + n - left;	/* all before it */
+				return -EAGAIN;
+			}
+			cond_resched();
+		}
+		return 0;
 	}
 
 	while (done < len) {
@@ -377,6 +390,52 @@ static void mbx_prefault(const void __user *ubuf, size_t len,
 }
 
 /**
+ * mbx_copy_check_msg() - is a zero-capacity sender's message readable?
+ * @op:		the send, in the sender's context, before anyone sees it
+ *
+ * A message longer than MBX_ZERO_COPY_IN is read by its receiver, after
+ * the sender is offered: a waiting receiver too small for it has been
+ * told its size by then, and a later one is told by finding it.  So that
+ * a send that fails tells no one anything, the sender first makes sure
+ * that its whole buffer lies in mappings it may read (its protection
+ * keys included), as a read of its own would find them; what this cannot
+ * see (a file mapped past its end, a page with a hardware error, a
+ * userfaultfd handler that fails the fault, an unmap by another thread
+ * meanwhile) still fails the send later, with EFAULT.  One walk of the
+ * mappings, no page touched: nothing is paged in that the copy may not
+ * need, and a non-blocking send with no receiver stays cheap.
+ *
+ * Return: 0, -EFAULT (a part of the buffer is not mapped readable) or
+ * -EINTR (a fatal signal).
+ */
+int mbx_copy_check_msg(const struct mbx_sendop *op)
+{
+	unsigned long addr = (unsigned long)op->ubuf;
+	unsigned long end = addr + op->len;
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	if (op->kbuf || !op->len)
+		return 0;
+	if (!access_ok(op->ubuf, op->len))
+		return -EFAULT;
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	while (addr < end) {
+		vma = vma_lookup(mm, addr);
+		if (!vma || !(vma->vm_flags & VM_READ) ||
+		    !arch_vma_access_permitted(vma, false, false, false)) {
+			ret = -EFAULT;
+			break;
+		}
+		addr = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/**
  * mbx_copy_in_all() - a kernel copy of a message its receiver cannot pin
  * @op:		the send, in the sender's context
  *
@@ -384,10 +443,11 @@ static void mbx_prefault(const void __user *ubuf, size_t len,
  * is memory that page pinning cannot take though the sender can read it
  * (a device's VM_IO or VM_PFNMAP mapping, the vDSO's data page).  For the
  * latter the sender offers a copy of the whole message, made here and
- * charged to its memory cgroup (not to its byte quota: it lives only as
- * long as the send), as a small message is offered from its stack; the
- * receiver copies it from there.  The copy is what the memory held when
- * the first receiver failed to pin it, not when it is received.
+ * charged to its memory cgroup (and by the caller to its byte quota: it
+ * lives as long as the send waits), as a small message is offered from
+ * its stack; the receiver copies it from there.  The copy is what the
+ * memory held when it was made; a receiver that had copied the start of
+ * the message from the memory itself before resumes where it stopped.
  *
  * Return: the copy, to kvfree(), or ERR_PTR(-EFAULT) (not readable) or
  * ERR_PTR(-ENOMEM).

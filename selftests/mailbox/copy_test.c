@@ -31,6 +31,8 @@
  */
 #define COPIED_IN	256
 
+#define QUOTA_PARAM	"/sys/module/mbx/parameters/user_bytes_max"
+
 FIXTURE(copy) {
 	int dev;
 	int fd;
@@ -124,8 +126,6 @@ TEST_F(copy, receiver_buffer_not_resident)
 	munmap(rbuf, BIG);
 }
 
-#define QUOTA_PARAM	"/sys/module/mbx/parameters/user_bytes_max"
-
 /*
  * Both resident: the sender copies into the receiver, every byte.  With
  * the byte quota lowered below the message's size, so that the copy must
@@ -167,11 +167,19 @@ TEST_F(copy, resident_large_message)
 	free(rbuf);
 }
 
-/* The sender's buffer is not resident (reads as zeros): it falls back. */
+/*
+ * The sender's buffer is not resident (fresh memory, reads as zeros): the
+ * sender faults it in itself and still copies straight into the waiting
+ * receiver.  With the byte quota below the message's size, so that a
+ * message that went the ordinary way (queued, charged) would fail with
+ * ENOBUFS although a receiver was waiting.
+ */
 TEST_F(copy, sender_buffer_not_resident)
 {
 	char *sbuf = untouched(BIG, PROT_READ);
 	char *rbuf = malloc(BIG);
+	char quota[32];
+	int sent;
 	pid_t rx;
 
 	ASSERT_NE(NULL, sbuf);
@@ -190,7 +198,13 @@ TEST_F(copy, sender_buffer_not_resident)
 		_exit(n == BIG ? 0 : 101);
 	}
 	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
-	EXPECT_LE(0, msg_send(self->fd, sbuf, BIG, 0));
+	ASSERT_EQ(0, read_str(QUOTA_PARAM, quota, sizeof(quota)));
+	ASSERT_EQ(0, write_str(QUOTA_PARAM, "65536"));
+	sent = msg_send(self->fd, sbuf, BIG, 0);
+	ASSERT_EQ(0, write_str(QUOTA_PARAM, quota));
+	EXPECT_LE(0, sent) TH_LOG("not the single copy: %s", strerror(-sent));
+	if (sent < 0)
+		kill(rx, SIGKILL);
 	EXPECT_EQ(0, reap(rx));
 	munmap(sbuf, BIG);
 	free(rbuf);
@@ -268,36 +282,73 @@ TEST_F(copy, stream_keeps_order)
 }
 
 /*
- * A message of up to COPIED_IN bytes is read as the send starts, in every
- * capacity mode: a buffer that cannot be read fails at once with EFAULT,
- * blocking or not, and sends nothing; a receiver waiting meanwhile gets
- * the next message.  (A zero-capacity send used to wait for a receiver
- * before its buffer was read: EAGAIN, or a blocking send's timeout.)
+ * A send from a buffer that cannot be read fails at once with EFAULT, in
+ * every capacity mode, blocking or not, and sends nothing: a message of
+ * up to COPIED_IN bytes because the send reads it as it starts, a longer
+ * zero-capacity one because its sender first checks that it lies in
+ * mappings it may read, before any receiver hears of it.  So receivers
+ * waiting meanwhile hear nothing, not even one too small for it (which
+ * would be told the size of a message never sent), and get the next.
+ * (A zero-capacity send used to wait for a receiver before its buffer
+ * was read: EAGAIN, or a wait, and then a too-small receiver was told.)
  */
-TEST_F(copy, small_message_from_bad_buffer_fails_at_once)
+TEST_F(copy, message_from_bad_buffer_fails_at_once)
 {
-	char *bad = untouched(4096, PROT_NONE);
-	char good[COPIED_IN], rbuf[COPIED_IN];
+	const size_t P = 4096;
+	/* Pages 0-3 and 5 and 7 readable, 4 PROT_NONE, 6 a hole. */
+	char *buf = mmap(NULL, 8 * P, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const struct {
+		size_t at, len;
+	} bad[] = {
+		{ 4 * P, 1 },			/* not readable at all */
+		{ 4 * P, COPIED_IN },
+		{ 4 * P - 100, COPIED_IN },	/* its tail */
+		{ 3 * P, 2 * P },
+		{ 4 * P - DIRECT / 2, DIRECT },	/* its middle */
+		{ 5 * P, 2 * P },		/* its tail, in a hole */
+		{ 6 * P, P },
+	};
+	char good[4096], *rbuf = malloc(2 * DIRECT);
 	struct mbx_stat st;
-	pid_t rx;
+	pid_t small, big;
+	unsigned int i;
 
-	ASSERT_NE(NULL, bad);
-	EXPECT_EQ(-EFAULT, msg_send(self->fd, bad, COPIED_IN, MBX_F_NONBLOCK));
-	EXPECT_EQ(-EFAULT, msg_send_timed(self->fd, bad, COPIED_IN, 0,
-					  2000 * MS));
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_NE(NULL, rbuf);
+	touch(buf, 8 * P);
+	ASSERT_EQ(0, mprotect(buf + 4 * P, P, PROT_NONE));
+	ASSERT_EQ(0, munmap(buf + 6 * P, P));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-EFAULT, msg_send(self->fd, buf + bad[i].at,
+					    bad[i].len, MBX_F_NONBLOCK))
+			TH_LOG("case %u", i);
+		EXPECT_EQ(-EFAULT, msg_send_timed(self->fd, buf + bad[i].at,
+						  bad[i].len, 0, 2000 * MS))
+			TH_LOG("case %u", i);
+	}
 	ASSERT_EQ(0, msg_stat(self->fd, &st));
 	EXPECT_EQ(0ULL, st.msg_count);
 	EXPECT_EQ(0U, st.senders_waiting);
 
-	fill(good, sizeof(good), 3);
-	rx = spawn_check_recv(self->fd, rbuf, sizeof(rbuf), sizeof(good), 3);
+	/* Receivers waiting: one too small for all but the first, one not. */
+	small = spawn_recv(self->fd, 1, 0);
 	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
-	EXPECT_EQ(-EFAULT, msg_send(self->fd, bad, 1, MBX_F_NONBLOCK));
-	EXPECT_EQ(-EFAULT, msg_send(self->fd, bad, COPIED_IN, 0));
+	fill(good, sizeof(good), 3);
+	big = spawn_check_recv(self->fd, rbuf, 2 * DIRECT, sizeof(good), 3);
+	ASSERT_EQ(0, wait_blocked(self->fd, -1, 2));
+	for (i = 1; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-EFAULT, msg_send(self->fd, buf + bad[i].at,
+					    bad[i].len, 0)) TH_LOG("case %u", i);
+		EXPECT_EQ(0, wait_blocked(self->fd, 0, 2)) TH_LOG("case %u", i);
+	}
+	/* A good one: the small receiver is told its size, the other gets it. */
 	EXPECT_LE(0, msg_send(self->fd, good, sizeof(good), 0));
-	EXPECT_EQ(0, reap(rx));
+	EXPECT_EQ(EMSGSIZE, reap(small));
+	EXPECT_EQ(0, reap(big));
 	EXPECT_EQ(0, queued(self->fd));
-	munmap(bad, 4096);
+	munmap(buf, 8 * P);
+	free(rbuf);
 }
 
 /*
@@ -485,30 +536,60 @@ TEST_F(copy, message_spanning_memory_that_cannot_be_pinned)
 }
 
 /*
- * A zero-capacity message of more than 256 bytes whose tail cannot be
- * read: its receiver finds it out, the sender fails with EFAULT (without
- * allocating the copy it offers of memory that cannot be pinned), and
- * the receiver goes on waiting.
+ * The copy a zero-capacity sender makes of memory that cannot be pinned
+ * is kernel memory held for as long as its send waits: it is charged to
+ * the byte quota, as a queued message is.  Past the quota the send fails
+ * with ENOBUFS (its receiver, which released it to make the copy, goes on
+ * waiting), and a send that made one gives the charge back when it ends.
  */
-TEST_F(copy, large_message_with_bad_tail_fails_its_sender)
+TEST_F(copy, copy_of_memory_that_cannot_be_pinned_is_charged)
 {
-	char *buf = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char rbuf[8192];
+	const size_t len = 256 * 1024;
+	char quota[32], *vram, *rbuf = malloc(len);
+	unsigned int i;
+	int fd, ret;
+	ssize_t n;
 	pid_t pid;
 
 	if (variant->capacity != MBX_CAP_ZERO)
-		SKIP(return, "a buffered send copies its message in at once");
-	ASSERT_NE(MAP_FAILED, buf);
-	memset(buf, 1, 3 * 4096);
-	ASSERT_EQ(0, mprotect(buf + 8192, 4096, PROT_NONE));
-	pid = spawn_send(self->fd, buf + 4096, 8192, 0);
-	ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
-	EXPECT_EQ(-ETIMEDOUT, msg_recv_timed(self->fd, rbuf, sizeof(rbuf), 0,
-					     300 * MS, NULL));
-	EXPECT_EQ(EFAULT, reap(pid));
-	EXPECT_EQ(0, wait_blocked(self->fd, 0, 0));
-	munmap(buf, 3 * 4096);
+		SKIP(return, "only a zero-capacity send copies it, and late");
+	if (!is_qemu_vga())
+		SKIP(return, "no QEMU VGA video memory to map");
+	fd = open(QEMU_VGA "resource0", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	vram = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	ASSERT_NE(MAP_FAILED, vram);
+	ASSERT_NE(NULL, rbuf);
+	touch(rbuf, len);
+	ASSERT_EQ(0, read_str(QUOTA_PARAM, quota, sizeof(quota)));
+
+	/* Less than the message: no copy, the send fails. */
+	ASSERT_EQ(0, write_str(QUOTA_PARAM, "65536"));
+	fill(vram, len, 4);
+	pid = spawn_send(self->fd, vram, len, 0);
+	ret = wait_blocked(self->fd, 1, -1);
+	n = msg_recv_timed(self->fd, rbuf, len, 0, 1000 * MS, NULL);
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(-ETIMEDOUT, n);
+	EXPECT_EQ(ENOBUFS, reap(pid));
+
+	/* Room for one copy: each send gives its charge back. */
+	EXPECT_EQ(0, write_str(QUOTA_PARAM, "300000"));
+	for (i = 0; i < 3; i++) {
+		fill(vram, len, 5 + i);
+		pid = spawn_send(self->fd, vram, len, 0);
+		ret = wait_blocked(self->fd, 1, -1);
+		n = msg_recv_timed(self->fd, rbuf, len, 0, 10000 * MS, NULL);
+		EXPECT_EQ(0, ret);
+		EXPECT_EQ((ssize_t)len, n) TH_LOG("send %u: %s", i,
+						  strerror(n < 0 ? -n : 0));
+		EXPECT_EQ(0, check_fill(rbuf, len, 5 + i));
+		EXPECT_EQ(0, reap(pid));
+	}
+	ASSERT_EQ(0, write_str(QUOTA_PARAM, quota));
+	munmap(vram, len);
+	free(rbuf);
 }
 
 TEST_HARNESS_MAIN
