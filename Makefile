@@ -7,7 +7,8 @@
 #   make install       libmsg, headers, pkg-config file, man pages, mbx
 #                      (PREFIX=/usr/local, DESTDIR for staging); uninstall
 #   make check         the test suite: debug kernel + stock kernel in QEMU
-#   make run           boot a VM with the module loaded and run the demo
+#   make run           boot a VM with the module loaded and run the demo,
+#                      or CMD='prog args' (a shell command line) instead
 #   make shell         the same VM with an interactive shell
 #   make selfcheck     prove the harness fails on a failing KUnit case, a
 #                      failing kselftest, a kernel WARNING, a KASAN report

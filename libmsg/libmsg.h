@@ -27,6 +27,7 @@ extern "C" {
 /**
  * msg_dev_open() - open /dev/mailbox
  * @flags:	0 or O_NONBLOCK; O_RDWR and O_CLOEXEC are always added
+ *		(passing O_CLOEXEC too is allowed)
  *
  * Return: a file descriptor, or -EINVAL for other flags, -ENOENT when the
  * module is not loaded, or another negative errno from open(2).
@@ -72,7 +73,9 @@ struct msg_box_attr {
  *		NULL and @key 0) for a new anonymous mailbox
  * @attr:	used when the call creates the mailbox; NULL when it must
  *		not (then only an existing mailbox is opened; with
- *		MBX_O_CREAT or MBX_O_PRIVATE it is -EINVAL)
+ *		MBX_O_CREAT or MBX_O_PRIVATE it is -EINVAL).  Not ignored
+ *		otherwise: attributes without MBX_O_CREAT or MBX_O_PRIVATE
+ *		are -EINVAL, so a plain open passes NULL
  * @id:		if not NULL, receives the mailbox id
  *
  * Return: the handle's descriptor, or -ENOENT (no such mailbox; without

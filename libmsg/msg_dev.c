@@ -15,7 +15,7 @@ int msg_dev_open(int flags)
 	int saved = errno;
 	int fd;
 
-	if (flags & ~O_NONBLOCK)
+	if (flags & ~(O_NONBLOCK | O_CLOEXEC))
 		return -EINVAL;
 	fd = open(MBX_DEVICE_PATH, O_RDWR | O_CLOEXEC | flags);
 	if (fd < 0)

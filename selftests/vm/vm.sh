@@ -218,7 +218,14 @@ bench)
 run|shell)
 	flavour=${KERNEL:-stock}
 	prepare "$flavour"
-	stage "$flavour: boot ($mode); leave the shell with 'exit'"
+	if [ "$mode" = run ] && [ -n "${CMD:-}" ]; then
+		# On the kernel command line, where spaces would split it.
+		VM_APPEND+=" mbx.cmd=$(printf '%s' "$CMD" | base64 -w0)"
+		export VM_APPEND
+		stage "$flavour: boot, run: $CMD"
+	else
+		stage "$flavour: boot ($mode); leave the shell with 'exit'"
+	fi
 	VM_TIMEOUT=${VM_TIMEOUT:-600} "$vm/run-vm.sh" "$kernel_image" "$initrd" "$mode" "$vm_log"
 	;;
 *)

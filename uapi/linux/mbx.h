@@ -231,7 +231,8 @@ struct mbx_recv {
  * struct mbx_stat - status of a mailbox (MBX_IOC_STAT on a handle)
  * @size:	in: sizeof(struct mbx_stat)
  * @flags:	in: must be 0
- * @id, @key, @name: the mailbox's id, key (0: none), name ("": none)
+ * @id, @key, @name: the mailbox's id, key (0: none), name ("": none);
+ *		an inbox (MBX_IOC_STAT on /dev/mailbox) has none: 0, 0, ""
  * @uid, @gid:	owner, in the caller's user namespace
  * @cuid, @cgid: creator
  * @mode:	permission bits
@@ -288,7 +289,10 @@ struct mbx_stat {
  *		struct mbx_open, but a max_msg_size of 0 is EINVAL here, not
  *		the default; uid/gid in the caller's user namespace).  Each
  *		is read only with its MBX_SET_* flag, and must be 0 without
- *		it (else EINVAL)
+ *		it (else EINVAL).  Lowering the limit or max_msg_size below
+ *		what is queued is allowed: queued messages stay and are
+ *		delivered; sends wait (or fail) until fewer than the new
+ *		limit are queued, and a longer send fails with EMSGSIZE
  * @__reserved:	must be 0
  */
 struct mbx_set {
