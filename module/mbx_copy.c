@@ -403,7 +403,13 @@ static void mbx_prefault(const void __user *ubuf, size_t len,
  * userfaultfd handler that fails the fault, an unmap by another thread
  * meanwhile) still fails the send later, with EFAULT.  One walk of the
  * mappings, no page touched: nothing is paged in that the copy may not
- * need, and a non-blocking send with no receiver stays cheap.
+ * need, and a non-blocking send with no receiver stays cheap.  Done on
+ * every such send, also to a receiver that fits and is already waiting,
+ * which needs no check: skipping it there would leave a sender that was
+ * offered unchecked and then put back in line.  Measured in TCG (same
+ * boot, three alternations, ratios to a pipe pair): the 4 KiB rendezvous
+ * round trip on one vCPU 1.43-1.50x against 1.40-1.45x, other sizes and
+ * bandwidth within the noise.
  *
  * Return: 0, -EFAULT (a part of the buffer is not mapped readable) or
  * -EINTR (a fatal signal).
