@@ -795,7 +795,6 @@ static int __mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op)
 	struct mbx_wake wake_q = {};
 	bool made_room = false, faulted = false, retry = false;
 	struct mbx_waiter *r;
-	size_t n = 0;
 	int ret;
 
 again:
@@ -815,8 +814,7 @@ again:
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
 
-	n = min(op->len, r->buf_len);
-	ret = mbx_copy_to_receiver(op, r, n);
+	ret = mbx_copy_to_receiver(op, r, min(op->len, r->buf_len));
 
 	spin_lock(&box->lock);
 	if (ret) {
@@ -838,7 +836,7 @@ out_unlock:
 	if (made_room)
 		mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
 	/* A bad buffer: the ordinary way says so. */
-	if (retry && !fault_in_readable(op->ubuf, n)) {
+	if (retry && !fault_in_readable(op->ubuf, op->len)) {
 		faulted = true;
 		retry = false;
 		made_room = false;
@@ -1230,34 +1228,6 @@ static bool mbx_offer_sender(struct mbx_box *box, struct mbx_waiter *s,
 	return true;
 }
 
-/*
- * mbx_copy_in_all(), charged to @charge's byte quota as a queued message
- * would be: it is kernel memory held for as long as the sender waits.
- * Undone by mbx_send_copy_free().
- */
-static void *mbx_send_copy_in(struct mbx_user *charge,
-			      const struct mbx_sendop *op)
-{
-	void *copy;
-	int ret;
-
-	ret = mbx_user_charge_bytes(charge, op->len,
-				    READ_ONCE(mbx_user_bytes_max));
-	if (ret)
-		return ERR_PTR(ret);
-	copy = mbx_copy_in_all(op);
-	if (IS_ERR(copy))
-		mbx_user_uncharge_bytes(charge, op->len);
-	return copy;
-}
-
-static void mbx_send_copy_free(struct mbx_user *charge, void *copy,
-			       size_t len)
-{
-	kvfree(copy);
-	mbx_user_uncharge_bytes(charge, len);
-}
-
 static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_user *charge,
 			      struct mbx_sendop *op)
 {
@@ -1324,7 +1294,7 @@ static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_user *charge,
 			 * all: offer a copy of the whole message instead,
 			 * until this send ends.
 			 */
-			copy = mbx_send_copy_in(charge, op);
+			copy = mbx_copy_in_all(charge, op);
 			ret = PTR_ERR_OR_ZERO(copy);
 			if (ret)
 				copy = NULL;
@@ -1351,7 +1321,7 @@ out_unlock:
 	mbx_wake_all(&wake_q);
 	if (copy) {	/* no receiver reads it: we are not claimed */
 		op->kbuf = NULL;
-		mbx_send_copy_free(charge, copy, op->len);
+		mbx_copy_in_free(charge, copy, op->len);
 	}
 	return ret;
 }
@@ -1388,6 +1358,38 @@ static noinline int mbx_send_zero_copied(struct mbx_box *box,
 	return ret;
 }
 
+static int __mbx_send_zero(struct mbx_box *box, struct mbx_user *charge,
+			   struct mbx_sendop *op)
+{
+	int ret = mbx_send_direct(box, op);
+
+	return ret != -EAGAIN ? ret : mbx_send_zero_wait(box, charge, op);
+}
+
+/*
+ * Memory that page pinning refuses, as the send starts: offer a copy of
+ * it, made (and charged) before anyone hears of the message, so that
+ * running out of quota or memory tells no receiver anything either.
+ */
+static int mbx_send_zero_unpinnable(struct mbx_box *box,
+				    struct mbx_user *charge,
+				    struct mbx_sendop *op)
+{
+	struct mbx_sendop copied = *op;
+	void *copy;
+	int ret;
+
+	copy = mbx_copy_in_all(charge, op);
+	if (IS_ERR(copy))
+		return PTR_ERR(copy);
+	copied.ubuf = NULL;
+	copied.kbuf = copy;
+	ret = __mbx_send_zero(box, charge, &copied);
+	op->receiver = copied.receiver;
+	mbx_copy_in_free(charge, copy, op->len);
+	return ret;
+}
+
 static int mbx_send_zero(struct mbx_box *box, struct mbx_user *charge,
 			 struct mbx_sendop *op)
 {
@@ -1397,10 +1399,11 @@ static int mbx_send_zero(struct mbx_box *box, struct mbx_user *charge,
 		return mbx_send_zero_copied(box, charge, op);
 	/* Before any receiver hears of it (see mbx_copy_check_msg()). */
 	ret = mbx_copy_check_msg(op);
-	if (ret)
+	if (ret < 0)
 		return ret;
-	ret = mbx_send_direct(box, op);
-	return ret != -EAGAIN ? ret : mbx_send_zero_wait(box, charge, op);
+	if (ret)
+		return mbx_send_zero_unpinnable(box, charge, op);
+	return __mbx_send_zero(box, charge, op);
 }
 
 /* Senders a non-blocking receive releases to page in before EAGAIN. */

@@ -396,45 +396,58 @@ static void mbx_prefault(const void __user *ubuf, size_t len,
  * A message longer than MBX_ZERO_COPY_IN is read by its receiver, after
  * the sender is offered: a waiting receiver too small for it has been
  * told its size by then, and a later one is told by finding it.  So that
- * a send that fails tells no one anything, the sender first makes sure
- * that its whole buffer lies in mappings it may read (its protection
- * keys included), as a read of its own would find them; what this cannot
- * see (a file mapped past its end, a page with a hardware error, a
- * userfaultfd handler that fails the fault, an unmap by another thread
- * meanwhile) still fails the send later, with EFAULT.  One walk of the
- * mappings, no page touched: nothing is paged in that the copy may not
- * need, and a non-blocking send with no receiver stays cheap.  Done on
- * every such send, also to a receiver that fits and is already waiting,
- * which needs no check: skipping it there would leave a sender that was
- * offered unchecked and then put back in line.  Measured in TCG (same
- * boot, three alternations, ratios to a pipe pair): the 4 KiB rendezvous
- * round trip on one vCPU 1.43-1.50x against 1.40-1.45x, other sizes and
- * bandwidth within the noise.
+ * a send that fails tells no one anything, the sender first walks the
+ * mappings its buffer lies in, with the rules its own read would meet in
+ * the page fault handler: a mapping there (or a stack below that would
+ * grow into it), accessible (VM_READ, VM_WRITE or VM_EXEC: on x86 each
+ * makes it readable) and allowed by its protection keys.  It also sees
+ * what page pinning refuses (VM_IO, VM_PFNMAP, no VM_READ), which the
+ * send then copies in at once (mbx_copy_in_all()), so that the quota and
+ * the allocation fail before anyone hears of it too.  What the walk
+ * cannot see (a file mapped past its end, a page with a hardware error, a
+ * userfaultfd handler that fails the fault, memfd_secret() memory, which
+ * pinning refuses as well, another thread changing the mappings
+ * meanwhile) still fails the send, or makes the copy, later.  No page is
+ * touched: nothing is paged in that the copy may not need, and a
+ * non-blocking send with no receiver stays cheap.  Done on every such
+ * send, also to a receiver that fits and is already waiting, which needs
+ * no check: skipping it there would leave a sender that was offered
+ * unchecked and then put back in line.  Measured in TCG (same boot, three
+ * alternations, ratios to a pipe pair): the 4 KiB rendezvous round trip
+ * on one vCPU 1.43-1.50x against 1.40-1.45x, other sizes and bandwidth
+ * within the noise.
  *
- * Return: 0, -EFAULT (a part of the buffer is not mapped readable) or
- * -EINTR (a fatal signal).
+ * Return: 0 (readable, and pinnable as far as the walk can tell), 1
+ * (readable, but page pinning refuses part of it), -EFAULT (not all of
+ * it readable) or -EINTR (a fatal signal).
  */
 int mbx_copy_check_msg(const struct mbx_sendop *op)
 {
-	unsigned long addr = (unsigned long)op->ubuf;
-	unsigned long end = addr + op->len;
+	unsigned long addr = untagged_addr((unsigned long)op->ubuf);
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
+	unsigned long end;
 	int ret = 0;
 
 	if (op->kbuf || !op->len)
 		return 0;
 	if (!access_ok(op->ubuf, op->len))
 		return -EFAULT;
+	end = addr + op->len;
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
 	while (addr < end) {
-		vma = vma_lookup(mm, addr);
-		if (!vma || !(vma->vm_flags & VM_READ) ||
+		vma = find_vma(mm, addr);
+		if (!vma ||
+		    (addr < vma->vm_start && !(vma->vm_flags & VM_GROWSDOWN)) ||
+		    !vma_is_accessible(vma) ||
 		    !arch_vma_access_permitted(vma, false, false, false)) {
 			ret = -EFAULT;
 			break;
 		}
+		if ((vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
+		    !(vma->vm_flags & VM_READ))
+			ret = 1;
 		addr = vma->vm_end;
 	}
 	mmap_read_unlock(mm);
@@ -443,36 +456,57 @@ int mbx_copy_check_msg(const struct mbx_sendop *op)
 
 /**
  * mbx_copy_in_all() - a kernel copy of a message its receiver cannot pin
+ * @charge:	the user whose byte quota pays for it
  * @op:		the send, in the sender's context
  *
- * mbx_copy_fault_in() failed: the message is not readable at all, or it
- * is memory that page pinning cannot take though the sender can read it
- * (a device's VM_IO or VM_PFNMAP mapping, the vDSO's data page).  For the
- * latter the sender offers a copy of the whole message, made here and
- * charged to its memory cgroup (and by the caller to its byte quota: it
- * lives as long as the send waits), as a small message is offered from
- * its stack; the receiver copies it from there.  The copy is what the
- * memory held when it was made; a receiver that had copied the start of
- * the message from the memory itself before resumes where it stopped.
+ * For memory that page pinning cannot take though the sender can read it
+ * (a device's VM_IO or VM_PFNMAP mapping, the vDSO's data page, memory
+ * mapped without PROT_READ, memfd_secret() memory) the sender offers a
+ * copy of the whole message, made here, as a small message is offered
+ * from its stack; the receiver copies it from there.  It is made as the
+ * send starts when mbx_copy_check_msg() saw such memory, else once a
+ * receiver failed to pin it (and had copied what came before, from the
+ * memory itself).  It is charged to the memory cgroup and to @charge's
+ * byte quota, as a queued message is: it is kernel memory held for as
+ * long as the sender waits.  Free it with mbx_copy_in_free().
  *
- * Return: the copy, to kvfree(), or ERR_PTR(-EFAULT) (not readable) or
+ * Return: the copy, or ERR_PTR(-EFAULT) (not readable: said before the
+ * quota is looked at), ERR_PTR(-ENOBUFS) (past the quota) or
  * ERR_PTR(-ENOMEM).
  */
-void *mbx_copy_in_all(const struct mbx_sendop *op)
+void *mbx_copy_in_all(struct mbx_user *charge, const struct mbx_sendop *op)
 {
 	void *copy;
+	int ret;
 
-	/* Not readable at all: say so before allocating its length. */
+	/* Not readable at all: say so before charging or allocating. */
 	if (fault_in_readable(op->ubuf, op->len))
 		return ERR_PTR(-EFAULT);
+	ret = mbx_user_charge_bytes(charge, op->len,
+				    READ_ONCE(mbx_user_bytes_max));
+	if (ret)
+		return ERR_PTR(ret);
 	copy = kvmalloc(op->len, GFP_KERNEL_ACCOUNT);
-	if (!copy)
-		return ERR_PTR(-ENOMEM);
+	if (!copy) {
+		ret = -ENOMEM;
+		goto uncharge;
+	}
 	if (copy_from_user(copy, op->ubuf, op->len)) {
 		kvfree(copy);
-		return ERR_PTR(-EFAULT);
+		ret = -EFAULT;
+		goto uncharge;
 	}
 	return copy;
+
+uncharge:
+	mbx_user_uncharge_bytes(charge, op->len);
+	return ERR_PTR(ret);
+}
+
+void mbx_copy_in_free(struct mbx_user *charge, void *copy, size_t len)
+{
+	kvfree(copy);
+	mbx_user_uncharge_bytes(charge, len);
 }
 
 /**

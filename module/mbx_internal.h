@@ -341,7 +341,8 @@ int mbx_copy_from_sender(struct mbx_recvop *op, const struct mbx_waiter *sender,
 /* What a rendezvous copy cut short pages in before it resumes. */
 #define MBX_FAULT_IN_MAX	(16 * PAGE_SIZE)
 int mbx_copy_check_msg(const struct mbx_sendop *op);
-void *mbx_copy_in_all(const struct mbx_sendop *op);
+void *mbx_copy_in_all(struct mbx_user *charge, const struct mbx_sendop *op);
+void mbx_copy_in_free(struct mbx_user *charge, void *copy, size_t len);
 int mbx_copy_fault_in(const struct mbx_sendop *op, size_t from, size_t to);
 int mbx_copy_fault_in_buf(const struct mbx_recvop *op, size_t from, size_t to);
 void mbx_copy_prefault_msg(const struct mbx_sendop *op);

@@ -31,7 +31,8 @@ fi
 # end by the guest.  oops=panic, panic=-1 and -no-reboot turn an oops
 # into QEMU exiting with status 0, which is "no verdict".
 append="console=ttyS0 quiet loglevel=4 panic=-1 oops=panic mbx.mode=$mode"
-append+=" kasan.fault=report ${VM_APPEND:-}"
+# secretmem.enable=1: memfd_secret() for copy_test (off by default in 6.1).
+append+=" kasan.fault=report secretmem.enable=1 ${VM_APPEND:-}"
 
 qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m 1G -nographic -no-reboot
       -kernel "$kernel" -initrd "$initrd" -append "$append"
