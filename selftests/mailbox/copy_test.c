@@ -457,19 +457,18 @@ static pid_t spawn_waiting_sender(struct __test_metadata *_metadata, int fd,
  * could not pin it, is message_from_secret_memory's); a sender killed
  * while it holds its copy frees it (KASAN, kmemleak).
  */
-TEST_F(copy, message_spanning_memory_that_cannot_be_pinned)
+static void spanning_rounds(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(copy) *self,
+			    const FIXTURE_VARIANT(copy) *variant, char *base)
 {
 	const size_t len = 6144;
-	char *base, *msg, *rbuf = malloc(8192);
+	char *msg, *rbuf = malloc(8192);
 	unsigned int seed;
 	long long end;
 	int i;
 	ssize_t n;
 	pid_t pid;
 
-	base = span_unpinnable_page();
-	if (!base)
-		SKIP(return, "no QEMU VGA video memory to map");
 	ASSERT_NE(NULL, rbuf);
 	msg = base + 2048;
 	for (i = 0; i < 5; i++) {
@@ -526,8 +525,51 @@ TEST_F(copy, message_spanning_memory_that_cannot_be_pinned)
 			break;
 		}
 	}
-	munmap(base, 3 * 4096);
 	free(rbuf);
+}
+
+TEST_F(copy, message_spanning_memory_that_cannot_be_pinned)
+{
+	char *base = span_unpinnable_page();
+
+	if (!base)
+		SKIP(return, "no QEMU VGA video memory to map");
+	spanning_rounds(_metadata, self, variant, base);
+	munmap(base, 3 * 4096);
+}
+
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret	447
+#endif
+
+/*
+ * As above, with a page of memfd_secret() memory in the middle, which
+ * page pinning refuses but nothing in its mapping says so: a
+ * zero-capacity receiver copies the first 2048 bytes from the pinned
+ * page, stops, and the sender, once it finds it cannot pin the rest
+ * either, offers a copy of its own: a blocking receiver resumes at 2048
+ * from that copy; a non-blocking one starts afresh; a truncating one
+ * takes what fits; and a sender killed while it holds its copy frees it
+ * (KASAN, kmemleak).
+ */
+TEST_F(copy, message_spanning_secret_memory)
+{
+	char *base, *mid;
+	int fd;
+
+	fd = syscall(SYS_memfd_secret, 0);
+	if (fd < 0)
+		SKIP(return, "memfd_secret: %s", strerror(errno));
+	ASSERT_EQ(0, ftruncate(fd, 4096));
+	base = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, base);
+	mid = mmap(base + 4096, 4096, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_FIXED, fd, 0);
+	close(fd);
+	ASSERT_EQ(base + 4096, mid);
+	spanning_rounds(_metadata, self, variant, base);
+	munmap(base, 3 * 4096);
 }
 
 /*
@@ -679,10 +721,6 @@ TEST_F(copy, message_from_file_mapped_past_its_end)
 	close(mfd);
 	free(rbuf);
 }
-
-#ifndef SYS_memfd_secret
-#define SYS_memfd_secret	447
-#endif
 
 /*
  * memfd_secret() memory: its owner reads it, page pinning refuses it, and
