@@ -398,12 +398,14 @@ static void mbx_prefault(const void __user *ubuf, size_t len,
  * told its size by then, and a later one is told by finding it.  So that
  * a send that fails tells no one anything, the sender first walks the
  * mappings its buffer lies in, with the rules its own read would meet in
- * the page fault handler: a mapping there (or a stack below that would
- * grow into it), accessible (VM_READ, VM_WRITE or VM_EXEC: on x86 each
- * makes it readable) and allowed by its protection keys.  It also sees
- * what page pinning refuses (VM_IO, VM_PFNMAP, no VM_READ), which the
- * send then copies in at once (mbx_copy_in_all()), so that the quota and
- * the allocation fail before anyone hears of it too.  What the walk
+ * the page fault handler: a mapping there, accessible (VM_READ, VM_WRITE
+ * or VM_EXEC: on x86 each makes it readable) and allowed by its
+ * protection keys, or a stack above that may grow down to it.  It also
+ * sees what page pinning refuses (VM_IO, VM_PFNMAP, no VM_READ, a stack
+ * not grown yet), which the send then copies in at once
+ * (mbx_copy_in_all(), whose fault_in_readable() decides whether that
+ * stack may grow), so that the quota and the allocation fail before
+ * anyone hears of it too.  What the walk
  * cannot see (a file mapped past its end, a page with a hardware error, a
  * userfaultfd handler that fails the fault, memfd_secret() memory, which
  * pinning refuses as well, another thread changing the mappings
@@ -445,8 +447,13 @@ int mbx_copy_check_msg(const struct mbx_sendop *op)
 			ret = -EFAULT;
 			break;
 		}
+		/*
+		 * Pinning never grows a stack: a range below one is
+		 * copied in, by fault_in_readable(), which applies the
+		 * fault handler's rules (guard gap, RLIMIT_STACK) too.
+		 */
 		if ((vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
-		    !(vma->vm_flags & VM_READ))
+		    !(vma->vm_flags & VM_READ) || addr < vma->vm_start)
 			ret = 1;
 		addr = vma->vm_end;
 	}

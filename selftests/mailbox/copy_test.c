@@ -514,7 +514,7 @@ static void spanning_rounds(struct __test_metadata *_metadata,
 			EXPECT_EQ(0, check_fill(rbuf, 3000, seed));
 			EXPECT_EQ(0, reap(pid));
 			break;
-		case 4:		/* killed while it holds its copy */
+		case 4:		/* killed while it waits (with its copy) */
 			if (variant->capacity != MBX_CAP_ZERO)
 				break;
 			pid = spawn_waiting_sender(_metadata, self->fd,
@@ -580,7 +580,7 @@ TEST_F(copy, message_spanning_secret_memory)
  * receiver waiting meanwhile, too small for the message, hears nothing;
  * a send that made a copy gives the charge back when it ends.
  */
-TEST_F(copy, copy_of_memory_that_cannot_be_pinned_is_charged)
+TEST_F_TIMEOUT(copy, copy_of_memory_that_cannot_be_pinned_is_charged, 120)
 {
 	const size_t len = 256 * 1024;
 	char quota[32], *vram, *rbuf = malloc(len);
@@ -790,6 +790,69 @@ out:
 	munmap(msg, len);
 	close(fd);
 	free(rbuf);
+}
+
+/*
+ * Memory below a stack mapping (MAP_GROWSDOWN) is readable if the stack
+ * may grow down to it (a read of its own grows it), but page pinning
+ * never grows a stack.  So the send's check takes such a range as
+ * memory that cannot be pinned and copies it in at once, where the
+ * fault handler's rules decide: a range that would need the stack to
+ * grow up against the mapping below it (its guard gap) fails with
+ * EFAULT, one that may grow is sent, and past the quota the copy fails
+ * with ENOBUFS; each before a receiver too small for it hears anything.
+ */
+TEST_F(copy, message_below_a_stack_mapping)
+{
+	const size_t P = 4096, R = 4 << 20;
+	char quota[32], *res, *low, *stack;
+	pid_t small, rx;
+	int sent, ret;
+
+	/* 4 MiB: a page at R/2 - P, a hole, a stack of 4 pages at the top. */
+	res = mmap(NULL, R, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, res);
+	ASSERT_EQ(0, munmap(res + R / 2, R / 2 - 4 * P));
+	low = mmap(res + R / 2 - P, P, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ(res + R / 2 - P, low);
+	touch(low, P);
+	stack = mmap(res + R - 4 * P, 4 * P, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN,
+		     -1, 0);
+	ASSERT_EQ(res + R - 4 * P, stack);
+	touch(stack, 4 * P);
+	small = spawn_recv(self->fd, 1, 0);
+	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+
+	/* From the low page into the hole: the stack may not grow there. */
+	EXPECT_EQ(-EFAULT, msg_send(self->fd, low + P / 2, 2 * P,
+				    MBX_F_NONBLOCK));
+	EXPECT_EQ(0, wait_blocked(self->fd, 0, 1)) TH_LOG("it was told");
+
+	/* Just below the stack, past the quota (only a copy is charged). */
+	if (variant->capacity == MBX_CAP_ZERO) {
+		ASSERT_EQ(0, read_str(QUOTA_PARAM, quota, sizeof(quota)));
+		ASSERT_EQ(0, write_str(QUOTA_PARAM, "4096"));
+		sent = msg_send_timed(self->fd, stack - 2 * P, 4 * P, 0,
+				      1000 * MS);
+		ret = wait_blocked(self->fd, 0, 1);
+		ASSERT_EQ(0, write_str(QUOTA_PARAM, quota));
+		EXPECT_EQ(-ENOBUFS, sent);
+		EXPECT_EQ(0, ret) TH_LOG("it was told");
+	}
+	kill(small, SIGKILL);
+	EXPECT_EQ(1000 + SIGKILL, reap(small));
+
+	/* Just below the stack, with room: sent (and the stack grown). */
+	rx = spawn_recv(self->fd, 4 * P, 0);
+	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+	sent = msg_send(self->fd, stack - 2 * P, 4 * P, 0);
+	EXPECT_LE(0, sent) TH_LOG("%s", strerror(sent < 0 ? -sent : 0));
+	if (sent < 0)
+		kill(rx, SIGKILL);
+	EXPECT_EQ(0, reap(rx));
+	munmap(res, R);
 }
 
 TEST_HARNESS_MAIN
