@@ -35,6 +35,7 @@
  * side never waits uninterruptibly for those faults.
  */
 #include <linux/err.h>
+#include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -42,6 +43,7 @@
 #include <linux/pagemap.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <uapi/linux/magic.h>
 
 #include "mbx_internal.h"
 
@@ -389,6 +391,16 @@ static void mbx_prefault(const void __user *ubuf, size_t len,
 		put_page(pages[--got]);
 }
 
+/*
+ * memfd_secret() memory, which page pinning refuses: vma_is_secretmem()
+ * is not exported, but its files live on their own pseudo filesystem.
+ */
+static bool mbx_vma_is_secretmem(const struct vm_area_struct *vma)
+{
+	return vma->vm_file &&
+	       file_inode(vma->vm_file)->i_sb->s_magic == SECRETMEM_MAGIC;
+}
+
 /**
  * mbx_copy_check_msg() - is a zero-capacity sender's message readable?
  * @op:		the send, in the sender's context, before anyone sees it
@@ -402,14 +414,13 @@ static void mbx_prefault(const void __user *ubuf, size_t len,
  * or VM_EXEC: on x86 each makes it readable) and allowed by its
  * protection keys, or a stack above that may grow down to it.  It also
  * sees what page pinning refuses (VM_IO, VM_PFNMAP, no VM_READ, a stack
- * not grown yet), which the send then copies in at once
- * (mbx_copy_in_all(), whose fault_in_readable() decides whether that
+ * not grown yet, memfd_secret() memory), which the send then copies in at
+ * once (mbx_copy_in_all(), whose fault_in_readable() decides whether that
  * stack may grow), so that the quota and the allocation fail before
- * anyone hears of it too.  What the walk
- * cannot see (a file mapped past its end, a page with a hardware error, a
- * userfaultfd handler that fails the fault, memfd_secret() memory, which
- * pinning refuses as well, another thread changing the mappings
- * meanwhile) still fails the send, or makes the copy, later.  No page is
+ * anyone hears of it too.  What the walk cannot see (a file mapped past
+ * its end, a page with a hardware error, a userfaultfd handler that fails
+ * the fault, another thread changing the mappings while the sender
+ * waits) still fails the send, or makes the copy, later.  No page is
  * touched: nothing is paged in that the copy may not need, and a
  * non-blocking send with no receiver stays cheap.  Done on every such
  * send, also to a receiver that fits and is already waiting, which needs
@@ -453,7 +464,8 @@ int mbx_copy_check_msg(const struct mbx_sendop *op)
 		 * fault handler's rules (guard gap, RLIMIT_STACK) too.
 		 */
 		if ((vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
-		    !(vma->vm_flags & VM_READ) || addr < vma->vm_start)
+		    !(vma->vm_flags & VM_READ) || addr < vma->vm_start ||
+		    mbx_vma_is_secretmem(vma))
 			ret = 1;
 		addr = vma->vm_end;
 	}

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -544,13 +545,8 @@ TEST_F(copy, message_spanning_memory_that_cannot_be_pinned)
 
 /*
  * As above, with a page of memfd_secret() memory in the middle, which
- * page pinning refuses but nothing in its mapping says so: a
- * zero-capacity receiver copies the first 2048 bytes from the pinned
- * page, stops, and the sender, once it finds it cannot pin the rest
- * either, offers a copy of its own: a blocking receiver resumes at 2048
- * from that copy; a non-blocking one starts afresh; a truncating one
- * takes what fits; and a sender killed while it holds its copy frees it
- * (KASAN, kmemleak).
+ * page pinning refuses too (the test VM boots with secretmem.enable=1;
+ * 6.1 has it off by default): the send sees it by its file system.
  */
 TEST_F(copy, message_spanning_secret_memory)
 {
@@ -724,20 +720,17 @@ TEST_F(copy, message_from_file_mapped_past_its_end)
 
 /*
  * memfd_secret() memory: its owner reads it, page pinning refuses it, and
- * nothing in its mapping says so (the test VM boots with
- * secretmem.enable=1; 6.1 has it off by default).  So a zero-capacity
- * sender's check passes, its receiver cannot pin the message, and the
- * sender, paging it in, finds it cannot be pinned either and offers a
- * copy of its own then: the copy made late, charged then (ENOBUFS past
- * the quota), and freed by a sender killed while it holds it.
+ * the send's check sees it by its file system, so a zero-capacity send
+ * copies it in as it starts: sent in every capacity mode, and past the
+ * quota ENOBUFS at once, before a too-small receiver hears anything.
  */
 TEST_F(copy, message_from_secret_memory)
 {
 	const size_t len = 3 * 4096;
 	char quota[32], *msg, *rbuf = malloc(len);
-	int fd, sent;
+	int fd, sent, ret;
+	pid_t pid, small;
 	ssize_t n;
-	pid_t pid;
 
 	fd = syscall(SYS_memfd_secret, 0);
 	if (fd < 0)
@@ -761,98 +754,152 @@ TEST_F(copy, message_from_secret_memory)
 	EXPECT_EQ((ssize_t)len, n);
 	EXPECT_EQ(0, check_fill(rbuf, len, 41));
 	EXPECT_EQ(0, reap(pid));
-	if (variant->capacity != MBX_CAP_ZERO)
-		goto out;
 
-	/* Killed while it holds its copy, made late. */
-	pid = spawn_waiting_sender(_metadata, self->fd, variant->capacity,
-				   msg, len);
-	/* It is released to deal with its message... */
-	EXPECT_EQ(-EAGAIN, msg_recv(self->fd, rbuf, len, MBX_F_NONBLOCK, NULL));
-	/* ...copies it and waits again. */
-	EXPECT_EQ(0, wait_blocked(self->fd, 1, -1));
-	kill(pid, SIGKILL);
-	EXPECT_EQ(1000 + SIGKILL, reap(pid));
-	EXPECT_EQ(0, wait_blocked(self->fd, 0, 0));
-
-	/* The late copy is charged: past the quota, ENOBUFS. */
-	ASSERT_EQ(0, read_str(QUOTA_PARAM, quota, sizeof(quota)));
-	ASSERT_EQ(0, write_str(QUOTA_PARAM, "4096"));
-	pid = spawn_send(self->fd, msg, len, 0);
-	sent = wait_blocked(self->fd, 1, -1);
-	n = msg_recv_timed(self->fd, rbuf, len, 0, 500 * MS, NULL);
-	sent = sent ? sent : reap(pid);
-	EXPECT_EQ(0, write_str(QUOTA_PARAM, quota));
-	EXPECT_EQ(-ETIMEDOUT, n);
-	EXPECT_EQ(ENOBUFS, sent);
-	EXPECT_EQ(0, wait_blocked(self->fd, 0, 0));
-out:
+	if (variant->capacity == MBX_CAP_ZERO) {
+		small = spawn_recv(self->fd, 1, 0);
+		ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+		ASSERT_EQ(0, read_str(QUOTA_PARAM, quota, sizeof(quota)));
+		ASSERT_EQ(0, write_str(QUOTA_PARAM, "4096"));
+		sent = msg_send_timed(self->fd, msg, len, 0, 1000 * MS);
+		ret = wait_blocked(self->fd, 0, 1);
+		ASSERT_EQ(0, write_str(QUOTA_PARAM, quota));
+		EXPECT_EQ(-ENOBUFS, sent);
+		EXPECT_EQ(0, ret) TH_LOG("the small receiver was told");
+		kill(small, SIGKILL);
+		EXPECT_EQ(1000 + SIGKILL, reap(small));
+	}
 	munmap(msg, len);
 	close(fd);
 	free(rbuf);
 }
 
-/*
- * Memory below a stack mapping (MAP_GROWSDOWN) is readable if the stack
- * may grow down to it (a read of its own grows it), but page pinning
- * never grows a stack.  So the send's check takes such a range as
- * memory that cannot be pinned and copies it in at once, where the
- * fault handler's rules decide: a range that would need the stack to
- * grow up against the mapping below it (its guard gap) fails with
- * EFAULT, one that may grow is sent, and past the quota the copy fails
- * with ENOBUFS; each before a receiver too small for it hears anything.
- */
-TEST_F(copy, message_below_a_stack_mapping)
+struct remapping_send {
+	int box;
+	const char *msg;
+	size_t len;
+	int ret;
+};
+
+static void *remapping_send_thread(void *arg)
 {
-	const size_t P = 4096, R = 4 << 20;
-	char quota[32], *res, *low, *stack;
-	pid_t small, rx;
-	int sent, ret;
+	struct remapping_send *rs = arg;
 
-	/* 4 MiB: a page at R/2 - P, a hole, a stack of 4 pages at the top. */
-	res = mmap(NULL, R, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, res);
-	ASSERT_EQ(0, munmap(res + R / 2, R / 2 - 4 * P));
-	low = mmap(res + R / 2 - P, P, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	ASSERT_EQ(res + R / 2 - P, low);
-	touch(low, P);
-	stack = mmap(res + R - 4 * P, 4 * P, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN,
-		     -1, 0);
-	ASSERT_EQ(res + R - 4 * P, stack);
-	touch(stack, 4 * P);
-	small = spawn_recv(self->fd, 1, 0);
-	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+	rs->ret = msg_send(rs->box, rs->msg, rs->len, 0);
+	return NULL;
+}
 
-	/* From the low page into the hole: the stack may not grow there. */
-	EXPECT_EQ(-EFAULT, msg_send(self->fd, low + P / 2, 2 * P,
-				    MBX_F_NONBLOCK));
-	EXPECT_EQ(0, wait_blocked(self->fd, 0, 1)) TH_LOG("it was told");
+/*
+ * A child whose thread sends @len bytes from @base + 2048 (three pages,
+ * ordinary memory, pattern @seed), blocking; once the parent writes to
+ * @ctl[1] (the sender is blocked), the child's main thread maps a page of
+ * memfd_secret() memory over the middle page, writes the same pattern
+ * into it and answers on @ack[1].  It exits with the send's errno, 0.
+ */
+static pid_t spawn_remapping_sender(int box, size_t len, unsigned int seed,
+				    int ctl[2], int ack[2])
+{
+	pid_t pid = fork();
 
-	/* Just below the stack, past the quota (only a copy is charged). */
-	if (variant->capacity == MBX_CAP_ZERO) {
-		ASSERT_EQ(0, read_str(QUOTA_PARAM, quota, sizeof(quota)));
-		ASSERT_EQ(0, write_str(QUOTA_PARAM, "4096"));
-		sent = msg_send_timed(self->fd, stack - 2 * P, 4 * P, 0,
-				      1000 * MS);
-		ret = wait_blocked(self->fd, 0, 1);
-		ASSERT_EQ(0, write_str(QUOTA_PARAM, quota));
-		EXPECT_EQ(-ENOBUFS, sent);
-		EXPECT_EQ(0, ret) TH_LOG("it was told");
+	if (pid == 0) {
+		struct remapping_send rs = { .box = box, .len = len };
+		char *base, c;
+		pthread_t t;
+		int fd;
+
+		fd = syscall(SYS_memfd_secret, 0);
+		base = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (fd < 0 || ftruncate(fd, 4096) || base == MAP_FAILED)
+			_exit(100);
+		rs.msg = base + 2048;
+		fill(base + 2048, len, seed);
+		if (pthread_create(&t, NULL, remapping_send_thread, &rs))
+			_exit(101);
+		if (read(ctl[0], &c, 1) != 1)
+			_exit(102);
+		if (mmap(base + 4096, 4096, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fd, 0) != base + 4096)
+			_exit(103);
+		fill(base + 2048, len, seed);
+		if (write(ack[1], "r", 1) != 1)
+			_exit(104);
+		pthread_join(t, NULL);
+		child_exit(rs.ret);
 	}
-	kill(small, SIGKILL);
-	EXPECT_EQ(1000 + SIGKILL, reap(small));
+	return pid;
+}
 
-	/* Just below the stack, with room: sent (and the stack grown). */
-	rx = spawn_recv(self->fd, 4 * P, 0);
-	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
-	sent = msg_send(self->fd, stack - 2 * P, 4 * P, 0);
-	EXPECT_LE(0, sent) TH_LOG("%s", strerror(sent < 0 ? -sent : 0));
-	if (sent < 0)
-		kill(rx, SIGKILL);
-	EXPECT_EQ(0, reap(rx));
-	munmap(res, R);
+/*
+ * The one change the send's check cannot foresee: its memory remapped,
+ * from another thread, while it waits.  Here a page of it becomes
+ * memfd_secret() memory, which page pinning refuses: the receiver copies
+ * the first 2048 bytes from the pinned page, stops, and the sender, once
+ * it finds it cannot pin the rest either, offers a copy of its own, made
+ * and charged then: a blocking receiver resumes at 2048 from that copy;
+ * past the quota the sender fails with ENOBUFS (and its receiver goes on
+ * waiting); a sender killed while it holds its copy frees it (KASAN,
+ * kmemleak).
+ */
+TEST_F_TIMEOUT(copy, message_remapped_while_its_sender_waits, 60)
+{
+	const size_t len = 6144;
+	int ctl[2], ack[2], fd, round;
+	char c, quota[32], *rbuf = malloc(8192);
+	ssize_t n;
+	pid_t pid;
+
+	if (variant->capacity != MBX_CAP_ZERO)
+		SKIP(return, "a buffered send copies its message as it starts");
+	fd = syscall(SYS_memfd_secret, 0);
+	if (fd < 0)
+		SKIP(return, "memfd_secret: %s", strerror(errno));
+	close(fd);
+	ASSERT_NE(NULL, rbuf);
+	touch(rbuf, 8192);
+	ASSERT_EQ(0, pipe(ctl));
+	ASSERT_EQ(0, pipe(ack));
+	ASSERT_EQ(0, read_str(QUOTA_PARAM, quota, sizeof(quota)));
+	for (round = 0; round < 3; round++) {
+		pid = spawn_remapping_sender(self->fd, len, 50 + round, ctl,
+					     ack);
+		ASSERT_LE(0, pid);
+		ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+		ASSERT_EQ(1, write(ctl[1], "g", 1));
+		ASSERT_EQ(1, read(ack[0], &c, 1));
+		switch (round) {
+		case 0:		/* a blocking receiver: resumes at 2048 */
+			memset(rbuf, 0, 8192);
+			n = msg_recv_timed(self->fd, rbuf, 8192, 0, 10000 * MS,
+					   NULL);
+			EXPECT_EQ((ssize_t)len, n) TH_LOG("%zd", n);
+			EXPECT_EQ(0, check_fill(rbuf, len, 50));
+			EXPECT_EQ(0, reap(pid));
+			break;
+		case 1:		/* past the quota: ENOBUFS, late */
+			ASSERT_EQ(0, write_str(QUOTA_PARAM, "4096"));
+			n = msg_recv_timed(self->fd, rbuf, 8192, 0, 500 * MS,
+					   NULL);
+			EXPECT_EQ(ENOBUFS, reap(pid));
+			ASSERT_EQ(0, write_str(QUOTA_PARAM, quota));
+			EXPECT_EQ(-ETIMEDOUT, n);
+			break;
+		case 2:		/* killed while it holds its copy */
+			/* It is released to deal with its message... */
+			EXPECT_EQ(-EAGAIN, msg_recv(self->fd, rbuf, 8192,
+						    MBX_F_NONBLOCK, NULL));
+			/* ...copies it and waits again. */
+			EXPECT_EQ(0, wait_blocked(self->fd, 1, -1));
+			kill(pid, SIGKILL);
+			EXPECT_EQ(1000 + SIGKILL, reap(pid));
+			break;
+		}
+		EXPECT_EQ(0, wait_blocked(self->fd, 0, 0));
+	}
+	close(ctl[0]);
+	close(ctl[1]);
+	close(ack[0]);
+	close(ack[1]);
+	free(rbuf);
 }
 
 TEST_HARNESS_MAIN
