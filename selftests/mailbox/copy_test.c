@@ -129,6 +129,29 @@ TEST_F(copy, receiver_buffer_not_resident)
 }
 
 /*
+ * Send @len bytes from @buf to the receiver @rx, waiting, with the byte
+ * quota below the message's size, so that the copy must be the single
+ * one: a message that went the ordinary way (allocated, charged, queued)
+ * would fail with ENOBUFS; then reap @rx, which must have got it.
+ */
+static void send_single_copy(struct __test_metadata *_metadata, int fd,
+			     const char *buf, size_t len, pid_t rx)
+{
+	char quota[32];
+	int sent;
+
+	ASSERT_EQ(0, wait_blocked(fd, -1, 1));
+	ASSERT_EQ(0, read_str(QUOTA_PARAM, quota, sizeof(quota)));
+	ASSERT_EQ(0, write_str(QUOTA_PARAM, "65536"));
+	sent = msg_send(fd, buf, len, 0);
+	ASSERT_EQ(0, write_str(QUOTA_PARAM, quota));
+	EXPECT_LE(0, sent) TH_LOG("not the single copy: %s", strerror(-sent));
+	if (sent < 0)
+		kill(rx, SIGKILL);
+	EXPECT_EQ(0, reap(rx));
+}
+
+/*
  * Both resident: the sender copies into the receiver, every byte.  With
  * the byte quota lowered below the message's size, so that the copy must
  * be the single one: a message that went the ordinary way (allocated,
@@ -138,8 +161,6 @@ TEST_F(copy, resident_large_message)
 {
 	char *rbuf = malloc(2 * BIG);
 	char *sbuf = malloc(BIG);
-	char quota[32];
-	int sent;
 	pid_t rx;
 
 	ASSERT_NE(NULL, rbuf);
@@ -156,15 +177,7 @@ TEST_F(copy, resident_large_message)
 		_exit(n == BIG && !check_fill(rbuf + 1, BIG, 2) &&
 		      rbuf[BIG + 1] == 0 ? 0 : 100);
 	}
-	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
-	ASSERT_EQ(0, read_str(QUOTA_PARAM, quota, sizeof(quota)));
-	ASSERT_EQ(0, write_str(QUOTA_PARAM, "65536"));
-	sent = msg_send(self->fd, sbuf, BIG, 0);
-	ASSERT_EQ(0, write_str(QUOTA_PARAM, quota));
-	EXPECT_LE(0, sent) TH_LOG("not the single copy: %s", strerror(-sent));
-	if (sent < 0)
-		kill(rx, SIGKILL);
-	EXPECT_EQ(0, reap(rx));
+	send_single_copy(_metadata, self->fd, sbuf, BIG, rx);
 	free(sbuf);
 	free(rbuf);
 }
@@ -180,8 +193,6 @@ TEST_F(copy, sender_buffer_not_resident)
 {
 	char *sbuf = untouched(BIG, PROT_READ);
 	char *rbuf = malloc(BIG);
-	char quota[32];
-	int sent;
 	pid_t rx;
 
 	ASSERT_NE(NULL, sbuf);
@@ -199,15 +210,7 @@ TEST_F(copy, sender_buffer_not_resident)
 				_exit(100);
 		_exit(n == BIG ? 0 : 101);
 	}
-	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
-	ASSERT_EQ(0, read_str(QUOTA_PARAM, quota, sizeof(quota)));
-	ASSERT_EQ(0, write_str(QUOTA_PARAM, "65536"));
-	sent = msg_send(self->fd, sbuf, BIG, 0);
-	ASSERT_EQ(0, write_str(QUOTA_PARAM, quota));
-	EXPECT_LE(0, sent) TH_LOG("not the single copy: %s", strerror(-sent));
-	if (sent < 0)
-		kill(rx, SIGKILL);
-	EXPECT_EQ(0, reap(rx));
+	send_single_copy(_metadata, self->fd, sbuf, BIG, rx);
 	munmap(sbuf, BIG);
 	free(rbuf);
 }
@@ -629,6 +632,37 @@ TEST_F_TIMEOUT(copy, copy_of_memory_that_cannot_be_pinned_is_charged, 120)
 }
 
 /*
+ * @len bytes from @msg, of pattern @seed, sent to a receiver waiting
+ * first, then of pattern @seed + 1 by a sender waiting first, each
+ * received whole into @rbuf (@cap bytes).
+ */
+static void send_both_ways(struct __test_metadata *_metadata, int fd,
+			   unsigned int capacity, char *msg, size_t len,
+			   unsigned int seed, char *rbuf, size_t cap)
+{
+	ssize_t n;
+	int sent;
+	pid_t pid;
+
+	fill(msg, len, seed);
+	pid = spawn_check_recv(fd, rbuf, cap, len, seed);
+	ASSERT_EQ(0, wait_blocked(fd, -1, 1));
+	sent = msg_send(fd, msg, len, 0);
+	EXPECT_LE(0, sent) TH_LOG("%zu bytes: %s", len,
+				  strerror(sent < 0 ? -sent : 0));
+	if (sent < 0)
+		kill(pid, SIGKILL);
+	EXPECT_EQ(0, reap(pid)) TH_LOG("%zu bytes", len);
+
+	fill(msg, len, seed + 1);
+	pid = spawn_waiting_sender(_metadata, fd, capacity, msg, len);
+	n = msg_recv_timed(fd, rbuf, cap, 0, 10000 * MS, NULL);
+	EXPECT_EQ((ssize_t)len, n) TH_LOG("%zu bytes", len);
+	EXPECT_EQ(0, check_fill(rbuf, len, seed + 1));
+	EXPECT_EQ(0, reap(pid));
+}
+
+/*
  * Memory mapped without PROT_READ that the process can read all the same
  * (on x86, PROT_WRITE alone) is sent in every capacity mode, whatever the
  * size, the receiver waiting first or not: page pinning refuses it, so a
@@ -642,35 +676,12 @@ TEST_F(copy, message_from_memory_mapped_write_only)
 		       -1, 0);
 	char *rbuf = malloc(DIRECT);
 	unsigned int i;
-	ssize_t n;
-	int sent;
-	pid_t pid;
 
 	ASSERT_NE(MAP_FAILED, w);
 	ASSERT_NE(NULL, rbuf);
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		/* The receiver first. */
-		fill(w, sizes[i], 20 + i);
-		pid = spawn_check_recv(self->fd, rbuf, DIRECT, sizes[i],
-				       20 + i);
-		ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
-		sent = msg_send(self->fd, w, sizes[i], 0);
-		EXPECT_LE(0, sent) TH_LOG("%zu bytes: %s", sizes[i],
-					  strerror(sent < 0 ? -sent : 0));
-		if (sent < 0)
-			kill(pid, SIGKILL);
-		EXPECT_EQ(0, reap(pid)) TH_LOG("%zu bytes", sizes[i]);
-
-		/* The sender first. */
-		fill(w, sizes[i], 30 + i);
-		pid = spawn_send(self->fd, w, sizes[i], 0);
-		if (variant->capacity == MBX_CAP_ZERO)
-			ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
-		n = msg_recv_timed(self->fd, rbuf, DIRECT, 0, 10000 * MS, NULL);
-		EXPECT_EQ((ssize_t)sizes[i], n) TH_LOG("%zu bytes", sizes[i]);
-		EXPECT_EQ(0, check_fill(rbuf, sizes[i], 30 + i));
-		EXPECT_EQ(0, reap(pid));
-	}
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		send_both_ways(_metadata, self->fd, variant->capacity, w,
+			       sizes[i], 20 + 2 * i, rbuf, DIRECT);
 	munmap(w, DIRECT);
 	free(rbuf);
 }
@@ -729,8 +740,7 @@ TEST_F(copy, message_from_secret_memory)
 	const size_t len = 3 * 4096;
 	char quota[32], *msg, *rbuf = malloc(len);
 	int fd, sent, ret;
-	pid_t pid, small;
-	ssize_t n;
+	pid_t small;
 
 	fd = syscall(SYS_memfd_secret, 0);
 	if (fd < 0)
@@ -741,19 +751,8 @@ TEST_F(copy, message_from_secret_memory)
 	ASSERT_NE(NULL, rbuf);
 	touch(rbuf, len);
 
-	/* The receiver first, then the sender first. */
-	fill(msg, len, 40);
-	pid = spawn_check_recv(self->fd, rbuf, len, len, 40);
-	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
-	EXPECT_LE(0, msg_send(self->fd, msg, len, 0));
-	EXPECT_EQ(0, reap(pid));
-	fill(msg, len, 41);
-	pid = spawn_waiting_sender(_metadata, self->fd, variant->capacity,
-				   msg, len);
-	n = msg_recv_timed(self->fd, rbuf, len, 0, 10000 * MS, NULL);
-	EXPECT_EQ((ssize_t)len, n);
-	EXPECT_EQ(0, check_fill(rbuf, len, 41));
-	EXPECT_EQ(0, reap(pid));
+	send_both_ways(_metadata, self->fd, variant->capacity, msg, len, 40,
+		       rbuf, len);
 
 	if (variant->capacity == MBX_CAP_ZERO) {
 		small = spawn_recv(self->fd, 1, 0);
