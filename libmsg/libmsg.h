@@ -74,8 +74,8 @@ struct msg_box_attr {
  * @attr:	used when the call creates the mailbox; NULL when it must
  *		not (then only an existing mailbox is opened; with
  *		MBX_O_CREAT or MBX_O_PRIVATE it is -EINVAL).  Not ignored
- *		otherwise: attributes without MBX_O_CREAT or MBX_O_PRIVATE
- *		are -EINVAL, so a plain open passes NULL
+ *		otherwise: a non-zero attribute without MBX_O_CREAT or
+ *		MBX_O_PRIVATE is -EINVAL, so a plain open passes NULL
  * @id:		if not NULL, receives the mailbox id
  *
  * Return: the handle's descriptor, or -ENOENT (no such mailbox; without
@@ -133,7 +133,8 @@ int msg_box_destroy(int fd);
  * caller's pid namespace); otherwise 0.  On failure, with nothing sent:
  * -EAGAIN, -EMSGSIZE (longer than max_msg_size), -ENOBUFS (the user's
  * quota of queued bytes is used up), -EIDRM (destroyed), -EINTR (a
- * signal), -EBADF (handle not opened for sending), -EFAULT, -ENOMEM.
+ * signal), -EBADF (handle not opened for sending), -ESRCH (@fd is
+ * /dev/mailbox: a send to pid 0, see msg_send_to()), -EFAULT, -ENOMEM.
  */
 int msg_send(int fd, const void *buf, size_t len, unsigned int flags);
 

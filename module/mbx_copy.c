@@ -414,7 +414,9 @@ static bool mbx_vma_is_secretmem(const struct vm_area_struct *vma)
  * or VM_EXEC: on x86 each makes it readable) and allowed by its
  * protection keys, or a stack above that may grow down to it.  It also
  * sees what page pinning refuses (VM_IO, VM_PFNMAP, no VM_READ, a stack
- * not grown yet, memfd_secret() memory), which the send then copies in at
+ * not grown yet, memfd_secret() memory; and VM_MIXEDMAP, whose entries
+ * without a struct page it refuses: all of such a mapping, to be sure),
+ * which the send then copies in at
  * once (mbx_copy_in_all(), whose fault_in_readable() decides whether that
  * stack may grow), so that the quota and the allocation fail before
  * anyone hears of it too.  What the walk cannot see (a file mapped past
@@ -463,7 +465,7 @@ int mbx_copy_check_msg(const struct mbx_sendop *op)
 		 * copied in, by fault_in_readable(), which applies the
 		 * fault handler's rules (guard gap, RLIMIT_STACK) too.
 		 */
-		if ((vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
+		if ((vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP)) ||
 		    !(vma->vm_flags & VM_READ) || addr < vma->vm_start ||
 		    mbx_vma_is_secretmem(vma))
 			ret = 1;
