@@ -1326,6 +1326,28 @@ out_unlock:
 	return ret;
 }
 
+static int __mbx_send_zero(struct mbx_box *box, struct mbx_user *charge,
+			   struct mbx_sendop *op)
+{
+	int ret = mbx_send_direct(box, op);
+
+	return ret != -EAGAIN ? ret : mbx_send_zero_wait(box, charge, op);
+}
+
+/* Send @op's message from @kbuf, a kernel copy lasting the send. */
+static int mbx_send_zero_kbuf(struct mbx_box *box, struct mbx_user *charge,
+			      struct mbx_sendop *op, const void *kbuf)
+{
+	struct mbx_sendop copied = *op;
+	int ret;
+
+	copied.ubuf = NULL;
+	copied.kbuf = kbuf;
+	ret = __mbx_send_zero(box, charge, &copied);
+	op->receiver = copied.receiver;
+	return ret;
+}
+
 /*
  * A zero-capacity send of up to MBX_ZERO_COPY_IN bytes: copied in first,
  * onto our stack, and its receiver copies it from there.  Two copies of a
@@ -1345,25 +1367,10 @@ static noinline int mbx_send_zero_copied(struct mbx_box *box,
 					 struct mbx_sendop *op)
 {
 	char buf[MBX_ZERO_COPY_IN];
-	struct mbx_sendop copied;
-	int ret;
 
 	if (copy_from_user(buf, op->ubuf, op->len))
 		return -EFAULT;
-	copied = *op;
-	copied.ubuf = NULL;
-	copied.kbuf = buf;
-	ret = mbx_send_zero_wait(box, charge, &copied);
-	op->receiver = copied.receiver;
-	return ret;
-}
-
-static int __mbx_send_zero(struct mbx_box *box, struct mbx_user *charge,
-			   struct mbx_sendop *op)
-{
-	int ret = mbx_send_direct(box, op);
-
-	return ret != -EAGAIN ? ret : mbx_send_zero_wait(box, charge, op);
+	return mbx_send_zero_kbuf(box, charge, op, buf);
 }
 
 /*
@@ -1375,17 +1382,12 @@ static int mbx_send_zero_unpinnable(struct mbx_box *box,
 				    struct mbx_user *charge,
 				    struct mbx_sendop *op)
 {
-	struct mbx_sendop copied = *op;
-	void *copy;
+	void *copy = mbx_copy_in_all(charge, op);
 	int ret;
 
-	copy = mbx_copy_in_all(charge, op);
 	if (IS_ERR(copy))
 		return PTR_ERR(copy);
-	copied.ubuf = NULL;
-	copied.kbuf = copy;
-	ret = __mbx_send_zero(box, charge, &copied);
-	op->receiver = copied.receiver;
+	ret = mbx_send_zero_kbuf(box, charge, op, copy);
 	mbx_copy_in_free(charge, copy, op->len);
 	return ret;
 }

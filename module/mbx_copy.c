@@ -416,13 +416,13 @@ static bool mbx_vma_is_secretmem(const struct vm_area_struct *vma)
  * sees what page pinning refuses (VM_IO, VM_PFNMAP, no VM_READ, a stack
  * not grown yet, memfd_secret() memory; and VM_MIXEDMAP, whose entries
  * without a struct page it refuses: all of such a mapping, to be sure),
- * which the send then copies in at
- * once (mbx_copy_in_all(), whose fault_in_readable() decides whether that
- * stack may grow), so that the quota and the allocation fail before
- * anyone hears of it too.  What the walk cannot see (a file mapped past
- * its end, a page with a hardware error, a userfaultfd handler that fails
- * the fault, another thread changing the mappings while the sender
- * waits) still fails the send, or makes the copy, later.  No page is
+ * which the send then copies in at once (mbx_copy_in_all(), whose
+ * fault_in_readable() decides whether that stack may grow), so that the
+ * quota and the allocation fail before anyone hears of it too.  What the
+ * walk cannot see (a file mapped past its end, a page with a hardware
+ * error, a userfaultfd handler that fails the fault, another thread
+ * changing the mappings while the sender waits) still fails the send, or
+ * makes the copy, later.  No page is
  * touched: nothing is paged in that the copy may not need, and a
  * non-blocking send with no receiver stays cheap.  Done on every such
  * send, also to a receiver that fits and is already waiting, which needs
@@ -487,9 +487,10 @@ int mbx_copy_check_msg(const struct mbx_sendop *op)
  * from its stack; the receiver copies it from there.  It is made as the
  * send starts when mbx_copy_check_msg() saw such memory, else once a
  * receiver failed to pin it (and had copied what came before, from the
- * memory itself).  It is charged to the memory cgroup and to @charge's
- * byte quota, as a queued message is: it is kernel memory held for as
- * long as the sender waits.  Free it with mbx_copy_in_free().
+ * memory itself).  It is charged to the memory cgroup and, by its length
+ * (a queued message also pays its header), to @charge's byte quota: it
+ * is kernel memory held for as long as the sender waits.  Free it with
+ * mbx_copy_in_free().
  *
  * Return: the copy, or ERR_PTR(-EFAULT) (not readable: said before the
  * quota is looked at), ERR_PTR(-ENOBUFS) (past the quota) or
