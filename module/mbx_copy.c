@@ -2,7 +2,7 @@
 /*
  * The one copy of a rendezvous.
  *
- * The sender is blocked and claimed (see mbx_box.c), so its buffer and its
+ * The sender is blocked and claimed (see mbx_zero.c), so its buffer and its
  * address space stay put; the receiver, running in its own context, pins
  * the sender's pages a batch at a time with get_user_pages_remote() and
  * copies from them straight into its own buffer.  No intermediate kernel

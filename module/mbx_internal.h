@@ -280,7 +280,10 @@ struct mbx_box {
 	wait_queue_head_t poll_wq;		/* poll/epoll only */
 };
 
-/* mbx_box.c: the mailbox itself. */
+/*
+ * mbx_box.c: the mailbox itself (its send and receive: the files mbx_box.h
+ * lists, which only they include).
+ */
 void mbx_box_init(struct mbx_box *box, const struct mbx_open *args,
 		  const char *name, struct mbx_user *creator);
 struct mbx_box *mbx_box_alloc(const struct mbx_open *args, const char *name,

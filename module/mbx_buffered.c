@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bounded and unbounded mailboxes: send and receive through the queue.
+ *
+ * A synchronous send (MBX_F_SYNC) waits as a zero-capacity sender does
+ * (mbx_zero.c), through msg->sync: until a receiver copied the message
+ * out.  Interrupted before that, it takes its message back out of the
+ * queue and fails.
+ */
+#include <linux/list.h>
+#include <linux/pid.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+
+#include "mbx_box.h"
+
+/*
+ * A full bounded box: wait until a receiver makes room, which queues
+ * @msg for us.  Its own function so that the waiter is set up only when
+ * a sender does wait.
+ */
+static int mbx_wait_room(struct mbx_box *box, struct mbx_msg *msg,
+			 ktime_t *expires)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter blocked = { .state = MBX_WAITING, .msg = msg };
+	int ret;
+
+	ret = mbx_wait(box, &blocked, &box->senders, &box->senders_waiting,
+		       expires);
+	return ret ?: blocked.err;
+}
+
+/*
+ * @sync: the waiter of an MBX_F_SYNC send, NULL for any other: it lives
+ * in mbx_send_buffered()'s frame, set up only for a synchronous send.
+ */
+static int __mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
+			       struct mbx_sendop *op, struct mbx_waiter *sync)
+{
+	struct mbx_wake wake_q = {};
+	struct mbx_msg *msg;
+	int ret;
+
+	ret = mbx_send_direct(box, op);
+	if (ret != -EAGAIN)
+		return ret;
+	msg = mbx_msg_new(charge, op);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+	msg->sync = sync;
+
+	spin_lock(&box->lock);
+	if (box->destroyed) {
+		ret = box->gone_err;
+		goto out_free;
+	}
+	if (mbx_hand_to_receiver(box, msg, &wake_q))
+		goto sent;
+	/* Non-blocking and synchronous: only a waiting receiver will do. */
+	if (op->nonblock && sync) {
+		ret = -EAGAIN;
+		goto out_free;
+	}
+	if (mbx_box_full(box)) {
+		if (op->nonblock) {
+			ret = -EAGAIN;
+			goto out_free;
+		}
+		/*
+		 * A receiver that wanted the message but had no room for it
+		 * is done with EMSGSIZE: wake it now, not when we get room,
+		 * which it may be the one to make.  Under the lock: allowed.
+		 */
+		mbx_wake_all(&wake_q);
+		ret = mbx_wait_room(box, msg, op->expires);
+		if (ret)
+			goto out_free;
+		goto sent;
+	}
+	mbx_queue_add(box, msg, false);
+sent:
+	mbx_note_send(box);
+	ret = 0;
+	/* @msg may be received and freed once we unlock: test @sync. */
+	if (sync) {
+		/*
+		 * Sent; now wait until it has been received.  Wake the
+		 * receiver we handed it to, and pollers, before sleeping.
+		 */
+		sync->sync_msg = msg;
+		mbx_wait_enqueue(sync, NULL, &box->senders_waiting);
+		spin_unlock(&box->lock);
+		mbx_wake_all(&wake_q);
+		mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
+		spin_lock(&box->lock);
+		ret = mbx_wait_sleep(box, sync, op->expires);
+		if (ret && sync->state == MBX_WAITING) {
+			/* Still queued and unclaimed: take it back. */
+			mbx_queue_del(box, msg);
+			mbx_refill_from_sender(box, &wake_q);
+			spin_unlock(&box->lock);
+			mbx_wake_all(&wake_q);
+			mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
+			mbx_msg_free(msg);
+			return ret;
+		}
+		if (!ret)
+			ret = sync->err;
+		op->receiver = sync->receiver;
+		spin_unlock(&box->lock);
+		mbx_wake_all(&wake_q);
+		return ret;
+	}
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
+	return ret;
+
+out_free:
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	mbx_msg_free(msg);
+	return ret;
+}
+
+/*
+ * A synchronous send waits on a struct mbx_waiter of its own.  Not inline:
+ * with CONFIG_INIT_STACK_ALL_ZERO every caller that has one on its stack
+ * zeroes it, used or not, and the plain send is the common one.
+ */
+static noinline int mbx_send_buffered_sync(struct mbx_box *box,
+					   struct mbx_user *charge,
+					   struct mbx_sendop *op)
+{
+	struct mbx_waiter sync = {
+		.state = MBX_WAITING,
+		.task = current,
+		.node = LIST_HEAD_INIT(sync.node),
+	};
+
+	return __mbx_send_buffered(box, charge, op, &sync);
+}
+
+int mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
+		      struct mbx_sendop *op)
+{
+	if (op->flags & MBX_F_SYNC)
+		return mbx_send_buffered_sync(box, charge, op);
+	return __mbx_send_buffered(box, charge, op, NULL);
+}
+
+/*
+ * The message of the longest-waiting blocked sender (full bounded box)
+ * that a filtered receive wants, taken over from it; NULL if none, with
+ * *err set to -EMSGSIZE (and op->msg_len) if it does not fit.
+ */
+static struct mbx_msg *mbx_take_from_blocked_sender(struct mbx_box *box,
+						    struct mbx_recvop *op,
+						    int *err,
+						    struct mbx_wake *wake_q)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter *s = mbx_blocked_sender_from(box, op->from,
+						       op->from_nr);
+
+	*err = 0;
+	if (!s)
+		return NULL;
+	if (s->msg->len > op->len && !(op->flags & MBX_F_TRUNC)) {
+		op->msg_len = s->msg->len;
+		*err = -EMSGSIZE;
+		return NULL;
+	}
+	return mbx_take_blocked_msg(s, wake_q);
+}
+
+/* Copy a taken message out; on a fault put it back where it was. */
+static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
+		       struct mbx_recvop *op)
+{
+	struct mbx_wake wake_q = {};
+	size_t n = min(op->len, msg->len);
+	struct mbx_waiter *sync;
+
+	if (mbx_copy_out(op, 0, msg->data, n)) {
+		/*
+		 * Back at the head, where it was.  A blocked sender may have
+		 * taken the slot meanwhile: a bounded queue can then hold one
+		 * more than its limit until the next receive.
+		 */
+		spin_lock(&box->lock);
+		sync = msg->sync;
+		if (box->destroyed) {
+			if (sync)
+				mbx_waiter_done(sync, box->gone_err, &wake_q);
+			spin_unlock(&box->lock);
+			mbx_wake_all(&wake_q);
+			mbx_msg_free(msg);
+		} else {
+			/*
+			 * A receiver may have started waiting meanwhile (it
+			 * found the queue empty): it gets the message first.
+			 */
+			if (!mbx_hand_to_receiver(box, msg, &wake_q)) {
+				if (sync)
+					mbx_unclaim(sync, &wake_q);
+				mbx_queue_add(box, msg, true);
+			}
+			spin_unlock(&box->lock);
+			mbx_wake_all(&wake_q);
+			mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
+		}
+		return -EFAULT;
+	}
+
+	op->msg_len = msg->len;
+	op->sender = get_pid(msg->sender);
+	op->sender_uid = msg->sender_uid;
+
+	spin_lock(&box->lock);
+	mbx_note_recv(box);
+	sync = msg->sync;
+	if (sync) {
+		sync->receiver = get_pid(task_tgid(current));
+		mbx_waiter_done(sync, 0, &wake_q);
+	}
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	mbx_msg_free(msg);
+	return 0;
+}
+
+/*
+ * Nothing the receiver wants is queued: wait for a sender to hand a
+ * message over (*msgp) or to copy one into our buffer (*msgp NULL, the
+ * metadata in @op).  Its own function so that the waiter is set up only
+ * when a receiver does wait.
+ */
+static int mbx_recv_wait(struct mbx_box *box, struct mbx_recvop *op,
+			 struct mbx_msg **msgp)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter w = {
+		.buf_len = op->len,
+		.trunc = op->flags & MBX_F_TRUNC,
+		.from = op->from,
+		.rop = op,
+		.mm = op->kbuf ? NULL : current->mm,
+	};
+	int ret;
+
+	ret = mbx_wait(box, &w, &box->receivers, &box->receivers_waiting,
+		       op->expires);
+	ret = mbx_recv_waited(&w, op, ret);
+	if (ret)
+		return ret;
+	*msgp = w.msg;
+	if (!w.msg)		/* a sender copied it into our buffer */
+		mbx_take_direct(box, &w, op);
+	return 0;
+}
+
+int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
+{
+	struct mbx_wake wake_q = {};
+	struct mbx_msg *msg;
+	bool was_full;
+	int ret = 0;
+
+	spin_lock(&box->lock);
+	if (box->destroyed) {
+		ret = box->gone_err;
+		goto out_unlock;
+	}
+	msg = mbx_queue_first(box, op);
+	if (msg) {
+		if (msg->len > op->len && !(op->flags & MBX_F_TRUNC)) {
+			op->msg_len = msg->len;
+			ret = -EMSGSIZE;
+			goto out_unlock;
+		}
+		was_full = mbx_box_full(box);
+		mbx_queue_del(box, msg);
+		if (msg->sync)
+			msg->sync->state = MBX_CLAIMED;
+		mbx_refill_from_sender(box, &wake_q);
+		spin_unlock(&box->lock);
+		mbx_wake_all(&wake_q);
+		if (was_full)
+			mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
+		return mbx_deliver(box, msg, op);
+	}
+	/*
+	 * receive(Q) on a full bounded box: Q's message may be held by Q,
+	 * blocked for room that only this receiver could make.  Take it
+	 * from Q directly (none of Q's messages is queued, so its order
+	 * holds).
+	 */
+	if (op->from || op->from_nr) {
+		msg = mbx_take_from_blocked_sender(box, op, &ret, &wake_q);
+		if (msg) {
+			spin_unlock(&box->lock);
+			mbx_wake_all(&wake_q);
+			return mbx_deliver(box, msg, op);
+		}
+		if (ret)
+			goto out_unlock;
+	}
+	if (mbx_from_gone(op)) {
+		ret = -ESRCH;
+		goto out_unlock;
+	}
+	if (op->nonblock) {
+		ret = -EAGAIN;
+		goto out_unlock;
+	}
+	ret = mbx_recv_wait(box, op, &msg);
+	if (ret || !msg)
+		goto out_unlock;
+	spin_unlock(&box->lock);
+	return mbx_deliver(box, msg, op);
+
+out_unlock:
+	spin_unlock(&box->lock);
+	return ret;
+}

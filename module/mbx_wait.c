@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Waiters: how a send or receive blocks on a mailbox, and how another
+ * task finishes it.
+ *
+ * A waiter (struct mbx_waiter) lives on its task's stack.  The waker
+ * removes it from its list, sets .state under box->lock and queues the
+ * task on a struct mbx_wake, woken after the lock is dropped; the waiter
+ * re-reads .state under the lock when it runs.  A waiter that times out
+ * or is interrupted while still MBX_WAITING removes itself.  The locking
+ * rules are at the top of mbx_box.c.
+ */
+#include <linux/hrtimer.h>
+#include <linux/list.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/wait_bit.h>
+
+#include "mbx_box.h"
+
+void mbx_wake_add(struct mbx_wake *wake, struct task_struct *task)
+{
+	if (wake->n < MBX_WAKE_BATCH) {
+		get_task_struct(task);
+		wake->task[wake->n++] = task;
+	} else {
+		wake_up_process(task);
+	}
+}
+
+void mbx_wake_all(struct mbx_wake *wake)
+{
+	unsigned int i;
+
+	for (i = 0; i < wake->n; i++) {
+		wake_up_process(wake->task[i]);
+		put_task_struct(wake->task[i]);
+	}
+	wake->n = 0;
+}
+
+/*
+ * Finish a waiter: off its list (if on one), done with @err, woken later.
+ * It is no longer blocked, so it no longer counts as such (MBX_IOC_STAT,
+ * mbx_box_settle()) in the time until it runs.
+ */
+void mbx_waiter_done(struct mbx_waiter *w, int err,
+		     struct mbx_wake *wake_q)
+{
+	if (w->state == MBX_WAITING && !list_empty(&w->node))
+		list_del_init(&w->node);
+	w->state = MBX_DONE;
+	w->err = err;
+	mbx_wait_uncount(w);
+	mbx_wake_add(wake_q, w->task);
+}
+
+/*
+ * Tell mbx_box_settle() callers that an operation in flight has ended or
+ * blocked.  They wait on box->active's wait_var queue; the full barrier
+ * orders our update of the box before wake_up_var()'s lockless look at
+ * that queue, against the waiter's set_current_state() before its check.
+ */
+void mbx_settlers_wake(struct mbx_box *box)
+{
+	smp_mb();	/* box->active or the wait lists, then the queue */
+	wake_up_var(&box->active);
+}
+
+/*
+ * Start waiting: on @list (or on none, for a sync sender whose message is
+ * queued, or a zero-capacity sender already claimed), counted in
+ * @waiting (box->senders_waiting or receivers_waiting) until the waiter
+ * is done or leaves.  The caller set w->state.  Called with box->lock
+ * held.
+ */
+void mbx_wait_enqueue(struct mbx_waiter *w, struct list_head *list,
+		      u32 *waiting)
+{
+	w->task = current;
+	if (list)
+		list_add_tail(&w->node, list);
+	else
+		INIT_LIST_HEAD(&w->node);
+	w->waiting = waiting;
+	(*waiting)++;
+}
+
+/* No longer counted as blocked: done, or leaving on its own. */
+void mbx_wait_uncount(struct mbx_waiter *w)
+{
+	if (w->waiting) {
+		(*w->waiting)--;
+		w->waiting = NULL;
+	}
+}
+
+/*
+ * Sleep until another task finishes @w (or releases a zero-capacity
+ * sender to page its message in: MBX_FAULT_IN), or until a signal or the
+ * deadline.  Called and returns with box->lock held, after
+ * mbx_wait_enqueue().  Returns 0 when the waiter was finished (the caller
+ * reads .err) or released, or -ERESTARTSYS, -EINTR (timed waits are not
+ * restarted: their timeout is relative) or -ETIMEDOUT with @w off every
+ * list.
+ *
+ * A claimed waiter (MBX_CLAIMED) ignores signals and the deadline until
+ * the claim is over.  That is one copy between resident pages
+ * (mbx_copy.c), so the uninterruptible sleep is short.  A sync sender
+ * (@w->sync_msg set) waits killably instead: the receiver's copy can take
+ * as long as the receiver's page faults do, so on SIGKILL it leaves the
+ * message to be delivered without it (-EINTR, state still MBX_CLAIMED).
+ */
+int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
+		   ktime_t *expires)
+	__must_hold(&box->lock)
+{
+	bool timed_out = false, settle;
+	int ret = 0;
+
+	for (;;) {
+		if (w->state == MBX_DONE || w->state == MBX_FAULT_IN)
+			break;
+		if (w->state == MBX_WAITING) {
+			if (w->nonblock) {
+				ret = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				ret = expires ? -EINTR : -ERESTARTSYS;
+				break;
+			}
+			if (timed_out) {
+				ret = -ETIMEDOUT;
+				break;
+			}
+			set_current_state(TASK_INTERRUPTIBLE);
+			/* After setting the state: its exit wakes us. */
+			if (w->from && thread_group_exited(w->from)) {
+				__set_current_state(TASK_RUNNING);
+				ret = -ESRCH;
+				break;
+			}
+			settle = box->settlers;
+			spin_unlock(&box->lock);
+			/* Blocked: the inbox is busy now, not settling. */
+			if (settle)
+				mbx_settlers_wake(box);
+			timed_out = !schedule_hrtimeout_range_clock(expires, 0,
+					HRTIMER_MODE_ABS, CLOCK_MONOTONIC);
+		} else if (w->sync_msg) {
+			if (fatal_signal_pending(current)) {
+				/* The message lives until its receiver's
+				 * last locked section: detach from it.
+				 */
+				w->sync_msg->sync = NULL;
+				ret = -EINTR;
+				break;
+			}
+			set_current_state(TASK_KILLABLE);
+			spin_unlock(&box->lock);
+			schedule();
+		} else {
+			set_current_state(TASK_UNINTERRUPTIBLE);
+			spin_unlock(&box->lock);
+			schedule();
+		}
+		spin_lock(&box->lock);
+	}
+	__set_current_state(TASK_RUNNING);
+	mbx_wait_uncount(w);
+	if (ret)
+		list_del_init(&w->node);
+	return ret;
+}
+
+int mbx_wait(struct mbx_box *box, struct mbx_waiter *w,
+	     struct list_head *list, u32 *waiting, ktime_t *expires)
+	__must_hold(&box->lock)
+{
+	mbx_wait_enqueue(w, list, waiting);
+	return mbx_wait_sleep(box, w, expires);
+}
+
+/* Undo a claim: the waiter waits again, and re-arms its deadline. */
+void mbx_unclaim(struct mbx_waiter *w, struct mbx_wake *wake_q)
+{
+	w->state = MBX_WAITING;
+	mbx_wake_add(wake_q, w->task);
+}
+
+/*
+ * A receiver's wait is over (@ret from mbx_wait() or mbx_wait_sleep()):
+ * its result, with the size a too small buffer needs on -EMSGSIZE.
+ */
+int mbx_recv_waited(struct mbx_waiter *w, struct mbx_recvop *op,
+		    int ret)
+{
+	if (!ret)
+		ret = w->err;
+	if (ret == -EMSGSIZE)
+		op->msg_len = w->needed;
+	return ret;
+}
