@@ -108,7 +108,8 @@ int msg_box_open_id(int devfd, unsigned int id, unsigned int flags);
  * freed, and every handle on it fails with -EIDRM from then on.  The
  * handle itself stays open: close it with close(2).
  *
- * Return: 0, or -EPERM (not its owner, creator or CAP_IPC_OWNER), -EIDRM,
+ * Return: 0, or -EPERM (not its owner, creator or CAP_IPC_OWNER), -EIDRM
+ * (destroyed already; for anyone, before -EPERM),
  * -EBADF, -ENOTTY (not a handle: /dev/mailbox included).
  */
 int msg_box_destroy(int fd);

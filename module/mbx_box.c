@@ -599,6 +599,12 @@ int mbx_box_set(struct mbx_box *box, const struct mbx_set *args)
 	}
 	if ((args->flags & MBX_SET_LIMIT) && box->capacity != MBX_CAP_BOUNDED)
 		return -EINVAL;
+	/* Gone before not permitted, as for every call on the handle. */
+	spin_lock(&box->lock);
+	ret = box->destroyed ? box->gone_err : 0;
+	spin_unlock(&box->lock);
+	if (ret)
+		return ret;
 	if (!mbx_box_may_control(box))
 		return -EPERM;
 
@@ -631,10 +637,28 @@ out:
 }
 
 /*
- * poll: EPOLLIN when a receive would not block, EPOLLOUT when a send would
- * not, each only for a handle that may do it.  On a zero-capacity mailbox
- * that means a sender or a receiver is blocked on the other side: two
- * processes that only poll never meet, as with any rendezvous.
+ * Is a receiver waiting on zero-capacity @box that would take a message
+ * from @sender?  One blocked in receive(Q) for another process would not.
+ */
+static bool mbx_receiver_for(struct mbx_box *box, struct pid *sender)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter *r;
+
+	list_for_each_entry(r, &box->receivers, node)
+		if (mbx_wants(r->from, sender))
+			return true;
+	return false;
+}
+
+/*
+ * poll: EPOLLIN when a receive from anyone would not block, EPOLLOUT when
+ * a send from the polling process would not, each only for a handle that
+ * may do it.  On a zero-capacity mailbox that means a sender, or a
+ * receiver that would take the poller's message, is blocked on the other
+ * side: two processes that only poll never meet, as with any rendezvous.
+ * (Poll does not know the message's size: a waiting receiver too small
+ * for it counts, and the send then tells it so, EMSGSIZE, and waits.)
  */
 __poll_t mbx_box_poll(struct mbx_box *box, struct file *file,
 		      struct poll_table_struct *wait, u32 open_flags)
@@ -652,7 +676,7 @@ __poll_t mbx_box_poll(struct mbx_box *box, struct file *file,
 	}
 	if (box->capacity == MBX_CAP_ZERO) {
 		in = !list_empty(&box->senders);
-		out = !list_empty(&box->receivers);
+		out = mbx_receiver_for(box, task_tgid(current));
 	} else {
 		in = !list_empty(&box->queue);
 		out = !mbx_box_full(box);

@@ -136,14 +136,18 @@ static inline int mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op)
 }
 
 /*
- * receive(Q), nothing of Q's to take: is Q gone, so that nothing ever
- * will be?  Reaped (only its number is left, op->from_nr), or exited and
- * not yet reaped, which a non-blocking receive must report as a blocking
- * one does (mbx_wait_sleep()), not as "not yet".
+ * A receive found nothing it wants: -ESRCH if nothing ever will come,
+ * -EAGAIN if it may not wait, 0 if it waits.  Nothing ever will come
+ * for receive(Q) from a Q that is gone: reaped (only its number is left,
+ * op->from_nr), or exited and not yet reaped, which a non-blocking
+ * receive must report as a blocking one does (mbx_wait_sleep()), not as
+ * "not yet".
  */
-static inline bool mbx_from_gone(const struct mbx_recvop *op)
+static inline int mbx_recv_nothing(const struct mbx_recvop *op)
 {
-	return op->from_nr || (op->from && thread_group_exited(op->from));
+	if (op->from_nr || (op->from && thread_group_exited(op->from)))
+		return -ESRCH;
+	return op->nonblock ? -EAGAIN : 0;
 }
 
 /* mbx_box.c: the status stamps of the last send and receive. */

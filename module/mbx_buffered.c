@@ -307,14 +307,9 @@ int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 		if (ret)
 			goto out_unlock;
 	}
-	if (mbx_from_gone(op)) {
-		ret = -ESRCH;
+	ret = mbx_recv_nothing(op);
+	if (ret)
 		goto out_unlock;
-	}
-	if (op->nonblock) {
-		ret = -EAGAIN;
-		goto out_unlock;
-	}
 	ret = mbx_recv_wait(box, op, &msg);
 	if (ret || !msg)
 		goto out_unlock;

@@ -224,13 +224,20 @@ out:
  */
 int mbx_registry_destroy(struct mbx_box *box)
 {
-	if (!mbx_box_may_control(box))
-		return -EPERM;
+	int ret = 0;
 
+	/*
+	 * Gone first, as for every other call on the handle (and for
+	 * System V's IPC_RMID): EIDRM, not EPERM, to anyone.
+	 */
 	mutex_lock(&mbx_registry_lock);
-	if (xa_load(&mbx_ids, box->id) != box) {
+	if (xa_load(&mbx_ids, box->id) != box)
+		ret = -EIDRM;
+	else if (!mbx_box_may_control(box))
+		ret = -EPERM;
+	if (ret) {
 		mutex_unlock(&mbx_registry_lock);
-		return -EIDRM;
+		return ret;
 	}
 	mbx_registry_unlink(box);
 	mutex_unlock(&mbx_registry_lock);

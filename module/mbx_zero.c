@@ -309,14 +309,9 @@ again:	/* box->lock held */
 		s->state = MBX_CLAIMED;
 		goto copy;
 	}
-	if (mbx_from_gone(op)) {
-		ret = -ESRCH;
+	ret = mbx_recv_nothing(op);
+	if (ret)
 		goto out_unlock;
-	}
-	if (op->nonblock) {
-		ret = -EAGAIN;
-		goto out_unlock;
-	}
 	if (prefault) {
 		/* About to wait: our buffer first, then look again. */
 		prefault = false;

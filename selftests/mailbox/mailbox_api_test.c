@@ -459,6 +459,63 @@ TEST_F(api, control_handle)
 }
 
 /*
+ * Once a mailbox is destroyed every call on its handles is EIDRM, whoever
+ * makes it: destroy and set by a user who could not have done either
+ * said EPERM, which reads as "not yours" of a mailbox that is gone.
+ */
+TEST_F(api, destroyed_mailbox_is_eidrm_to_everyone)
+{
+	static const struct msg_box_attr shared = {
+		.capacity = MBX_CAP_BOUNDED, .limit = 8, .mode = 0666,
+	};
+	struct mbx_set set = { .flags = MBX_SET_MODE, .mode = 0600 };
+	int a, opened[2], destroyed[2];
+	char c;
+	pid_t pid;
+
+	a = msg_box_open(self->dev, self->name, 0, RW | MBX_O_CREAT, &shared,
+			 NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, pipe(opened));
+	ASSERT_EQ(0, pipe(destroyed));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int h, ret[3];
+
+		if (setgid(NOBODY) || setuid(NOBODY))
+			_exit(200);
+		h = msg_box_open(self->dev, self->name, 0, MBX_O_SEND, NULL,
+				 NULL);
+		if (h < 0 || msg_box_destroy(h) != -EPERM ||
+		    msg_set(h, &set) != -EPERM)
+			_exit(201);	/* not ours while it exists */
+		if (write(opened[1], "o", 1) != 1 ||
+		    read(destroyed[0], &c, 1) != 1)
+			_exit(202);
+		ret[0] = msg_send(h, "x", 1, MBX_F_NONBLOCK);
+		ret[1] = msg_box_destroy(h);
+		ret[2] = msg_set(h, &set);
+		printf("# as nobody after the destroy: send %d, destroy %d, set %d\n",
+		       ret[0], ret[1], ret[2]);
+		_exit(ret[0] == -EIDRM && ret[1] == -EIDRM &&
+		      ret[2] == -EIDRM ? 0 : 1);
+	}
+	ASSERT_EQ(1, read(opened[0], &c, 1));
+	EXPECT_EQ(0, msg_box_destroy(a));
+	ASSERT_EQ(1, write(destroyed[1], "d", 1));
+	EXPECT_EQ(0, reap(pid));
+	/* The owner's handle says the same. */
+	EXPECT_EQ(-EIDRM, msg_box_destroy(a));
+	EXPECT_EQ(-EIDRM, msg_set(a, &set));
+	close(opened[0]);
+	close(opened[1]);
+	close(destroyed[0]);
+	close(destroyed[1]);
+	close(a);
+}
+
+/*
  * Creating needs attributes: with none the library refuses (-EINVAL) and
  * nothing is made.  The structures the library fills in itself must be
  * there: -EFAULT, as the kernel gives for a bad pointer.

@@ -743,6 +743,47 @@ TEST_F(box, pollout_tracks_room)
 	EXPECT_EQ(0, reap(rx));
 }
 
+/*
+ * POLLOUT on a zero-capacity mailbox means a receiver is waiting that
+ * would take the poller's message: not one blocked in receive(Q) for
+ * another process Q, which left a non-blocking send after POLLOUT to
+ * fail with EAGAIN, and an event loop trusting poll spinning.
+ */
+TEST_F(box, pollout_only_for_a_receiver_that_takes_it)
+{
+	struct pollfd pfd = { .fd = self->fd, .events = POLLOUT };
+	pid_t q, rx, any;
+	char c[8];
+
+	if (variant->capacity != MBX_CAP_ZERO)
+		SKIP(return, "POLLOUT with room is pollout_tracks_room");
+	q = fork();			/* Q: alive, never sends */
+	ASSERT_LE(0, q);
+	if (q == 0) {
+		pause();
+		_exit(0);
+	}
+	rx = fork();
+	ASSERT_LE(0, rx);
+	if (rx == 0)
+		child_exit(msg_recv_from(self->fd, q, c, sizeof(c), 0, NULL));
+	ASSERT_EQ(0, wait_blocked(self->fd, 0, 1));
+	EXPECT_EQ(0, poll(&pfd, 1, 0)) TH_LOG("revents %#x", pfd.revents);
+	EXPECT_EQ(-EAGAIN, msg_send(self->fd, "x", 1, MBX_F_NONBLOCK));
+
+	any = spawn_recv(self->fd, sizeof(c), 0);
+	ASSERT_LE(0, any);
+	ASSERT_EQ(0, wait_blocked(self->fd, 0, 2));
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLOUT, pfd.revents);
+	EXPECT_EQ(any, msg_send(self->fd, "y", 1, MBX_F_NONBLOCK));
+	EXPECT_EQ(0, reap(any));
+	kill(rx, SIGKILL);
+	kill(q, SIGKILL);
+	reap(rx);
+	reap(q);
+}
+
 /* epoll wakes when a message arrives. */
 TEST_F(box, epoll_wakes_on_message)
 {
