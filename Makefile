@@ -45,7 +45,9 @@ TEST_SCRIPTS	:= $(wildcard selftests/mailbox/*_test.sh)
 TEST_BINS	:= $(TEST_SRCS:selftests/mailbox/%.c=$(BUILD)/bin/%) \
 		   $(TEST_SCRIPTS:selftests/mailbox/%.sh=$(BUILD)/bin/%)
 EXAMPLE_SRCS	:= $(wildcard examples/*.c)
-EXAMPLE_BINS	:= $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/bin/%)
+EXAMPLE_SCRIPTS	:= $(wildcard examples/*.sh)
+EXAMPLE_BINS	:= $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/bin/%) \
+		   $(EXAMPLE_SCRIPTS:examples/%=$(BUILD)/bin/%)
 TOOL		:= $(BUILD)/bin/mbx
 BENCH_SRCS	:= $(wildcard bench/*.c)
 BENCH		:= $(BUILD)/bin/mbxbench
@@ -105,6 +107,11 @@ $(BUILD)/bin/%_test: selftests/mailbox/%_test.sh
 	install -m 0755 $< $@
 
 examples: $(EXAMPLE_BINS)
+
+# A shell script goes into the VM as it is (make run CMD=NAME.sh).
+$(BUILD)/bin/%.sh: examples/%.sh
+	@mkdir -p $(@D)
+	install -m 0755 $< $@
 
 $(BUILD)/bin/%: examples/%.c examples/example.h $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(@D)

@@ -42,14 +42,14 @@ static const char usage_text[] =
 "the message), or -I ID.  The command comes first; after it, options may\n"
 "come anywhere; after \"--\" nothing is an option (mbx send q -- -v).\n"
 "create opens the mailbox if it exists (its options then change nothing),\n"
-"unless -x.\n"
+"unless -x.  An option a command does not take is a usage error.\n"
 "\n"
 "Options:\n"
 "  -k, --key KEY          the mailbox's numeric key, decimal, 0x hex or 0 octal\n"
 "                         (create NAME -k KEY: the new mailbox gets both)\n"
-"  -I, --id ID            the mailbox's id\n"
+"  -I, --id ID            the mailbox's id (not for create)\n"
 "  -c, --capacity MODE    create: zero, bounded (default) or unbounded\n"
-"  -n, --limit N          create: messages a bounded mailbox holds (16)\n"
+"  -n, --limit N          create -c bounded: messages it holds (16)\n"
 "  -s, --max-size BYTES   create: largest message (module default)\n"
 "  -m, --mode MODE        create: permission bits, octal (0600)\n"
 "  -x, --exclusive        create: fail if it exists\n"
@@ -57,7 +57,8 @@ static const char usage_text[] =
 "                         recv: write a newline after each message\n"
 "  -C, --count N          recv: receive N messages (0: until none, with -N/-t)\n"
 "  -N, --nonblock         send/recv: do not wait (exit 3 if nothing to receive)\n"
-"  -t, --timeout SECONDS  send/recv: wait at most this long, for each message\n"
+"  -t, --timeout SECONDS  send/recv: wait at most this long (0.25: a quarter\n"
+"                         of a second), for each message\n"
 "  -i, --inboxes          list: also the per-process inboxes\n"
 "  -h, --help             this text\n"
 "  -V, --version          the version\n"
@@ -78,6 +79,34 @@ struct opts {
 	int timed;
 	int inboxes;
 };
+
+/*
+ * The options each command takes (by their short letters).  Any other is
+ * a usage error, not ignored: "mbx send q -C 3 x" sending once, or
+ * "-c unbounded -n 4" dropping its limit, would hide a script's mistake.
+ */
+static const struct {
+	const char *cmd;
+	const char *opts;
+} cmd_opts[] = {
+	{ "list",	"i" },
+	{ "stat",	"kI" },
+	{ "create",	"kcnsmx" },
+	{ "destroy",	"kI" },
+	{ "send",	"kIlNt" },
+	{ "recv",	"kIlCNt" },
+};
+
+/* NULL if @cmd is no command, else the options it takes. */
+static const char *options_of(const char *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cmd_opts) / sizeof(cmd_opts[0]); i++)
+		if (!strcmp(cmd, cmd_opts[i].cmd))
+			return cmd_opts[i].opts;
+	return NULL;
+}
 
 /* Standard descriptors closed when we started (see protect_std_fds()). */
 static int stdin_closed, stdout_closed;
@@ -569,8 +598,10 @@ int main(int argc, char **argv)
 			  .mode = 0600 },
 		.count = 1,
 	};
-	const char *cmd = "list";
+	const char *cmd = "list", *takes;
+	char given[32] = "", what[64];
 	double timeout;
+	size_t n;
 	int c, dev, ret;
 	char *end;
 
@@ -585,6 +616,11 @@ int main(int argc, char **argv)
 	}
 	while ((c = getopt_long(argc, argv, "k:I:c:n:s:m:xlC:Nt:ihV", longopts,
 				NULL)) != -1) {
+		if (c != '?' && c != 'h' && c != 'V' && !strchr(given, c) &&
+		    (n = strlen(given)) < sizeof(given) - 1) {
+			given[n] = (char)c;
+			given[n + 1] = '\0';
+		}
 		switch (c) {
 		case 'k':
 			if (parse_uint(optarg, 0, &o.key) || !o.key)
@@ -664,8 +700,21 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (o.attr.capacity != MBX_CAP_BOUNDED)
+	takes = options_of(cmd);
+	if (!takes)
+		return usage_error("unknown command '%s'", cmd);
+	for (ret = 0; given[ret]; ret++) {
+		if (!strchr(takes, given[ret])) {
+			snprintf(what, sizeof(what), "-%c is not an option of %s",
+				 given[ret], cmd);
+			return usage_error("%s", what);
+		}
+	}
+	if (o.attr.capacity != MBX_CAP_BOUNDED) {
+		if (strchr(given, 'n'))
+			return usage_error("%s", "-n is for a bounded mailbox");
 		o.attr.limit = 0;
+	}
 	if (o.nonblock && o.timed)
 		return usage_error("%s", "--nonblock and --timeout exclude each other");
 	if (o.id && o.key)
@@ -676,13 +725,11 @@ int main(int argc, char **argv)
 			return usage_error("unexpected '%s'", argv[optind]);
 		return flush_stdout(cmd_list(&o));
 	}
-	if (strcmp(cmd, "stat") && strcmp(cmd, "create") &&
-	    strcmp(cmd, "destroy") && strcmp(cmd, "send") &&
-	    strcmp(cmd, "recv"))
-		return usage_error("unknown command '%s'", cmd);
 	if (!o.id && !o.key) {
 		if (optind >= argc)
-			return usage_error("%s", "which mailbox? (NAME, -k KEY or -I ID)");
+			return usage_error("%s", strcmp(cmd, "create") ?
+					   "which mailbox? (NAME, -k KEY or -I ID)" :
+					   "which mailbox? (NAME or -k KEY)");
 		o.name = argv[optind++];
 		if (!*o.name)
 			return usage_error("%s", "empty mailbox name");

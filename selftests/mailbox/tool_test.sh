@@ -17,7 +17,7 @@ check() {
 status() { "$@" >/dev/null 2>&1; echo $?; }
 
 echo "TAP version 13"
-echo "1..32"
+echo "1..34"
 
 box=/tool-test-$$
 tmp=$(mktemp -d)
@@ -89,6 +89,10 @@ check "output that cannot be written exits 1" \
 	sh -c "[ \"\$(mbx list >/dev/full 2>/dev/null; echo \$?)\" = 1 ] && [ \"\$(mbx stat $box >/dev/full 2>/dev/null; echo \$?)\" = 1 ]"
 check "an empty name, an out-of-range limit or mode, -I with -k: usage errors (2)" \
 	sh -c "[ \"\$(mbx stat '' >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx create $box-n -n 0 >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx create $box-n -n 1048577 >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx create $box-n -m 1777 >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx stat -I 1 -k 5 >/dev/null 2>&1; echo \$?)\" = 2 ] && ! mbx stat $box-n >/dev/null 2>&1"
+check "an option its command does not take is a usage error (2), and does nothing" \
+	sh -c "[ \"\$(mbx send $box -C 3 x >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx stat $box -N >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx list -k 3 >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx create -I 1 >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx recv $box -N >/dev/null 2>&1; echo \$?)\" = 3 ]"
+check "a limit for a mailbox that is not bounded is a usage error (2), nothing created" \
+	sh -c "[ \"\$(mbx create $box-n -c unbounded -n 4 >/dev/null 2>&1; echo \$?)\" = 2 ] && [ \"\$(mbx create $box-n -n 4 -c zero >/dev/null 2>&1; echo \$?)\" = 2 ] && ! mbx stat $box-n >/dev/null 2>&1"
 # A reader gone before recv starts (the reader of its pipe has exited):
 # recv says so and takes nothing, where SIGPIPE used to kill it (141)
 # with a message taken and lost.

@@ -33,6 +33,12 @@ fi
 append="console=ttyS0 quiet loglevel=4 panic=-1 oops=panic mbx.mode=$mode"
 # secretmem.enable=1: memfd_secret() for copy_test (off by default in 6.1).
 append+=" kasan.fault=report secretmem.enable=1 ${VM_APPEND:-}"
+# x86's COMMAND_LINE_SIZE is 2048 with the NUL: a longer line left the
+# guest silent until VM_TIMEOUT.
+if [ ${#append} -gt 2047 ]; then
+	echo "run-vm.sh: kernel command line of ${#append} bytes, the kernel takes 2047" >&2
+	exit 2
+fi
 
 qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m 1G -nographic -no-reboot
       -kernel "$kernel" -initrd "$initrd" -append "$append"

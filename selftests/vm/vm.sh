@@ -219,8 +219,12 @@ run|shell)
 	flavour=${KERNEL:-stock}
 	prepare "$flavour"
 	if [ "$mode" = run ] && [ -n "${CMD:-}" ]; then
-		# On the kernel command line, where spaces would split it.
-		VM_APPEND+=" mbx.cmd=$(printf '%s' "$CMD" | base64 -w0)"
+		# On the kernel command line, where spaces would split it;
+		# base64 makes 4 bytes of 3, and the line holds 2047 in all.
+		cmd64=$(printf '%s' "$CMD" | base64 -w0)
+		[ ${#cmd64} -le 1600 ] ||
+			die "CMD of ${#CMD} bytes: the kernel command line takes 1200; put the commands in examples/NAME.sh and run CMD=NAME.sh"
+		VM_APPEND+=" mbx.cmd=$cmd64"
 		export VM_APPEND
 		stage "$flavour: boot, run: $CMD"
 	else

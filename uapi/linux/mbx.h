@@ -236,6 +236,10 @@ struct mbx_recv {
  * @uid, @gid:	owner, in the caller's user namespace
  * @cuid, @cgid: creator
  * @mode:	permission bits
+ *		(an inbox: uid, gid, cuid and cgid are its process's effective
+ *		ids when it opened the device, and mode is 0600, which nothing
+ *		checks: who may send is the inbox's policy, set with
+ *		MBX_IOC_INBOX_SET and not reported here)
  * @capacity, @limit, @max_msg_size: as given at creation or by MBX_IOC_SET
  * @msg_count, @msg_bytes: messages queued and their payload bytes
  * @senders_waiting, @receivers_waiting: tasks blocked in send and receive
