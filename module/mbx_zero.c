@@ -221,15 +221,29 @@ static noinline int mbx_send_zero_copied(struct mbx_box *box,
 /*
  * Memory that page pinning refuses, as the send starts: offer a copy of
  * it, made (and charged) before anyone hears of the message, so that
- * running out of quota or memory tells no receiver anything either.
+ * running out of quota or memory tells no receiver anything either.  A
+ * non-blocking send with no receiver waiting fails first, as any other
+ * does: without the copy, whose charge would say ENOBUFS instead of
+ * EAGAIN, and which a retry loop would make again every time.
  */
 static int mbx_send_zero_unpinnable(struct mbx_box *box,
 				    struct mbx_user *charge,
 				    struct mbx_sendop *op)
 {
-	void *copy = mbx_copy_in_all(charge, op);
-	int ret;
+	void *copy;
+	int ret = 0;
 
+	if (op->nonblock) {
+		spin_lock(&box->lock);
+		if (box->destroyed)
+			ret = box->gone_err;
+		else if (list_empty(&box->receivers))
+			ret = -EAGAIN;
+		spin_unlock(&box->lock);
+		if (ret)
+			return ret;
+	}
+	copy = mbx_copy_in_all(charge, op);
 	if (IS_ERR(copy))
 		return PTR_ERR(copy);
 	ret = mbx_send_zero_kbuf(box, charge, op, copy);

@@ -600,12 +600,18 @@ TEST_F_TIMEOUT(copy, copy_of_memory_that_cannot_be_pinned_is_charged, 120)
 	ASSERT_NE(NULL, rbuf);
 	touch(rbuf, len);
 	ASSERT_EQ(0, read_str(QUOTA_PARAM, quota, sizeof(quota)));
-	small = spawn_recv(self->fd, 1, 0);
-	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
-
-	/* Less than the message: no copy, the send fails, no one hears. */
 	ASSERT_EQ(0, write_str(QUOTA_PARAM, "65536"));
 	fill(vram, len, 4);
+	/* Non-blocking, nobody waiting: EAGAIN, no copy made to say ENOBUFS. */
+	sent = msg_send(self->fd, vram, len, MBX_F_NONBLOCK);
+	EXPECT_EQ(-EAGAIN, sent);
+	small = spawn_recv(self->fd, 1, 0);
+	ret = wait_blocked(self->fd, -1, 1);
+	if (ret)
+		EXPECT_EQ(0, write_str(QUOTA_PARAM, quota));
+	ASSERT_EQ(0, ret);
+
+	/* Less than the message: no copy, the send fails, no one hears. */
 	sent = msg_send_timed(self->fd, vram, len, 0, 2000 * MS);
 	ret = wait_blocked(self->fd, 0, 1);
 	EXPECT_EQ(0, write_str(QUOTA_PARAM, "300000"));
