@@ -597,14 +597,17 @@ int mbx_box_set(struct mbx_box *box, const struct mbx_set *args)
 		if (!uid_valid(uid) || !gid_valid(gid))
 			return -EINVAL;
 	}
-	if ((args->flags & MBX_SET_LIMIT) && box->capacity != MBX_CAP_BOUNDED)
-		return -EINVAL;
-	/* Gone before not permitted, as for every call on the handle. */
+	/*
+	 * Gone first, as for every call on the handle: before a limit the
+	 * mailbox's capacity does not take, and before not permitted.
+	 */
 	spin_lock(&box->lock);
 	ret = box->destroyed ? box->gone_err : 0;
 	spin_unlock(&box->lock);
 	if (ret)
 		return ret;
+	if ((args->flags & MBX_SET_LIMIT) && box->capacity != MBX_CAP_BOUNDED)
+		return -EINVAL;
 	if (!mbx_box_may_control(box))
 		return -EPERM;
 
@@ -658,7 +661,10 @@ static bool mbx_receiver_for(struct mbx_box *box, struct pid *sender)
  * receiver that would take the poller's message, is blocked on the other
  * side: two processes that only poll never meet, as with any rendezvous.
  * (Poll does not know the message's size: a waiting receiver too small
- * for it counts, and the send then tells it so, EMSGSIZE, and waits.)
+ * for it counts, and the send then tells it so, EMSGSIZE, and waits, or
+ * fails with EAGAIN if non-blocking.)  "The polling process" is the
+ * caller's, which AIO's IOCB_CMD_POLL is not when it polls again from a
+ * worker: there only receivers from anyone count.
  */
 __poll_t mbx_box_poll(struct mbx_box *box, struct file *file,
 		      struct poll_table_struct *wait, u32 open_flags)

@@ -11,8 +11,8 @@
  *	mbx_buffered.c	bounded and unbounded mailboxes
  *	mbx_zero.c	zero capacity (rendezvous)
  *
- * Every function here that takes a box but not its lock says so; the rest
- * are called with box->lock held (__must_hold), as their definitions say.
+ * Functions here that take a box are called with box->lock held where
+ * they say __must_hold, and without it otherwise.
  */
 #ifndef _MBX_BOX_H
 #define _MBX_BOX_H

@@ -337,10 +337,17 @@ again:	/* box->lock held */
 	}
 	mbx_wait_enqueue(&w, &box->receivers, &box->receivers_waiting);
 wait:
-	/* A sender may come through poll: tell pollers. */
+	/*
+	 * A sender may come through poll: tell pollers.  Whether a waiting
+	 * receive(Q) lets a poller send depends on who polls
+	 * (mbx_box_poll()), so that wake-up carries no events: io_uring's
+	 * and AIO's poll would take EPOLLOUT from it as the answer without
+	 * asking, where with none they poll again (as poll and epoll always
+	 * do).
+	 */
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
-	mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
+	mbx_poll_wake(box, w.from ? 0 : EPOLLOUT | EPOLLWRNORM);
 	spin_lock(&box->lock);
 	ret = mbx_wait_sleep(box, &w, op->expires);
 	ret = mbx_recv_waited(&w, op, ret);

@@ -45,9 +45,10 @@ static const char usage_text[] =
 "unless -x.  An option a command does not take is a usage error.\n"
 "\n"
 "Options:\n"
-"  -k, --key KEY          the mailbox's numeric key, decimal, 0x hex or 0 octal\n"
+"  -k, --key KEY          all but list: the mailbox's numeric key, decimal,\n"
+"                         0x hex or 0 octal\n"
 "                         (create NAME -k KEY: the new mailbox gets both)\n"
-"  -I, --id ID            the mailbox's id (not for create)\n"
+"  -I, --id ID            stat/destroy/send/recv: the mailbox's id\n"
 "  -c, --capacity MODE    create: zero, bounded (default) or unbounded\n"
 "  -n, --limit N          create -c bounded: messages it holds (16)\n"
 "  -s, --max-size BYTES   create: largest message (module default)\n"
@@ -96,6 +97,26 @@ static const struct {
 	{ "send",	"kIlNt" },
 	{ "recv",	"kIlCNt" },
 };
+
+/*
+ * Option @c is not one of command @cmd's (NULL: none given, so list):
+ * say so, by both its names, and that the command comes first, which is
+ * the likely mistake when there was none.
+ */
+static int not_an_option(int c, const char *cmd,
+			 const struct option *longopts)
+{
+	const char *name = "?";
+
+	for (; longopts->name; longopts++)
+		if (longopts->val == c)
+			name = longopts->name;
+	fprintf(stderr, "mbx: -%c (--%s) is not an option of %s%s\n", c, name,
+		cmd ? cmd : "list",
+		cmd ? "" : " (the command comes first: mbx COMMAND [options])");
+	fprintf(stderr, "Try 'mbx --help' for more information.\n");
+	return EXIT_USAGE;
+}
 
 /* NULL if @cmd is no command, else the options it takes. */
 static const char *options_of(const char *cmd)
@@ -598,11 +619,9 @@ int main(int argc, char **argv)
 			  .mode = 0600 },
 		.count = 1,
 	};
-	const char *cmd = "list", *takes;
-	char given[32] = "", what[64];
+	const char *cmd = NULL, *takes;
+	int c, dev, ret, limit_given = 0;
 	double timeout;
-	size_t n;
-	int c, dev, ret;
 	char *end;
 
 	protect_std_fds();
@@ -614,13 +633,13 @@ int main(int argc, char **argv)
 		argc--;
 		argv[0] = "mbx";	/* getopt's messages say who speaks */
 	}
+	takes = options_of(cmd ? cmd : "list");
+	if (!takes)
+		return usage_error("unknown command '%s'", cmd);
 	while ((c = getopt_long(argc, argv, "k:I:c:n:s:m:xlC:Nt:ihV", longopts,
 				NULL)) != -1) {
-		if (c != '?' && c != 'h' && c != 'V' && !strchr(given, c) &&
-		    (n = strlen(given)) < sizeof(given) - 1) {
-			given[n] = (char)c;
-			given[n + 1] = '\0';
-		}
+		if (!strchr("?hV", c) && !strchr(takes, c))
+			return not_an_option(c, cmd, longopts);
 		switch (c) {
 		case 'k':
 			if (parse_uint(optarg, 0, &o.key) || !o.key)
@@ -641,6 +660,7 @@ int main(int argc, char **argv)
 				return usage_error("bad capacity '%s'", optarg);
 			break;
 		case 'n':
+			limit_given = 1;
 			if (parse_uint(optarg, 10, &o.attr.limit) ||
 			    !o.attr.limit || o.attr.limit > MBX_LIMIT_MAX)
 				return usage_error("bad limit '%s' (1 to 1048576)",
@@ -700,18 +720,10 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	takes = options_of(cmd);
-	if (!takes)
-		return usage_error("unknown command '%s'", cmd);
-	for (ret = 0; given[ret]; ret++) {
-		if (!strchr(takes, given[ret])) {
-			snprintf(what, sizeof(what), "-%c is not an option of %s",
-				 given[ret], cmd);
-			return usage_error("%s", what);
-		}
-	}
+	if (!cmd)
+		cmd = "list";
 	if (o.attr.capacity != MBX_CAP_BOUNDED) {
-		if (strchr(given, 'n'))
+		if (limit_given)
 			return usage_error("%s", "-n is for a bounded mailbox");
 		o.attr.limit = 0;
 	}

@@ -14,9 +14,11 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/aio_abi.h>
 #include <linux/io_uring.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -80,24 +82,29 @@ static int ring_init(struct ring *r)
 	return 0;
 }
 
-/* Submit one read or write of @fd (offset 0: a handle has none). */
-static int ring_submit(struct ring *r, int op, int fd, void *buf,
-		       unsigned int len, __u64 tag)
+/* Submit @sqe. */
+static int ring_submit_sqe(struct ring *r, const struct io_uring_sqe *sqe)
 {
 	unsigned int tail = *r->sq_tail, i = tail & *r->sq_mask;
-	struct io_uring_sqe *sqe = &r->sqes[i];
 
-	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = op;
-	sqe->fd = fd;
-	sqe->addr = (uintptr_t)buf;
-	sqe->len = len;
-	sqe->user_data = tag;
+	r->sqes[i] = *sqe;
 	r->sq_array[i] = i;
 	atomic_store_explicit((_Atomic unsigned int *)r->sq_tail, tail + 1,
 			      memory_order_release);
 	return syscall(__NR_io_uring_enter, r->fd, 1, 0, 0, NULL, 0) == 1 ?
 	       0 : -errno;
+}
+
+/* Submit one read or write of @fd (offset 0: a handle has none). */
+static int ring_submit(struct ring *r, int op, int fd, void *buf,
+		       unsigned int len, __u64 tag)
+{
+	struct io_uring_sqe sqe = {
+		.opcode = op, .fd = fd, .addr = (uintptr_t)buf, .len = len,
+		.user_data = tag,
+	};
+
+	return ring_submit_sqe(r, &sqe);
 }
 
 /*
@@ -118,6 +125,25 @@ static int ring_reap(struct ring *r, bool wait, struct io_uring_cqe *cqe)
 	atomic_store_explicit((_Atomic unsigned int *)r->cq_head, head + 1,
 			      memory_order_release);
 	return 1;
+}
+
+/*
+ * Within about @ms milliseconds, the next completion: 1 with *@cqe
+ * filled, or 0 if none came.  The task work that posts a poll's
+ * completion runs on our way back from a system call.
+ */
+static int ring_reap_within(struct ring *r, int ms, struct io_uring_cqe *cqe)
+{
+	int ret;
+
+	for (;; ms -= 10) {
+		syscall(__NR_io_uring_enter, r->fd, 0, 0,
+			IORING_ENTER_GETEVENTS, NULL, 0);
+		ret = ring_reap(r, false, cqe);
+		if (ret || ms <= 0)
+			return ret;
+		usleep(10000);
+	}
 }
 
 /*
@@ -371,6 +397,83 @@ TEST_F(async, io_uring_rendezvous_and_inbox)
 	EXPECT_EQ(6, cqe.res);
 	EXPECT_EQ(0, memcmp(self->buf, "direct", 6));
 	close(r.fd);
+}
+
+/*
+ * io_uring's and AIO's poll for POLLOUT on a zero-capacity mailbox
+ * complete for a receiver that would take our message, not for one in
+ * receive(Q) for another process Q: the wake-up of such a receiver carries
+ * no events, so that they ask the module again (mbx_box_poll()), where
+ * with EPOLLOUT they took it as the answer and a send was then EAGAIN.
+ */
+TEST_F(async, poll_pollout_only_for_a_receiver_that_takes_it)
+{
+	struct io_uring_sqe sqe = {
+		.opcode = IORING_OP_POLL_ADD, .poll32_events = POLLOUT,
+		.user_data = 9,
+	};
+	struct iocb cb = { .aio_lio_opcode = IOCB_CMD_POLL, .aio_buf = POLLOUT };
+	struct timespec ts = { 0, 300 * MS };
+	struct iocb *cbs[1] = { &cb };
+	struct io_uring_cqe cqe = {};
+	aio_context_t ctx = 0;
+	struct io_event ev;
+	pid_t q, rx, any;
+	struct ring r;
+	int box, ret;
+
+	ret = ring_init(&r);
+	if (ret == -ENOSYS)
+		SKIP(return, "no io_uring in this kernel");
+	ASSERT_EQ(0, ret);
+	if (syscall(__NR_io_setup, 4, &ctx) && errno == ENOSYS)
+		SKIP(return, "no AIO in this kernel");
+	ASSERT_NE(0UL, ctx);
+	box = msg_box_open(self->dev, NULL, 0, MBX_O_PRIVATE | RW, &zero,
+			   NULL);
+	ASSERT_LE(0, box);
+	sqe.fd = box;
+	cb.aio_fildes = box;
+	ASSERT_EQ(0, ring_submit_sqe(&r, &sqe));
+	ASSERT_EQ(1, syscall(__NR_io_submit, ctx, 1, cbs));
+
+	q = fork();			/* Q: alive, never sends */
+	ASSERT_LE(0, q);
+	if (q == 0) {
+		pause();
+		_exit(0);
+	}
+	rx = fork();
+	ASSERT_LE(0, rx);
+	if (rx == 0)
+		child_exit(msg_recv_from(box, q, self->buf, sizeof(self->buf),
+					 0, NULL));
+	ASSERT_EQ(0, wait_blocked(box, 0, 1));
+	EXPECT_EQ(0, ring_reap_within(&r, 300, &cqe))
+		TH_LOG("io_uring: %#x for a receive(Q)", cqe.res);
+	EXPECT_EQ(0, syscall(__NR_io_getevents, ctx, 1, 1, &ev, &ts))
+		TH_LOG("AIO: %#llx for a receive(Q)", (long long)ev.res);
+	EXPECT_EQ(-EAGAIN, msg_send(box, "x", 1, MBX_F_NONBLOCK));
+
+	any = spawn_recv(box, 8, 0);
+	ASSERT_LE(0, any);
+	ASSERT_EQ(0, wait_blocked(box, 0, 2));
+	ts.tv_sec = 10;
+	EXPECT_EQ(1, ring_reap_within(&r, 10000, &cqe));
+	EXPECT_EQ(POLLOUT, cqe.res & (POLLIN | POLLOUT | POLLERR));
+	EXPECT_EQ(1, syscall(__NR_io_getevents, ctx, 1, 1, &ev, &ts));
+	EXPECT_EQ(POLLOUT, ev.res & (POLLIN | POLLOUT | POLLERR));
+	EXPECT_EQ(any, msg_send(box, "y", 1, MBX_F_NONBLOCK));
+	EXPECT_EQ(0, reap(any));
+
+	kill(rx, SIGKILL);
+	kill(q, SIGKILL);
+	reap(rx);
+	reap(q);
+	syscall(__NR_io_destroy, ctx);
+	close(r.fd);
+	msg_box_destroy(box);
+	close(box);
 }
 
 /* One Linux AIO read or write, waited for: its result. */

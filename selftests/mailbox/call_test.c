@@ -496,6 +496,7 @@ TEST_F(call, call_struct_errors)
 	EXPECT_EQ(EINVAL, errno);
 	call.size = sizeof(call);
 	call.send = 8;		/* unmapped */
+	call.sent = 0xdead;	/* written on this error: nothing went */
 	EXPECT_EQ(-1, ioctl(self->req, MBX_IOC_CALL, &call));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(0U, call.sent);

@@ -74,9 +74,46 @@ TEST(unprivileged_open)
 						 strerror(WEXITSTATUS(status)));
 }
 
-/* Each open is independent; many at once are fine and all close cleanly. */
-TEST(many_opens)
+/* Does /proc/mbx/inboxes list an inbox of @pid?  1, 0, or -errno. */
+static int inbox_listed(pid_t pid)
 {
+	FILE *f = fopen("/proc/mbx/inboxes", "r");
+	char line[512];
+	int found = 0, owner;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%d", &owner) == 1 && owner == pid)
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+/* A child's send of @msg to @pid's inbox: 0 or -errno. */
+static int send_from_child(pid_t pid, const char *msg)
+{
+	pid_t child = fork();
+
+	if (child == 0) {
+		int dev = msg_dev_open(0);
+
+		child_exit(dev < 0 ? dev : msg_send_to(dev, pid, msg,
+						       strlen(msg), 0));
+	}
+	return -reap(child);
+}
+
+/*
+ * Many opens of the device by one process are fine, and share its one
+ * inbox: a message sent to the process arrives through any of them, and
+ * when the last is closed the inbox ends (a send to it is ESRCH and
+ * /proc/mbx/inboxes no longer lists it).
+ */
+TEST(many_opens_share_one_inbox)
+{
+	pid_t me = getpid();
+	char buf[8];
 	int fds[256];
 	unsigned int i;
 
@@ -84,8 +121,20 @@ TEST(many_opens)
 		fds[i] = open(MBX_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 		ASSERT_LE(0, fds[i]);
 	}
+	EXPECT_EQ(1, inbox_listed(me));
+	ASSERT_EQ(0, send_from_child(me, "last"));
+	ASSERT_EQ(0, send_from_child(me, "first"));
+	EXPECT_EQ(4, msg_recv(fds[255], buf, sizeof(buf), MBX_F_NONBLOCK,
+			      NULL));
+	EXPECT_EQ(0, memcmp(buf, "last", 4));
+	EXPECT_EQ(5, msg_recv(fds[0], buf, sizeof(buf), MBX_F_NONBLOCK, NULL));
+	EXPECT_EQ(0, memcmp(buf, "first", 5));
+	EXPECT_EQ(-EAGAIN, msg_recv(fds[128], buf, sizeof(buf),
+				    MBX_F_NONBLOCK, NULL));
 	for (i = 0; i < ARRAY_SIZE(fds); i++)
 		EXPECT_EQ(0, close(fds[i]));
+	EXPECT_EQ(-ESRCH, send_from_child(me, "gone"));
+	EXPECT_EQ(0, inbox_listed(me));
 }
 
 TEST_F(dev, info_reports_version_and_limits)

@@ -325,15 +325,18 @@ TEST_F(direct, send_to_exited_or_inboxless_is_esrch)
 	EXPECT_EQ(-ESRCH, msg_send_to(self->dev, gone, "x", 1,
 				      MBX_F_NONBLOCK));
 
+	/* Alive until we have sent: the case is "no inbox", not "gone". */
 	plain = fork();
 	ASSERT_LE(0, plain);
 	if (plain == 0) {
-		usleep(200000);
+		pause();
 		_exit(0);
 	}
 	EXPECT_EQ(-ESRCH, msg_send_to(self->dev, plain, "x", 1,
 				      MBX_F_NONBLOCK));
-	EXPECT_EQ(0, reap(plain));
+	EXPECT_EQ(0, kill(plain, 0));
+	kill(plain, SIGKILL);
+	EXPECT_EQ(1000 + SIGKILL, reap(plain));
 	EXPECT_EQ(-ESRCH, msg_send_to(self->dev, 0x3fffffff, "x", 1, 0));
 }
 

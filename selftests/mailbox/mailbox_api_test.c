@@ -508,6 +508,18 @@ TEST_F(api, destroyed_mailbox_is_eidrm_to_everyone)
 	/* The owner's handle says the same. */
 	EXPECT_EQ(-EIDRM, msg_box_destroy(a));
 	EXPECT_EQ(-EIDRM, msg_set(a, &set));
+	/* Even of a limit, which the mailbox, bounded, would take... */
+	set = (struct mbx_set){ .flags = MBX_SET_LIMIT, .limit = 4 };
+	EXPECT_EQ(-EIDRM, msg_set(a, &set));
+	close(a);
+	/* ...or, unbounded, would not (EINVAL while it exists). */
+	a = msg_box_open(self->dev, NULL, 0, RW | MBX_O_PRIVATE,
+			 &(struct msg_box_attr){ .capacity = MBX_CAP_UNBOUNDED,
+						 .mode = 0600 }, NULL);
+	ASSERT_LE(0, a);
+	EXPECT_EQ(-EINVAL, msg_set(a, &set));
+	EXPECT_EQ(0, msg_box_destroy(a));
+	EXPECT_EQ(-EIDRM, msg_set(a, &set));
 	close(opened[0]);
 	close(opened[1]);
 	close(destroyed[0]);
