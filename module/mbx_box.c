@@ -98,6 +98,7 @@ static void mbx_box_release(struct kref *ref)
 	/* Killed boxes are empty; only module unload frees a live one. */
 	list_for_each_entry_safe(msg, tmp, &box->queue, node)
 		mbx_msg_free(msg);
+	mbx_msg_spare_free(box);
 	put_pid(box->last_sender);
 	put_pid(box->last_receiver);
 	put_pid(box->owner);
@@ -320,6 +321,7 @@ void mbx_box_kill(struct mbx_box *box)
 
 	list_for_each_entry_safe(msg, mtmp, &freed, node)
 		mbx_msg_free(msg);
+	mbx_msg_spare_free(box);
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_box_kill);
 

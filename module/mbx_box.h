@@ -70,9 +70,12 @@ static inline void mbx_poll_wake(struct mbx_box *box, __poll_t mask)
 }
 
 /* mbx_msg.c */
-struct mbx_msg *mbx_msg_new(struct mbx_user *charge,
+struct mbx_msg *mbx_msg_new(struct mbx_box *box, struct mbx_user *charge,
 			    const struct mbx_sendop *op);
 void mbx_msg_free(struct mbx_msg *msg);
+void mbx_msg_free_received(struct mbx_box *box, struct mbx_msg *msg,
+			   bool queued);
+void mbx_msg_spare_free(struct mbx_box *box);
 void mbx_queue_add(struct mbx_box *box, struct mbx_msg *msg, bool head)
 	__must_hold(&box->lock);
 void mbx_queue_del(struct mbx_box *box, struct mbx_msg *msg)

@@ -45,7 +45,7 @@ static int __mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 	ret = mbx_send_direct(box, op);
 	if (ret != -EAGAIN)
 		return ret;
-	msg = mbx_msg_new(charge, op);
+	msg = mbx_msg_new(box, charge, op);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 	msg->sync = sync;
@@ -182,6 +182,7 @@ static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 	struct mbx_wake wake_q = {};
 	size_t n = min(op->len, msg->len);
 	struct mbx_waiter *sync;
+	bool queued;
 
 	if (mbx_copy_out(op, 0, msg->data, n)) {
 		/*
@@ -225,9 +226,10 @@ static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 		sync->receiver = get_pid(task_tgid(current));
 		mbx_waiter_done(sync, 0, &wake_q);
 	}
+	queued = !list_empty(&box->queue) && !box->destroyed;
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
-	mbx_msg_free(msg);
+	mbx_msg_free_received(box, msg, queued);
 	return 0;
 }
 

@@ -278,6 +278,9 @@ struct mbx_box {
 	s64 send_time, recv_time, change_time;	/* [lock] */
 
 	wait_queue_head_t poll_wq;		/* poll/epoll only */
+	struct mbx_msg *spare;	/* a received large message's memory, kept
+				 * for the next send (mbx_msg.c); xchg()
+				 */
 };
 
 /*

@@ -2,6 +2,21 @@
 /*
  * Messages: their memory, their quota charge, and the queue of a buffered
  * mailbox.  The queue is box->queue, under box->lock (mbx_box.c).
+ *
+ * A spare.  A receive that takes a large message from a queue that still
+ * holds others keeps the message's memory (header and payload block) in
+ * box->spare, and the next send of about that size takes it instead of
+ * allocating: as fs/pipe.c keeps one freed page (tmp_page) for its next
+ * write.  A stream whose queue has filled (the receiver never waiting, so
+ * every message queued, copied in and out) then allocates, zeroes
+ * (Debian's kernel has init_on_alloc) and frees nothing: measured in one
+ * boot, three alternations, a 64-deep bounded stream of 64 KiB messages
+ * went from 2,344-2,442 to 3,619-4,087 MB/s (process_vm_readv(): 2,450-
+ * 2,720).  The spare is kept only while messages are queued: the receive
+ * that empties the queue frees it, and so does a destroy, so an idle
+ * mailbox holds none.  Like pipe's page it stays charged to the memory
+ * cgroup that allocated it; the byte quota is charged per message, spare
+ * or not.  Only box->spare's xchg()/cmpxchg() guard it.
  */
 #include <linux/cred.h>
 #include <linux/list.h>
@@ -59,15 +74,67 @@ static void mbx_msg_release(struct mbx_msg *msg)
 	}
 }
 
-void mbx_msg_free(struct mbx_msg *msg)
+/* What a message holds besides its memory: its charge and its sender. */
+static void mbx_msg_drop_refs(struct mbx_msg *msg)
 {
 	mbx_user_uncharge_bytes(msg->charged, sizeof(*msg) + msg->len);
 	mbx_user_put(msg->charged);
 	put_pid(msg->sender);
+}
+
+void mbx_msg_free(struct mbx_msg *msg)
+{
+	mbx_msg_drop_refs(msg);
 	mbx_msg_release(msg);
 }
 
-struct mbx_msg *mbx_msg_new(struct mbx_user *charge,
+/* The spare's memory, if there is one, is freed. */
+void mbx_msg_spare_free(struct mbx_box *box)
+{
+	struct mbx_msg *spare = xchg(&box->spare, NULL);
+
+	if (spare)
+		mbx_msg_release(spare);
+}
+
+/*
+ * Free @msg, just received from @box, or keep its memory as the box's
+ * spare: a payload of its own, while messages are still queued
+ * (@queued) and no spare is kept already.  The receive that empties the
+ * queue frees the spare too.
+ */
+void mbx_msg_free_received(struct mbx_box *box, struct mbx_msg *msg,
+			   bool queued)
+{
+	mbx_msg_drop_refs(msg);
+	if (!queued)
+		mbx_msg_spare_free(box);
+	else if (msg->data != msg->inline_data &&
+		 !cmpxchg(&box->spare, NULL, msg))
+		return;
+	mbx_msg_release(msg);
+}
+
+/*
+ * The spare, if one is kept and fits a payload of @len bytes without
+ * wasting more than that (its payload block holds spare->len bytes);
+ * else NULL, and a spare that does not fit is freed.
+ */
+static struct mbx_msg *mbx_msg_take_spare(struct mbx_box *box, size_t len)
+{
+	struct mbx_msg *spare;
+
+	if (len <= MBX_MSG_INLINE_MAX || !READ_ONCE(box->spare))
+		return NULL;
+	spare = xchg(&box->spare, NULL);
+	if (spare && (spare->len < len || spare->len / 2 > len)) {
+		mbx_msg_release(spare);
+		spare = NULL;
+	}
+	return spare;
+}
+
+struct mbx_msg *mbx_msg_new(struct mbx_box *box, struct mbx_user *charge,
 			    const struct mbx_sendop *op)
 {
 	struct mbx_msg *msg;
@@ -77,7 +144,7 @@ struct mbx_msg *mbx_msg_new(struct mbx_user *charge,
 				    READ_ONCE(mbx_user_bytes_max));
 	if (ret)
 		return ERR_PTR(ret);
-	msg = mbx_msg_alloc(op->len);
+	msg = mbx_msg_take_spare(box, op->len) ?: mbx_msg_alloc(op->len);
 	if (!msg) {
 		ret = -ENOMEM;
 		goto uncharge;

@@ -503,6 +503,86 @@ static void mbx_zero_capacity_needs_partner(struct kunit *test)
 	mbx_test_box_done(box, user);
 }
 
+/* Receive one message of @len bytes, all @c: 0 or an error. */
+static int mbx_test_recv_filled(struct kunit *test, struct mbx_box *box,
+				u8 *buf, size_t len, u8 c)
+{
+	struct mbx_recvop op;
+	int ret = mbx_test_recv(box, buf, len, 0, &op);
+
+	if (ret)
+		return ret;
+	put_pid(op.sender);
+	KUNIT_EXPECT_EQ(test, op.msg_len, len);
+	return memchr_inv(buf, c, len) ? -EBADMSG : 0;
+}
+
+/*
+ * The memory of a large message received while others are queued is kept
+ * (box->spare, mbx_msg.c) for the next send of about its size, which
+ * puts its own bytes in it; the receive that empties the queue frees it,
+ * and a send too large or too small for it frees it too.  Small messages
+ * are never kept.
+ */
+static void mbx_spare_is_reused_while_queued(struct kunit *test)
+{
+	const size_t len = 8192;
+	struct mbx_user *user;
+	struct mbx_box *box;
+	struct mbx_msg *kept;
+	u8 *buf;
+
+	buf = kunit_kmalloc(test, 4 * len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	box = mbx_test_box(test, MBX_CAP_UNBOUNDED, 0, &user);
+	WRITE_ONCE(box->max_msg_size, 4 * len);
+
+	memset(buf, 'a', len);
+	KUNIT_ASSERT_EQ(test, mbx_test_send(box, user, buf, len), 0);
+	memset(buf, 'b', len);
+	KUNIT_ASSERT_EQ(test, mbx_test_send(box, user, buf, len), 0);
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_filled(test, box, buf, len, 'a'),
+			0);
+	kept = READ_ONCE(box->spare);
+	KUNIT_EXPECT_NOT_NULL(test, kept);	/* 'b' is still queued */
+
+	memset(buf, 'c', len);
+	KUNIT_ASSERT_EQ(test, mbx_test_send(box, user, buf, len), 0);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(box->spare));
+	KUNIT_EXPECT_PTR_EQ(test, list_last_entry(&box->queue, struct mbx_msg,
+						  node), kept);
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_filled(test, box, buf, len, 'b'),
+			0);
+	KUNIT_EXPECT_NOT_NULL(test, READ_ONCE(box->spare));
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_filled(test, box, buf, len, 'c'),
+			0);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(box->spare));	/* queue empty */
+
+	/* A spare that a send does not fit is freed, not used. */
+	KUNIT_ASSERT_EQ(test, mbx_test_send(box, user, buf, len), 0);
+	KUNIT_ASSERT_EQ(test, mbx_test_send(box, user, buf, len), 0);
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_filled(test, box, buf, len, 'c'),
+			0);
+	KUNIT_EXPECT_NOT_NULL(test, READ_ONCE(box->spare));
+	memset(buf, 'd', 4 * len);
+	KUNIT_ASSERT_EQ(test, mbx_test_send(box, user, buf, 4 * len), 0);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(box->spare));
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_filled(test, box, buf, len, 'c'),
+			0);
+	KUNIT_EXPECT_EQ(test,
+			mbx_test_recv_filled(test, box, buf, 4 * len, 'd'), 0);
+
+	/* Small ones are not kept. */
+	KUNIT_ASSERT_EQ(test, mbx_test_send(box, user, buf, 8), 0);
+	KUNIT_ASSERT_EQ(test, mbx_test_send(box, user, buf, 8), 0);
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_filled(test, box, buf, 8, 'd'), 0);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(box->spare));
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_filled(test, box, buf, 8, 'd'), 0);
+	/* The byte quota is charged per message, spare or not. */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&user->bytes), 0);
+	mbx_test_box_done(box, user);
+}
+
 /* receive(Q): only Q's messages match; the others stay queued, in order. */
 static void mbx_receive_filter_matches_sender(struct kunit *test)
 {
@@ -1299,6 +1379,7 @@ static struct kunit_case mbx_queue_cases[] = {
 	KUNIT_CASE(mbx_killed_box_is_eidrm),
 	KUNIT_CASE(mbx_zero_capacity_needs_partner),
 	KUNIT_CASE(mbx_receive_filter_matches_sender),
+	KUNIT_CASE(mbx_spare_is_reused_while_queued),
 	{}
 };
 
