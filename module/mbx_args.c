@@ -166,9 +166,14 @@ EXPORT_SYMBOL_IF_KUNIT(mbx_inbox_config_check);
  * @flags:	the call's MBX_F_* flags
  * @timeout_ns:	relative CLOCK_MONOTONIC timeout, with MBX_F_TIMEOUT
  * @deadline:	storage for the absolute deadline
- * @expires:	out: @deadline, or NULL for "no deadline"
+ * @expires:	out: @deadline, or NULL for an untimed call
  *
- * Return: 0.  A timeout too large to represent means no deadline.
+ * A timeout too large to represent gives a deadline of KTIME_MAX, never
+ * reached, but still a deadline: the call stays a timed one, which a
+ * signal ends with EINTR instead of restarting (NULL here made one of
+ * INT64_MAX ns, or anything past KTIME_MAX from now, an untimed call).
+ *
+ * Return: 0.
  */
 int mbx_timeout_to_deadline(u32 flags, s64 timeout_ns, ktime_t *deadline,
 			    ktime_t **expires)
@@ -177,7 +182,6 @@ int mbx_timeout_to_deadline(u32 flags, s64 timeout_ns, ktime_t *deadline,
 	if (!(flags & MBX_F_TIMEOUT))
 		return 0;
 	*deadline = ktime_add_safe(ktime_get(), ns_to_ktime(timeout_ns));
-	if (*deadline != KTIME_MAX)
-		*expires = deadline;
+	*expires = deadline;
 	return 0;
 }

@@ -236,6 +236,67 @@ TEST_F(box, signal_interrupts_recv)
 	EXPECT_EQ(0, wait_blocked(self->fd, -1, 0));
 }
 
+static int handled_fd = -1;
+
+static void note_handled(int sig)
+{
+	char c = (char)sig;
+
+	(void)!write(handled_fd, &c, 1);
+}
+
+/*
+ * A timed receive whose handler has SA_RESTART still ends with EINTR, not
+ * restarted (its timeout is relative), however large the timeout: one
+ * past the largest deadline (INT64_MAX ns from now) was taken for no
+ * timeout at all, and restarted.  The message sent after the handler ran
+ * must not be received by a restarted call.
+ */
+TEST_F(box, timed_receive_is_not_restarted_whatever_its_timeout)
+{
+	const int64_t timeouts[] = { 10000 * MS, INT64_MAX,
+				     INT64_MAX - 1000000000LL };
+	struct pollfd p = { .events = POLLIN };
+	unsigned int i;
+	int handled[2];
+	char c, buf[16];
+	pid_t pid;
+
+	for (i = 0; i < ARRAY_SIZE(timeouts); i++) {
+		ASSERT_EQ(0, pipe(handled));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			struct sigaction sa = {
+				.sa_handler = note_handled,
+				.sa_flags = SA_RESTART,
+			};
+			ssize_t n;
+
+			handled_fd = handled[1];
+			sigaction(SIGUSR1, &sa, NULL);
+			n = msg_recv_timed(self->fd, buf, sizeof(buf), 0,
+					   timeouts[i], NULL);
+			_exit(n == -EINTR ? 0 : n >= 0 ? 100 : 101);
+		}
+		ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+		ASSERT_EQ(0, kill(pid, SIGUSR1));
+		p.fd = handled[0];
+		EXPECT_EQ(1, poll(&p, 1, 10000));
+		EXPECT_EQ(1, read(handled[0], &c, 1));
+		usleep(200 * 1000);	/* time for a restarted call to wait */
+		/* Queued, or (zero capacity) EAGAIN: unless it restarted. */
+		msg_send(self->fd, "late", 4, MBX_F_NONBLOCK);
+		EXPECT_EQ(0, reap(pid)) TH_LOG("timeout %lld: 100 = restarted",
+					       (long long)timeouts[i]);
+		while (msg_recv(self->fd, buf, sizeof(buf), MBX_F_NONBLOCK,
+				NULL) >= 0)
+			;
+		close(handled[0]);
+		close(handled[1]);
+	}
+}
+
 /* A signal ends a blocked send with EINTR and nothing is sent. */
 TEST_F(box, signal_interrupts_send)
 {
