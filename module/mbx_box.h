@@ -76,6 +76,8 @@ void mbx_msg_free(struct mbx_msg *msg);
 void mbx_msg_free_received(struct mbx_box *box, struct mbx_msg *msg,
 			   bool queued);
 void mbx_msg_spare_free(struct mbx_box *box);
+struct mbx_msg *mbx_msg_restore(struct mbx_user *charge, const void *data,
+				size_t len, struct pid *sender, kuid_t uid);
 void mbx_queue_add(struct mbx_box *box, struct mbx_msg *msg, bool head)
 	__must_hold(&box->lock);
 void mbx_queue_del(struct mbx_box *box, struct mbx_msg *msg)
@@ -97,6 +99,13 @@ static inline bool mbx_wants(struct pid *from, struct pid *sender)
 	return !from || from == sender;
 }
 
+/*
+ * A small message for a buffered receiver already waiting goes through
+ * the receiver's stack (mbx_send_small()); at most MBX_MSG_INLINE_MAX, so
+ * that putting it back after a fault is one small allocation.
+ */
+#define MBX_SMALL_MAX	192
+
 /* mbx_handoff.c */
 struct mbx_waiter *mbx_take_receiver(struct mbx_box *box, struct pid *sender,
 				     size_t len, struct mbx_wake *kick_q)
@@ -114,6 +123,7 @@ struct mbx_waiter *mbx_blocked_sender_from(struct mbx_box *box,
 struct mbx_msg *mbx_take_blocked_msg(struct mbx_waiter *s,
 				     struct mbx_wake *wake_q);
 int __mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op);
+int mbx_send_small(struct mbx_box *box, struct mbx_sendop *op);
 void mbx_take_direct(struct mbx_box *box, struct mbx_waiter *w,
 		     struct mbx_recvop *op)
 	__must_hold(&box->lock);

@@ -45,6 +45,12 @@ static int __mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 	ret = mbx_send_direct(box, op);
 	if (ret != -EAGAIN)
 		return ret;
+	if (!sync && op->len <= MBX_SMALL_MAX &&
+	    !list_empty(&box->receivers)) {
+		ret = mbx_send_small(box, op);
+		if (ret != -EAGAIN)
+			return ret;
+	}
 	msg = mbx_msg_new(box, charge, op);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
@@ -234,16 +240,50 @@ static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 }
 
 /*
+ * A small send left its message in @sbuf, on our stack
+ * (mbx_send_small()), and @op has its metadata: copy it out.  If our
+ * buffer faults, the message goes back first in line, as mbx_deliver()
+ * puts back a queued one, and the receive fails: nothing taken.
+ */
+static noinline int mbx_deliver_small(struct mbx_box *box,
+				      struct mbx_recvop *op, const void *sbuf)
+{
+	struct mbx_wake wake_q = {};
+	struct mbx_msg *msg;
+
+	if (!mbx_copy_out(op, 0, sbuf, op->msg_len))
+		return 0;
+	msg = mbx_msg_restore(box->creator, sbuf, op->msg_len, op->sender,
+			      op->sender_uid);
+	op->sender = NULL;	/* the message has the reference now */
+	op->msg_len = 0;
+	spin_lock(&box->lock);
+	if (box->destroyed) {
+		spin_unlock(&box->lock);
+		mbx_msg_free(msg);
+		return -EFAULT;
+	}
+	if (!mbx_hand_to_receiver(box, msg, &wake_q))
+		mbx_queue_add(box, msg, true);
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
+	return -EFAULT;
+}
+
+/*
  * Nothing the receiver wants is queued: wait for a sender to hand a
- * message over (*msgp) or to copy one into our buffer (*msgp NULL, the
- * metadata in @op).  Its own function so that the waiter is set up only
- * when a receiver does wait.
+ * message over (*msgp), to copy one into our buffer (*msgp NULL, the
+ * metadata in @op), or to leave a small one in @sbuf (return 1, the
+ * metadata in @op; mbx_deliver_small()).  Its own function so that the
+ * waiter is set up only when a receiver does wait.
  */
 static int mbx_recv_wait(struct mbx_box *box, struct mbx_recvop *op,
-			 struct mbx_msg **msgp)
+			 struct mbx_msg **msgp, void *sbuf)
 	__must_hold(&box->lock)
 {
 	struct mbx_waiter w = {
+		.sbuf = sbuf,
 		.buf_len = op->len,
 		.trunc = op->flags & MBX_F_TRUNC,
 		.from = op->from,
@@ -258,13 +298,15 @@ static int mbx_recv_wait(struct mbx_box *box, struct mbx_recvop *op,
 	if (ret)
 		return ret;
 	*msgp = w.msg;
-	if (!w.msg)		/* a sender copied it into our buffer */
+	if (!w.msg)		/* a sender copied it into our buffer or sbuf */
 		mbx_take_direct(box, &w, op);
-	return 0;
+	return w.small;
 }
 
 int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 {
+	/* Not zeroed (CONFIG_INIT_STACK_ALL_ZERO): only a sender writes it. */
+	u8 sbuf[MBX_SMALL_MAX] __attribute__((uninitialized));
 	struct mbx_wake wake_q = {};
 	struct mbx_msg *msg;
 	bool was_full;
@@ -312,7 +354,11 @@ int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 	ret = mbx_recv_nothing(op);
 	if (ret)
 		goto out_unlock;
-	ret = mbx_recv_wait(box, op, &msg);
+	ret = mbx_recv_wait(box, op, &msg, sbuf);
+	if (ret == 1) {
+		spin_unlock(&box->lock);
+		return mbx_deliver_small(box, op, sbuf);
+	}
 	if (ret || !msg)
 		goto out_unlock;
 	spin_unlock(&box->lock);

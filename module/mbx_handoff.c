@@ -320,3 +320,61 @@ void mbx_take_direct(struct mbx_box *box, struct mbx_waiter *w,
 	op->sender_uid = w->sender_uid;
 	mbx_note_recv(box);
 }
+
+/*
+ * A small message for a buffered receiver already waiting (the caller
+ * peeked at box->receivers): copied onto our stack, then under the lock
+ * into the receiver's stack buffer (struct mbx_waiter.sbuf), from which
+ * the receiver copies it out when it wakes (mbx_deliver_small()).
+ * Nothing is allocated, charged or queued, and the payload is not copied
+ * through a slab object (no hardened-usercopy heap check): a tenth of the
+ * instructions and of the pages a small round trip touches, counted in
+ * the VM, and about 9% of its time (README, "What was tried").  Only the
+ * receiver that has waited longest, and only if the whole message fits
+ * its buffer (a truncating one takes it the ordinary way, so the copy it
+ * holds is always the whole message, which it puts back if its own
+ * buffer faults).
+ *
+ * Return: 0 when the receiver has it, box->gone_err, or -EAGAIN (no such
+ * receiver, or our buffer faulted): then send the ordinary way, which
+ * reports the fault.
+ */
+int mbx_send_small(struct mbx_box *box, struct mbx_sendop *op)
+{
+	u8 kbuf[MBX_SMALL_MAX] __attribute__((uninitialized));
+	struct pid *me = task_tgid(current);
+	struct mbx_wake wake_q = {};
+	const void *src = op->kbuf;
+	struct mbx_waiter *r;
+	int ret;
+
+	if (!src) {
+		if (copy_from_user(kbuf, op->ubuf, op->len))
+			return -EAGAIN;
+		src = kbuf;
+	}
+	spin_lock(&box->lock);
+	if (box->destroyed) {
+		ret = box->gone_err;
+		goto out_unlock;
+	}
+	r = list_first_entry_or_null(&box->receivers, struct mbx_waiter, node);
+	if (!r || !r->sbuf || !mbx_wants(r->from, me) ||
+	    op->len > r->buf_len) {
+		ret = -EAGAIN;
+		goto out_unlock;
+	}
+	list_del_init(&r->node);
+	memcpy(r->sbuf, src, op->len);
+	r->small = true;
+	r->needed = op->len;
+	r->sender = get_pid(me);
+	r->sender_uid = current_euid();
+	mbx_note_send(box);
+	mbx_waiter_done(r, 0, &wake_q);
+	ret = 0;
+out_unlock:
+	spin_unlock(&box->lock);
+	mbx_wake_all(&wake_q);
+	return ret;
+}

@@ -210,6 +210,9 @@ enum mbx_wait_state {
  * @sync_msg:	MBX_F_SYNC sender: its message, to detach from on SIGKILL
  * @waiting:	the box's senders_waiting or receivers_waiting that counts
  *		this waiter, until it is done or leaves; NULL after
+ * @sbuf:	buffered receiver: MBX_SMALL_MAX bytes on its stack, where a
+ *		small send leaves its message (mbx_send_small())
+ * @small:	a small send left its @needed bytes in @sbuf
  */
 struct mbx_waiter {
 	struct list_head node;
@@ -234,6 +237,8 @@ struct mbx_waiter {
 	struct pid *receiver;
 	struct mbx_msg *sync_msg;
 	u32 *waiting;
+	void *sbuf;
+	bool small;
 };
 
 /**

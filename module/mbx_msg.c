@@ -170,6 +170,34 @@ uncharge:
 	return ERR_PTR(ret);
 }
 
+/*
+ * A copy of a small message that a receiver could not copy out of its
+ * stack (mbx_send_small()), to put back in line.  Its sender's send is
+ * over, so @charge (the mailbox's creator) pays for it, past the quota if
+ * need be, as a message put back after a fault may make a bounded queue
+ * one longer than its limit; and it cannot fail (a small allocation).
+ * It takes over the reference on @sender.
+ */
+struct mbx_msg *mbx_msg_restore(struct mbx_user *charge, const void *data,
+				size_t len, struct pid *sender, kuid_t uid)
+{
+	struct mbx_msg *msg;
+
+	msg = kmalloc(struct_size(msg, inline_data, len),
+		      GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	msg->data = msg->inline_data;
+	memcpy(msg->data, data, len);
+	WARN_ON_ONCE(mbx_user_charge_bytes(charge, sizeof(*msg) + len,
+					   ULONG_MAX));
+	refcount_inc(&charge->ref);
+	msg->len = len;
+	msg->charged = charge;
+	msg->sender = sender;
+	msg->sender_uid = uid;
+	msg->sync = NULL;
+	return msg;
+}
+
 void mbx_queue_add(struct mbx_box *box, struct mbx_msg *msg, bool head)
 	__must_hold(&box->lock)
 {

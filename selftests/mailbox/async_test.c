@@ -437,17 +437,10 @@ TEST_F(async, poll_pollout_only_for_a_receiver_that_takes_it)
 	ASSERT_EQ(0, ring_submit_sqe(&r, &sqe));
 	ASSERT_EQ(1, syscall(__NR_io_submit, ctx, 1, cbs));
 
-	q = fork();			/* Q: alive, never sends */
+	q = spawn_idle();		/* Q: alive, never sends */
 	ASSERT_LE(0, q);
-	if (q == 0) {
-		pause();
-		_exit(0);
-	}
-	rx = fork();
+	rx = spawn_recv_from(box, q, sizeof(self->buf));
 	ASSERT_LE(0, rx);
-	if (rx == 0)
-		child_exit(msg_recv_from(box, q, self->buf, sizeof(self->buf),
-					 0, NULL));
 	ASSERT_EQ(0, wait_blocked(box, 0, 1));
 	EXPECT_EQ(0, ring_reap_within(&r, 300, &cqe))
 		TH_LOG("io_uring: %#x for a receive(Q)", cqe.res);

@@ -22,6 +22,7 @@
 #include "mbx_util.h"
 
 #define BOUNDED_LIMIT	4
+#define QUOTA_PARAM	"/sys/module/mbx/parameters/user_bytes_max"
 
 FIXTURE(box) {
 	int dev;
@@ -382,6 +383,71 @@ TEST_F(box, receive_metadata)
 	EXPECT_EQ(geteuid(), meta.sender_uid);
 	EXPECT_EQ(self->id, meta.mailbox_id);
 	EXPECT_EQ(0, reap(tx));
+}
+
+/*
+ * A small message sent to a receiver already waiting goes through the
+ * receiver's kernel stack (no message allocated, so nothing charged: it
+ * goes through with a byte quota of 0), with the same metadata as any
+ * other; a receiver whose buffer then faults (read-only memory,
+ * through msg_recv() and read()) fails with EFAULT and the message is
+ * back first in line, for the next receive, neither lost nor delivered
+ * twice.
+ */
+TEST_F(box, small_message_to_a_waiting_receiver)
+{
+	char *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	struct msg_meta meta;
+	char buf[32], quota[32];
+	unsigned int i;
+	pid_t rx;
+	int ret;
+
+	if (variant->capacity == MBX_CAP_ZERO)
+		SKIP(return, "zero capacity copies from the sender");
+	ASSERT_NE(MAP_FAILED, ro);
+	rx = fork();
+	ASSERT_LE(0, rx);
+	if (rx == 0) {
+		ssize_t n = msg_recv(self->fd, buf, sizeof(buf), 0, &meta);
+
+		_exit(n == 5 && !memcmp(buf, "small", 5) &&
+		      meta.sender_pid == getppid() && meta.len == 5 ? 0 : 100);
+	}
+	ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+	ASSERT_EQ(0, read_str(QUOTA_PARAM, quota, sizeof(quota)));
+	ASSERT_EQ(0, write_str(QUOTA_PARAM, "0"));
+	ret = msg_send(self->fd, "small", 5, 0);
+	EXPECT_EQ(0, write_str(QUOTA_PARAM, quota));
+	EXPECT_EQ(0, ret) TH_LOG("%s", strerror(-ret));
+	if (ret)
+		kill(rx, SIGKILL);
+	EXPECT_EQ(0, reap(rx));
+	EXPECT_EQ(0, queued(self->fd));
+
+	for (i = 0; i < 2; i++) {
+		rx = fork();
+		ASSERT_LE(0, rx);
+		if (rx == 0) {
+			ssize_t n = i ? read(self->fd, ro, 64) :
+				    msg_recv(self->fd, ro, 64, 0, NULL);
+
+			_exit(n == -EFAULT || (n == -1 && errno == EFAULT) ?
+			      0 : 100);
+		}
+		ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+		ASSERT_EQ(0, msg_send(self->fd, i ? "second" : "first",
+				      i ? 6 : 5, 0));
+		EXPECT_EQ(0, reap(rx)) TH_LOG("%s", i ? "read()" : "msg_recv()");
+		EXPECT_EQ(1, queued(self->fd));
+		ASSERT_EQ(i ? 6 : 5, msg_recv(self->fd, buf, sizeof(buf),
+					      MBX_F_NONBLOCK, &meta));
+		EXPECT_EQ(0, memcmp(buf, i ? "second" : "first", i ? 6 : 5));
+		EXPECT_EQ(getpid(), meta.sender_pid);
+		EXPECT_EQ(0, queued(self->fd));
+	}
+	munmap(ro, 4096);
 }
 
 /* Zero-byte messages are messages. */
@@ -818,16 +884,10 @@ TEST_F(box, pollout_only_for_a_receiver_that_takes_it)
 
 	if (variant->capacity != MBX_CAP_ZERO)
 		SKIP(return, "POLLOUT with room is pollout_tracks_room");
-	q = fork();			/* Q: alive, never sends */
+	q = spawn_idle();		/* Q: alive, never sends */
 	ASSERT_LE(0, q);
-	if (q == 0) {
-		pause();
-		_exit(0);
-	}
-	rx = fork();
+	rx = spawn_recv_from(self->fd, q, sizeof(c));
 	ASSERT_LE(0, rx);
-	if (rx == 0)
-		child_exit(msg_recv_from(self->fd, q, c, sizeof(c), 0, NULL));
 	ASSERT_EQ(0, wait_blocked(self->fd, 0, 1));
 	EXPECT_EQ(0, poll(&pfd, 1, 0)) TH_LOG("revents %#x", pfd.revents);
 	EXPECT_EQ(-EAGAIN, msg_send(self->fd, "x", 1, MBX_F_NONBLOCK));

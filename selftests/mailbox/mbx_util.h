@@ -53,6 +53,32 @@ static inline pid_t spawn_recv(int fd, size_t len, unsigned int flags)
 	return pid;
 }
 
+/* A child that waits until it is killed: a live pid that never sends. */
+static inline pid_t spawn_idle(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+/* A child blocked in receive(@from) of up to @len bytes, as spawn_recv(). */
+static inline pid_t spawn_recv_from(int fd, pid_t from, size_t len)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *buf = malloc(len ? len : 1);
+
+		child_exit(buf ? msg_recv_from(fd, from, buf, len, 0, NULL) :
+			   -ENOMEM);
+	}
+	return pid;
+}
+
 /* The child's exit code (0 or an errno), or 1000 + signal if killed. */
 static inline int reap(pid_t pid)
 {
