@@ -88,11 +88,18 @@ void mbx_msg_free(struct mbx_msg *msg)
 	mbx_msg_release(msg);
 }
 
-/* The spare's memory, if there is one, is freed. */
+/*
+ * The spare's memory, if there is one, is freed.  A look first: every
+ * receive that empties its queue comes here, small ones included, and
+ * most find no spare, which needs no atomic exchange.
+ */
 void mbx_msg_spare_free(struct mbx_box *box)
 {
-	struct mbx_msg *spare = xchg(&box->spare, NULL);
+	struct mbx_msg *spare;
 
+	if (!READ_ONCE(box->spare))
+		return;
+	spare = xchg(&box->spare, NULL);
 	if (spare)
 		mbx_msg_release(spare);
 }
