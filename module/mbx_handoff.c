@@ -233,6 +233,21 @@ static bool mbx_receiver_back(struct mbx_box *box, struct mbx_waiter *r,
 }
 
 /*
+ * Receiver @r has our message of @len bytes (in its buffer, or its sbuf):
+ * what mbx_take_direct() reads when it wakes, and it is done.
+ */
+static void mbx_give_direct(struct mbx_box *box, struct mbx_waiter *r,
+			    size_t len, struct mbx_wake *wake_q)
+	__must_hold(&box->lock)
+{
+	r->needed = len;
+	r->sender = get_pid(task_tgid(current));
+	r->sender_uid = current_euid();
+	mbx_note_send(box);
+	mbx_waiter_done(r, 0, wake_q);
+}
+
+/*
  * A receiver is already waiting: copy the message straight into its
  * buffer (mbx_copy_to_receiver()), so that nothing is allocated, charged
  * or queued and the payload is copied once, in every capacity mode.  The
@@ -288,13 +303,9 @@ again:
 		ret = -EAGAIN;
 		goto out_unlock;
 	}
-	r->needed = op->len;
-	r->sender = get_pid(me);
-	r->sender_uid = current_euid();
-	mbx_note_send(box);
 	if (box->capacity == MBX_CAP_ZERO || (op->flags & MBX_F_SYNC))
 		op->receiver = get_pid(task_tgid(r->task));
-	mbx_waiter_done(r, 0, &wake_q);
+	mbx_give_direct(box, r, op->len, &wake_q);
 out_unlock:
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
@@ -367,11 +378,7 @@ int mbx_send_small(struct mbx_box *box, struct mbx_sendop *op)
 	list_del_init(&r->node);
 	memcpy(r->sbuf, src, op->len);
 	r->small = true;
-	r->needed = op->len;
-	r->sender = get_pid(me);
-	r->sender_uid = current_euid();
-	mbx_note_send(box);
-	mbx_waiter_done(r, 0, &wake_q);
+	mbx_give_direct(box, r, op->len, &wake_q);
 	ret = 0;
 out_unlock:
 	spin_unlock(&box->lock);
