@@ -50,7 +50,11 @@ void mbx_wake_add(struct mbx_wake *wake, struct task_struct *task);
 void mbx_wake_all(struct mbx_wake *wake);
 void mbx_waiter_done(struct mbx_waiter *w, int err, struct mbx_wake *wake_q);
 void mbx_settlers_wake(struct mbx_box *box);
-void mbx_wait_enqueue(struct mbx_waiter *w, struct list_head *list,
+void mbx_wait_enqueue(struct mbx_box *box, struct mbx_waiter *w,
+		      struct list_head *list, u32 *waiting)
+	__must_hold(&box->lock);
+void mbx_waiter_put_back(struct list_head *list, struct mbx_waiter *w);
+void mbx_wait_requeue(struct mbx_waiter *w, struct list_head *list,
 		      u32 *waiting);
 void mbx_wait_uncount(struct mbx_waiter *w);
 int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
@@ -77,14 +81,28 @@ void mbx_msg_free_received(struct mbx_box *box, struct mbx_msg *msg,
 			   bool queued);
 void mbx_msg_spare_free(struct mbx_box *box);
 struct mbx_msg *mbx_msg_restore(struct mbx_user *charge, const void *data,
-				size_t len, struct pid *sender, kuid_t uid);
-void mbx_queue_add(struct mbx_box *box, struct mbx_msg *msg, bool head)
+				size_t len, struct pid *sender, kuid_t uid,
+				u64 seq);
+void mbx_queue_add(struct mbx_box *box, struct mbx_msg *msg)
+	__must_hold(&box->lock);
+void mbx_queue_put_back(struct mbx_box *box, struct mbx_msg *msg)
 	__must_hold(&box->lock);
 void mbx_queue_del(struct mbx_box *box, struct mbx_msg *msg)
 	__must_hold(&box->lock);
 struct mbx_msg *mbx_queue_first(struct mbx_box *box,
 				const struct mbx_recvop *op)
 	__must_hold(&box->lock);
+
+/*
+ * @msg enters the mailbox's line now, queued or handed to a receiver:
+ * behind every message that entered before it (struct mbx_msg.seq).
+ * Places count from 1: 0 is ahead of all (mbx_recv_zero()).
+ */
+static inline void mbx_msg_stamp(struct mbx_box *box, struct mbx_msg *msg)
+	__must_hold(&box->lock)
+{
+	msg->seq = ++box->next_seq;
+}
 
 static inline bool mbx_box_full(struct mbx_box *box)
 	__must_hold(&box->lock)
@@ -120,8 +138,10 @@ struct mbx_waiter *mbx_senders_first(struct mbx_box *box, struct pid *from)
 struct mbx_waiter *mbx_blocked_sender_from(struct mbx_box *box,
 					   struct pid *from, pid_t from_nr)
 	__must_hold(&box->lock);
-struct mbx_msg *mbx_take_blocked_msg(struct mbx_waiter *s,
-				     struct mbx_wake *wake_q);
+struct mbx_msg *mbx_take_blocked_msg(struct mbx_box *box,
+				     struct mbx_waiter *s,
+				     struct mbx_wake *wake_q)
+	__must_hold(&box->lock);
 int __mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op);
 int mbx_send_small(struct mbx_box *box, struct mbx_sendop *op);
 void mbx_take_direct(struct mbx_box *box, struct mbx_waiter *w,

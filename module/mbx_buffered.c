@@ -61,6 +61,7 @@ static int __mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 		ret = box->gone_err;
 		goto out_free;
 	}
+	mbx_msg_stamp(box, msg);
 	if (mbx_hand_to_receiver(box, msg, &wake_q))
 		goto sent;
 	/* Non-blocking and synchronous: only a waiting receiver will do. */
@@ -84,7 +85,7 @@ static int __mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 			goto out_free;
 		goto sent;
 	}
-	mbx_queue_add(box, msg, false);
+	mbx_queue_add(box, msg);
 sent:
 	mbx_note_send(box);
 	ret = 0;
@@ -95,7 +96,7 @@ sent:
 		 * receiver we handed it to, and pollers, before sleeping.
 		 */
 		sync->sync_msg = msg;
-		mbx_wait_enqueue(sync, NULL, &box->senders_waiting);
+		mbx_wait_enqueue(box, sync, NULL, &box->senders_waiting);
 		spin_unlock(&box->lock);
 		mbx_wake_all(&wake_q);
 		mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
@@ -178,7 +179,7 @@ static struct mbx_msg *mbx_take_from_blocked_sender(struct mbx_box *box,
 		*err = -EMSGSIZE;
 		return NULL;
 	}
-	return mbx_take_blocked_msg(s, wake_q);
+	return mbx_take_blocked_msg(box, s, wake_q);
 }
 
 /* Copy a taken message out; on a fault put it back where it was. */
@@ -192,9 +193,10 @@ static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 
 	if (mbx_copy_out(op, 0, msg->data, n)) {
 		/*
-		 * Back at the head, where it was.  A blocked sender may have
-		 * taken the slot meanwhile: a bounded queue can then hold one
-		 * more than its limit until the next receive.
+		 * Back where it was in line (mbx_queue_put_back()).  A
+		 * blocked sender may have taken the slot meanwhile: a bounded
+		 * queue can then hold one more than its limit until the next
+		 * receive.
 		 */
 		spin_lock(&box->lock);
 		sync = msg->sync;
@@ -212,7 +214,7 @@ static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 			if (!mbx_hand_to_receiver(box, msg, &wake_q)) {
 				if (sync)
 					mbx_unclaim(sync, &wake_q);
-				mbx_queue_add(box, msg, true);
+				mbx_queue_put_back(box, msg);
 			}
 			spin_unlock(&box->lock);
 			mbx_wake_all(&wake_q);
@@ -242,8 +244,9 @@ static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 /*
  * A small send left its message in @sbuf, on our stack
  * (mbx_send_small()), and @op has its metadata: copy it out.  If our
- * buffer faults, the message goes back first in line, as mbx_deliver()
- * puts back a queued one, and the receive fails: nothing taken.
+ * buffer faults, the message goes back to its place in line (op->seq),
+ * as mbx_deliver() puts back a queued one, and the receive fails:
+ * nothing taken.
  */
 static noinline int mbx_deliver_small(struct mbx_box *box,
 				      struct mbx_recvop *op, const void *sbuf)
@@ -254,7 +257,7 @@ static noinline int mbx_deliver_small(struct mbx_box *box,
 	if (!mbx_copy_out(op, 0, sbuf, op->msg_len))
 		return 0;
 	msg = mbx_msg_restore(box->creator, sbuf, op->msg_len, op->sender,
-			      op->sender_uid);
+			      op->sender_uid, op->seq);
 	op->sender = NULL;	/* the message has the reference now */
 	op->msg_len = 0;
 	spin_lock(&box->lock);
@@ -264,7 +267,7 @@ static noinline int mbx_deliver_small(struct mbx_box *box,
 		return -EFAULT;
 	}
 	if (!mbx_hand_to_receiver(box, msg, &wake_q))
-		mbx_queue_add(box, msg, true);
+		mbx_queue_put_back(box, msg);
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
 	mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);

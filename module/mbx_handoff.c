@@ -30,9 +30,22 @@
  * no quota charge, nothing queued.  It is the mirror image of the
  * zero-capacity case (mbx_zero.c), with the same bound on the claimed task's
  * uninterruptible sleep: neither side's memory is faulted in during the
- * copy.  If either buffer is not resident, the receiver is put back at the
- * head of the line (or given what arrived for it meanwhile, so that the
+ * copy.  If either buffer is not resident, the receiver is put back in
+ * its place in line (or given what arrived for it meanwhile, so that the
  * invariant above holds) and the sender sends the ordinary way.
+ *
+ * Places in line
+ * ==============
+ *
+ * Messages and waiters are stamped with their place in line
+ * (mbx_box.next_seq) as they enter it, so that whatever is put back
+ * after a failure goes back exactly there (mbx_queue_put_back(),
+ * mbx_waiter_put_back()): a message whose receiver's buffer faulted,
+ * a receiver or zero-capacity sender whose claim was undone.  The head
+ * would do for a receive from anyone, which takes the first, but not for
+ * receive(Q), which takes Q's first message (or sender) from the middle
+ * of the line: put back at the head, it would then overtake older ones,
+ * and a receive that failed would have changed the order.
  */
 #include <linux/cred.h>
 #include <linux/list.h>
@@ -113,8 +126,9 @@ void mbx_refill_from_sender(struct mbx_box *box,
 	if (!s)
 		return;
 	/* A receiver waiting for this sender (receive(Q)) takes it now. */
+	mbx_msg_stamp(box, s->msg);
 	if (!mbx_hand_to_receiver(box, s->msg, wake_q))
-		mbx_queue_add(box, s->msg, false);
+		mbx_queue_add(box, s->msg);
 	s->msg = NULL;
 	mbx_waiter_done(s, 0, wake_q);
 }
@@ -152,12 +166,18 @@ struct mbx_waiter *mbx_blocked_sender_from(struct mbx_box *box,
 	return NULL;
 }
 
-/* Take blocked sender @s's message over: its send is done. */
-struct mbx_msg *mbx_take_blocked_msg(struct mbx_waiter *s,
+/*
+ * Take blocked sender @s's message over: its send is done, and the
+ * message enters the line now.
+ */
+struct mbx_msg *mbx_take_blocked_msg(struct mbx_box *box,
+				     struct mbx_waiter *s,
 				     struct mbx_wake *wake_q)
+	__must_hold(&box->lock)
 {
 	struct mbx_msg *msg = s->msg;
 
+	mbx_msg_stamp(box, msg);
 	s->msg = NULL;
 	if (msg->sync)
 		msg->sync->state = MBX_CLAIMED;
@@ -166,8 +186,8 @@ struct mbx_msg *mbx_take_blocked_msg(struct mbx_waiter *s,
 }
 
 /*
- * Put back receiver @r, which a sender claimed and then released: at the
- * head of the line, where it was, unless what it wants arrived while it
+ * Put back receiver @r, which a sender claimed and then released: in its
+ * place in line, where it was, unless what it wants arrived while it
  * was claimed (a queued message, or a blocked zero-capacity sender): then
  * it takes that now, or -EMSGSIZE if it does not fit.  Without this a
  * message queued meanwhile would wait for the next send (the invariant at
@@ -205,7 +225,7 @@ static bool mbx_receiver_back(struct mbx_box *box, struct mbx_waiter *r,
 		len = msg ? msg->len : s ? s->msg->len : 0;
 	}
 	if (!s && !msg) {
-		list_add(&r->node, &box->receivers);
+		mbx_waiter_put_back(&box->receivers, r);
 		mbx_unclaim(r, wake_q);
 		return false;
 	}
@@ -220,7 +240,7 @@ static bool mbx_receiver_back(struct mbx_box *box, struct mbx_waiter *r,
 		s->state = MBX_CLAIMED;
 		r->peer = s;
 	} else if (s) {
-		r->msg = mbx_take_blocked_msg(s, wake_q);
+		r->msg = mbx_take_blocked_msg(box, s, wake_q);
 	} else {
 		mbx_queue_del(box, msg);
 		if (msg->sync)
@@ -329,6 +349,7 @@ void mbx_take_direct(struct mbx_box *box, struct mbx_waiter *w,
 	op->msg_len = w->needed;
 	op->sender = w->sender;		/* the reference passes on */
 	op->sender_uid = w->sender_uid;
+	op->seq = w->seq;
 	mbx_note_recv(box);
 }
 
@@ -378,6 +399,7 @@ int mbx_send_small(struct mbx_box *box, struct mbx_sendop *op)
 	list_del_init(&r->node);
 	memcpy(r->sbuf, src, op->len);
 	r->small = true;
+	r->seq = ++box->next_seq;	/* the message's place in line now */
 	mbx_give_direct(box, r, op->len, &wake_q);
 	ret = 0;
 out_unlock:

@@ -64,9 +64,13 @@ void mbx_user_uncharge_mailbox(struct mbx_user *user);
  * @charged:	the user whose quota holds @len bytes (ref held)
  * @sender:	the sending process (ref held)
  * @sender_uid:	its effective uid at the time of sending
+ * @len:	payload length (at most MBX_MAX_MSG_SIZE_CAP_LIMIT, mbx_main.c)
  * @sync:	the waiter of an MBX_F_SYNC sender, NULL if none; cleared
  *		when the message is received or freed, under the box lock
- * @len:	payload length
+ * @seq:	its place in the mailbox's line (mbx_box.next_seq), given
+ *		under the box lock as it is queued or handed to a receiver;
+ *		a message put back after a receiver's fault goes back there
+ *		(mbx_queue_put_back())
  * @data:	the payload: @inline_data, or a block of its own
  * @inline_data: a small payload, in the same allocation as the header
  *
@@ -82,8 +86,9 @@ struct mbx_msg {
 	struct mbx_user *charged;
 	struct pid *sender;
 	kuid_t sender_uid;
+	u32 len;
 	struct mbx_waiter *sync;
-	size_t len;
+	u64 seq;
 	u8 *data;
 	u8 inline_data[];
 };
@@ -146,6 +151,9 @@ struct mbx_sendop {
  *		short (see mbx_recv_zero()); 0: none.  Reset as a zero-capacity
  *		receive starts
  * @resume_at:	where that copy stopped
+ * @seq:	out, with a small message a sender left on the receiver's
+ *		stack (mbx_send_small()): its place in line, to put it back
+ *		there if the receiver's buffer faults
  */
 struct mbx_recvop {
 	void __user *ubuf;
@@ -161,6 +169,7 @@ struct mbx_recvop {
 	kuid_t sender_uid;
 	u64 resume_id;
 	size_t resume_at;
+	u64 seq;
 };
 
 /* struct mbx_waiter.state */
@@ -213,6 +222,10 @@ enum mbx_wait_state {
  * @sbuf:	buffered receiver: MBX_SMALL_MAX bytes on its stack, where a
  *		small send leaves its message (mbx_send_small())
  * @small:	a small send left its @needed bytes in @sbuf
+ * @seq:	its place in line (mbx_box.next_seq), given as it starts
+ *		waiting: a waiter put back after a claim goes back there;
+ *		receiver given a small message: that message's (struct
+ *		mbx_msg.seq), to put it back if its buffer faults
  */
 struct mbx_waiter {
 	struct list_head node;
@@ -239,6 +252,7 @@ struct mbx_waiter {
 	u32 *waiting;
 	void *sbuf;
 	bool small;
+	u64 seq;
 };
 
 /**
@@ -276,6 +290,9 @@ struct mbx_box {
 	struct list_head senders;		/* [lock] struct mbx_waiter */
 	struct list_head receivers;		/* [lock] struct mbx_waiter */
 	u64 msg_count, msg_bytes;		/* [lock] */
+	u64 next_seq;		/* [lock] the next place in line: queue,
+				 * senders and receivers (mbx_msg.c)
+				 */
 	u32 senders_waiting, receivers_waiting;	/* [lock] */
 	u32 active;				/* [lock] inbox ops running */
 	u32 settlers;		/* [lock] in mbx_box_settle(), waiting */

@@ -186,7 +186,8 @@ uncharge:
  * It takes over the reference on @sender.
  */
 struct mbx_msg *mbx_msg_restore(struct mbx_user *charge, const void *data,
-				size_t len, struct pid *sender, kuid_t uid)
+				size_t len, struct pid *sender, kuid_t uid,
+				u64 seq)
 {
 	struct mbx_msg *msg;
 
@@ -202,18 +203,43 @@ struct mbx_msg *mbx_msg_restore(struct mbx_user *charge, const void *data,
 	msg->sender = sender;
 	msg->sender_uid = uid;
 	msg->sync = NULL;
+	msg->seq = seq;
 	return msg;
 }
 
-void mbx_queue_add(struct mbx_box *box, struct mbx_msg *msg, bool head)
+static void mbx_queue_count(struct mbx_box *box, struct mbx_msg *msg)
 	__must_hold(&box->lock)
 {
-	if (head)
-		list_add(&msg->node, &box->queue);
-	else
-		list_add_tail(&msg->node, &box->queue);
 	box->msg_count++;
 	box->msg_bytes += msg->len;
+}
+
+/* Queue @msg, just stamped (mbx_msg_stamp()): last in line. */
+void mbx_queue_add(struct mbx_box *box, struct mbx_msg *msg)
+	__must_hold(&box->lock)
+{
+	list_add_tail(&msg->node, &box->queue);
+	mbx_queue_count(box, msg);
+}
+
+/*
+ * Queue @msg where it was, after a receiver took it and could not copy
+ * it out: behind the messages that entered the line before it, ahead of
+ * those that entered after.  The queue is in order of msg->seq (each is
+ * stamped as it is queued at the tail), so the receive that failed
+ * changed nothing, even one that took its message from the middle of the
+ * queue (receive(Q)).  A walk, but only after a fault.
+ */
+void mbx_queue_put_back(struct mbx_box *box, struct mbx_msg *msg)
+	__must_hold(&box->lock)
+{
+	struct mbx_msg *pos;
+
+	list_for_each_entry(pos, &box->queue, node)
+		if (pos->seq > msg->seq)
+			break;
+	list_add_tail(&msg->node, &pos->node);
+	mbx_queue_count(box, msg);
 }
 
 void mbx_queue_del(struct mbx_box *box, struct mbx_msg *msg)

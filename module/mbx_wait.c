@@ -70,20 +70,51 @@ void mbx_settlers_wake(struct mbx_box *box)
 }
 
 /*
- * Start waiting: on @list (or on none, for a sync sender whose message is
- * queued, or a zero-capacity sender already claimed), counted in
- * @waiting (box->senders_waiting or receivers_waiting) until the waiter
- * is done or leaves.  The caller set w->state.  Called with box->lock
- * held.
+ * Start waiting: last on @list (or on none, for a sync sender whose
+ * message is queued, or a zero-capacity sender already claimed), counted
+ * in @waiting (box->senders_waiting or receivers_waiting) until the
+ * waiter is done or leaves.  The caller set w->state.
  */
-void mbx_wait_enqueue(struct mbx_waiter *w, struct list_head *list,
+void mbx_wait_enqueue(struct mbx_box *box, struct mbx_waiter *w,
+		      struct list_head *list, u32 *waiting)
+	__must_hold(&box->lock)
+{
+	w->task = current;
+	if (list) {
+		w->seq = ++box->next_seq;
+		list_add_tail(&w->node, list);
+	} else {
+		INIT_LIST_HEAD(&w->node);
+	}
+	w->waiting = waiting;
+	(*waiting)++;
+}
+
+/*
+ * Put @w back on @list where its place (w->seq) is: after the waiters
+ * that came before it, ahead of those that came after.  For a waiter
+ * that was claimed and waits again: it lost nothing by being picked.
+ */
+void mbx_waiter_put_back(struct list_head *list, struct mbx_waiter *w)
+{
+	struct mbx_waiter *pos;
+
+	list_for_each_entry(pos, list, node)
+		if (pos->seq > w->seq)
+			break;
+	list_add_tail(&w->node, &pos->node);
+}
+
+/*
+ * As mbx_wait_enqueue(), for a waiter that waited on @list before, was
+ * let go (a zero-capacity sender released to page its message in) and
+ * now waits again: in the place it had.
+ */
+void mbx_wait_requeue(struct mbx_waiter *w, struct list_head *list,
 		      u32 *waiting)
 {
 	w->task = current;
-	if (list)
-		list_add_tail(&w->node, list);
-	else
-		INIT_LIST_HEAD(&w->node);
+	mbx_waiter_put_back(list, w);
 	w->waiting = waiting;
 	(*waiting)++;
 }
@@ -180,7 +211,7 @@ int mbx_wait(struct mbx_box *box, struct mbx_waiter *w,
 	     struct list_head *list, u32 *waiting, ktime_t *expires)
 	__must_hold(&box->lock)
 {
-	mbx_wait_enqueue(w, list, waiting);
+	mbx_wait_enqueue(box, w, list, waiting);
 	return mbx_wait_sleep(box, w, expires);
 }
 

@@ -13,7 +13,7 @@
  * the copy reads its buffer, and the copy takes only what is resident on
  * either side, so that wait is bounded by copying the message.  If the
  * receiver's buffer is not resident (or the receiver fails in any other
- * way), the sender is released first (back at the head of the list, or
+ * way), the sender is released first (back in its place in line, or
  * straight to a receiver that has started waiting), and the receiver
  * faults its buffer in and retries.  If the sender's message is not
  * resident, the sender is released to page it in itself (MBX_FAULT_IN,
@@ -111,18 +111,20 @@ static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_user *charge,
 				spin_lock(&box->lock);
 				continue;
 			}
-			mbx_wait_enqueue(&w, &box->senders,
-					 &box->senders_waiting);
-			/* Back from paging its message in: its turn still. */
+			/* Back from paging its message in: its place still. */
 			if (again)
-				list_move(&w.node, &box->senders);
+				mbx_wait_requeue(&w, &box->senders,
+						 &box->senders_waiting);
+			else
+				mbx_wait_enqueue(box, &w, &box->senders,
+						 &box->senders_waiting);
 			/* A receiver may come through poll: tell pollers. */
 			spin_unlock(&box->lock);
 			mbx_wake_all(&wake_q);
 			mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
 			spin_lock(&box->lock);
 		} else {
-			mbx_wait_enqueue(&w, NULL, &box->senders_waiting);
+			mbx_wait_enqueue(box, &w, NULL, &box->senders_waiting);
 			spin_unlock(&box->lock);
 			mbx_wake_all(&wake_q);
 			spin_lock(&box->lock);
@@ -335,7 +337,8 @@ again:	/* box->lock held */
 		spin_lock(&box->lock);
 		goto again;
 	}
-	mbx_wait_enqueue(&w, &box->receivers, &box->receivers_waiting);
+	mbx_wait_enqueue(box, &w, &box->receivers,
+			 &box->receivers_waiting);
 wait:
 	/*
 	 * A sender may come through poll: tell pollers.  Whether a waiting
@@ -429,7 +432,10 @@ copy:
 		if (ret)
 			goto out_unlock;
 		mbx_recv_waiter_init(&w, op);
-		mbx_wait_enqueue(&w, &box->receivers, &box->receivers_waiting);
+		mbx_wait_enqueue(box, &w, &box->receivers,
+				 &box->receivers_waiting);
+		/* First in line, before any that were: place 0. */
+		w.seq = 0;
 		list_move(&w.node, &box->receivers);
 		goto wait;
 	}
@@ -441,7 +447,7 @@ copy:
 	if (box->destroyed) {
 		mbx_waiter_done(s, box->gone_err, &wake_q);
 	} else if (!mbx_offer_sender(box, s, &wake_q)) {
-		list_add(&s->node, &box->senders);
+		mbx_waiter_put_back(&box->senders, s);
 		mbx_unclaim(s, &wake_q);
 	}
 	spin_unlock(&box->lock);

@@ -450,6 +450,124 @@ TEST_F(box, small_message_to_a_waiting_receiver)
 	munmap(ro, 4096);
 }
 
+/*
+ * A child that sends @msg once the parent writes a byte to @go (or at
+ * once, @go -1), then lives on until killed, so that receive(Q) names a
+ * live process.
+ */
+static pid_t spawn_send_then_wait(int fd, const char *msg, int go)
+{
+	pid_t pid = fork();
+	char c;
+
+	if (pid == 0) {
+		if (go >= 0 && read(go, &c, 1) != 1)
+			_exit(100);
+		if (msg_send(fd, msg, strlen(msg), 0))
+			_exit(101);
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+/* The next message (non-blocking) is @want; 0 or -1. */
+static int next_is(int fd, const char *want)
+{
+	char buf[64];
+	ssize_t n = msg_recv(fd, buf, sizeof(buf), MBX_F_NONBLOCK, NULL);
+
+	return n == (ssize_t)strlen(want) && !memcmp(buf, want, n) ? 0 : -1;
+}
+
+/*
+ * A receive whose buffer faults (read-only memory) fails with EFAULT and
+ * changes nothing, not even the order: a message that receive(Q) took
+ * from behind an older one goes back behind it, whether it was queued,
+ * or sent to the receiver while it waited (small or not), and on a
+ * zero-capacity mailbox Q's blocked sender goes back behind the sender
+ * that waited longer.  A receive from anyone then takes the older first.
+ */
+TEST_F(box, failed_receive_from_keeps_the_order)
+{
+	char *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	char big[1000];
+	unsigned int i;
+	int go[2];
+	pid_t a, q, rx;
+
+	ASSERT_NE(MAP_FAILED, ro);
+	if (!buffered(variant)) {
+		a = spawn_send(self->fd, "older", 5, 0);
+		ASSERT_EQ(0, wait_blocked(self->fd, 1, -1));
+		q = spawn_send(self->fd, "from-q", 6, 0);
+		ASSERT_EQ(0, wait_blocked(self->fd, 2, -1));
+		EXPECT_EQ(-EFAULT, msg_recv_from(self->fd, q, ro, 64,
+						 MBX_F_NONBLOCK, NULL));
+		EXPECT_EQ(0, wait_blocked(self->fd, 2, -1));
+		EXPECT_EQ(0, next_is(self->fd, "older"));
+		EXPECT_EQ(0, reap(a));
+		EXPECT_EQ(0, next_is(self->fd, "from-q"));
+		EXPECT_EQ(0, reap(q));
+		munmap(ro, 4096);
+		return;
+	}
+
+	/* Queued: taken from behind "older", put back there. */
+	ASSERT_EQ(0, msg_send(self->fd, "older", 5, 0));
+	q = spawn_send_then_wait(self->fd, "from-q", -1);
+	ASSERT_LE(0, q);
+	ASSERT_EQ(0, wait_queued(self->fd, 2));
+	EXPECT_EQ(-EFAULT, msg_recv_from(self->fd, q, ro, 64, MBX_F_NONBLOCK,
+					 NULL));
+	EXPECT_EQ(2, queued(self->fd));
+	EXPECT_EQ(0, next_is(self->fd, "older"));
+	EXPECT_EQ(0, next_is(self->fd, "from-q"));
+	kill(q, SIGKILL);
+	reap(q);
+
+	/*
+	 * Sent to a receive(Q) already waiting, through its stack (small)
+	 * or not, while an older message it does not want is queued.
+	 */
+	memset(big, 'b', sizeof(big));
+	big[sizeof(big) - 1] = '\0';
+	for (i = 0; i < 2; i++) {
+		const char *msg = i ? big : "from-q";
+
+		ASSERT_EQ(0, pipe(go));
+		q = spawn_send_then_wait(self->fd, msg, go[0]);
+		ASSERT_LE(0, q);
+		rx = fork();
+		ASSERT_LE(0, rx);
+		if (rx == 0)
+			child_exit(msg_recv_from(self->fd, q, ro, 4096, 0,
+						 NULL));
+		ASSERT_EQ(0, wait_blocked(self->fd, -1, 1));
+		ASSERT_EQ(0, msg_send(self->fd, "older", 5, 0));
+		ASSERT_EQ(1, write(go[1], "x", 1));
+		EXPECT_EQ(EFAULT, reap(rx)) TH_LOG("%zu bytes", strlen(msg));
+		EXPECT_EQ(0, wait_queued(self->fd, 2));
+		EXPECT_EQ(0, next_is(self->fd, "older")) TH_LOG("%zu bytes",
+								strlen(msg));
+		if (i) {
+			char buf[sizeof(big)];
+
+			EXPECT_EQ((ssize_t)strlen(big),
+				  msg_recv(self->fd, buf, sizeof(buf),
+					   MBX_F_NONBLOCK, NULL));
+		} else {
+			EXPECT_EQ(0, next_is(self->fd, "from-q"));
+		}
+		kill(q, SIGKILL);
+		reap(q);
+		close(go[0]);
+		close(go[1]);
+	}
+	munmap(ro, 4096);
+}
+
 /* Zero-byte messages are messages. */
 TEST_F(box, zero_byte_message)
 {

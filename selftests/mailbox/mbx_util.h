@@ -130,6 +130,19 @@ static inline long long queued(int fd)
 	return (long long)st.msg_count;
 }
 
+/* Wait (10 s at most) until @n messages are queued on @fd: 0 or -1. */
+static inline int wait_queued(int fd, long long n)
+{
+	long long deadline = now_ns() + 10000 * MS;
+
+	while (now_ns() < deadline) {
+		if (queued(fd) == n)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
 /* Fill @buf with a pattern that depends on @seed and the offset. */
 static inline void fill(void *buf, size_t len, unsigned int seed)
 {
