@@ -10,7 +10,8 @@
  *   - send to a mailbox or to an inbox: non-blocking, timed, untimed
  *     blocking (to a mailbox, also with write(2)), sync, after poll;
  *   - receive from a mailbox or from the inbox: non-blocking, timed,
- *     untimed blocking (also with read(2)), from one sender, after poll;
+ *     untimed blocking (also with read(2)), from one sender, after poll,
+ *     into read-only memory (EFAULT, nothing taken);
  *   - send to a mailbox and receive from the inbox in one msg_call();
  *   - open a mailbox by name or by id, close handles, close and reopen
  *     /dev/mailbox, stat;
@@ -48,7 +49,8 @@
  *     destroyed that mailbox instance or ended that inbox's owner while
  *     the message was queued; then only the sender's last messages to
  *     that instance may be missing, none on a zero-capacity channel and
- *     at most the limit on a bounded one;
+ *     at most the limit on a bounded one (one more for each receive into
+ *     read-only memory there, which may leave it one over);
  *   - lifetimes as the test made them: every destroyed instance is gone,
  *     every other one was drained at the end.
  *
@@ -146,8 +148,8 @@ enum {
 	C_CLOSES, C_DEV_OPENS, C_SENT, C_RECEIVED, C_DRAINED, C_LOCAL,
 	C_UNTIMED_SEND, C_UNTIMED_RECV, C_POLLS, C_STATS, C_EINTR,
 	C_ETIMEDOUT, C_EAGAIN, C_EIDRM, C_ESRCH, C_ENOBUFS, C_SATURATED,
-	C_CALL, C_WRITES, C_READS, C_CORRUPT, C_MISORDERED, C_UNEXPECTED,
-	NCOUNT
+	C_CALL, C_WRITES, C_READS, C_FAULTS, C_CORRUPT, C_MISORDERED,
+	C_UNEXPECTED, NCOUNT
 };
 
 #define MAX_REPORTS	8
@@ -164,6 +166,8 @@ struct shared {
 	uint32_t starts[MAX_IDS];	/* threads that were this sender */
 	pid_t tid[MAX_IDS], tgid[MAX_IDS];	/* for the signals */
 	uint32_t next[MAX_IDS][CHANNELS];	/* next sequence number */
+	/* Receives into read-only memory tried on an instance (R_FAULT). */
+	uint32_t faults[CHANNELS][MAX_EPOCH];
 	int tasks_now, tasks_max;
 	uint64_t count[NCOUNT];
 	uint32_t nreports;
@@ -192,7 +196,7 @@ struct task {
 	struct msg m, r;
 };
 
-enum { R_NONBLOCK, R_TIMED, R_UNTIMED, R_FROM, R_POLL, R_MODES };
+enum { R_NONBLOCK, R_TIMED, R_UNTIMED, R_FROM, R_POLL, R_FAULT };
 
 /* Errors a call may end with in this test; anything else is a bug. */
 #define A_AGAIN		0x1
@@ -204,6 +208,8 @@ enum { R_NONBLOCK, R_TIMED, R_UNTIMED, R_FROM, R_POLL, R_MODES };
 #define A_WAIT		(A_AGAIN | A_INTR | A_TIMEDOUT)
 
 static struct shared *sh;
+/* A receive buffer that cannot be written (R_FAULT). */
+static void *read_only;
 static struct rec *recs;
 static int nprod = 12, ncons = 8, nids, nch;
 static uint64_t seed;
@@ -646,7 +652,9 @@ static pid_t some_sender(struct task *t)
 static void do_recv(struct task *t, int slot, int mode)
 {
 	static const char * const hows[] = {
-		"non-blocking", "timed", "untimed", "from one sender",
+		[R_NONBLOCK] = "non-blocking", [R_TIMED] = "timed",
+		[R_UNTIMED] = "untimed", [R_FROM] = "from one sender",
+		[R_FAULT] = "into read-only memory",
 	};
 	struct msg_meta meta;
 	struct handle *h = NULL;
@@ -688,6 +696,30 @@ static void do_recv(struct task *t, int slot, int mode)
 					WAIT_NS, &meta);
 		if (n >= 0 && from && meta.sender_pid != from)
 			unexpected(t, "receive from: another sender", 0);
+		break;
+	case R_FAULT:
+		/*
+		 * EFAULT, and nothing taken: the message (or zero-capacity
+		 * sender) goes back where it was in line, which the checks
+		 * of order and loss see.  A bounded mailbox may be left one
+		 * over its limit (README, "A receive whose copy-out faults
+		 * puts its message back"), which those checks allow for:
+		 * counted before the call, so that they never see the
+		 * extra message without it.
+		 */
+		__atomic_fetch_add(&sh->faults[ch][epoch], 1,
+				   __ATOMIC_RELAXED);
+		from = rnd(&t->rng) % 2 ? some_sender(t) : 0;
+		n = msg_recv_from_timed(fd, from, read_only, sizeof(t->r), 0,
+					WAIT_NS, &meta);
+		if (n >= 0) {
+			unexpected(t, "receive into read-only memory", n);
+			return;
+		}
+		if (n == -EFAULT) {
+			count(C_FAULTS);
+			return;
+		}
 		break;
 	default:
 		count(C_UNTIMED_RECV);
@@ -842,7 +874,9 @@ static void stat_op(struct task *t)
 	if (ret)
 		unexpected(t, "stat", ret);
 	else if (st.capacity != capacity_of(slot) || strcmp(st.name, name) ||
-		 (st.capacity == MBX_CAP_BOUNDED && st.msg_count > LIMIT) ||
+		 (st.capacity == MBX_CAP_BOUNDED && st.msg_count > LIMIT +
+		  __atomic_load_n(&sh->faults[slot][h->epoch],
+				  __ATOMIC_RELAXED)) ||
 		 (st.capacity == MBX_CAP_ZERO && st.msg_count))
 		unexpected(t, "stat: not the mailbox it should be", 0);
 	if (owner && t->dev >= 0 && !msg_stat(t->dev, &st) &&
@@ -1080,8 +1114,11 @@ static void one_op(struct task *t)
 		destroy_op(t);
 	} else if (r < 979) {
 		child_op(t);
-	} else if (r < 990) {
+	} else if (r < 986) {
 		call_op(t, rnd(&t->rng) % NBOX);
+	} else if (r < 990) {
+		do_recv(t, rnd(&t->rng) % 4 ? (int)(rnd(&t->rng) % NBOX) : -1,
+			R_FAULT);
 	} else {
 		do_recv(t, rnd(&t->rng) % NBOX, R_UNTIMED);
 	}
@@ -1533,11 +1570,15 @@ static void verify(struct verdict *v)
 				}
 			}
 		}
-	/* A bounded queue cannot have held more than its limit. */
+	/*
+	 * A bounded queue cannot have held more than its limit, but for
+	 * one more for each receive into read-only memory (R_FAULT).
+	 */
 	for (ch = 0; ch < nch; ch++)
 		for (e = 0; e < MAX_EPOCH; e++)
 			if (capacity_of(ch) == MBX_CAP_BOUNDED &&
-			    lost[ch * MAX_EPOCH + e] > LIMIT)
+			    lost[ch * MAX_EPOCH + e] >
+			    LIMIT + sh->faults[ch][e])
 				v->lost_over++;
 	free(lost);
 	free(mark);
@@ -1579,7 +1620,10 @@ int main(int argc, char **argv)
 	recs_size = (size_t)nids * nch * SEQ_MAX * sizeof(struct rec);
 	recs = mmap(NULL, recs_size, PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (sh == MAP_FAILED || recs == MAP_FAILED) {
+	read_only = mmap(NULL, sizeof(struct msg), PROT_READ,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED || recs == MAP_FAILED ||
+	    read_only == MAP_FAILED) {
 		perror("mmap");
 		return 1;
 	}
@@ -1672,11 +1716,12 @@ int main(int argc, char **argv)
 	       (unsigned long long)c[C_CLOSES],
 	       (unsigned long long)c[C_SCRATCH],
 	       (unsigned long long)c[C_OWNER_EXITS]);
-	printf("# calls: %llu untimed sends (%llu by write), %llu untimed receives (%llu by read), %llu send-and-receive (msg_call), %llu polls, %llu timed out, %llu EAGAIN, %llu EIDRM, %llu ESRCH, %llu ENOBUFS\n",
+	printf("# calls: %llu untimed sends (%llu by write), %llu untimed receives (%llu by read), %llu receives into read-only memory (EFAULT), %llu send-and-receive (msg_call), %llu polls, %llu timed out, %llu EAGAIN, %llu EIDRM, %llu ESRCH, %llu ENOBUFS\n",
 	       (unsigned long long)c[C_UNTIMED_SEND],
 	       (unsigned long long)c[C_WRITES],
 	       (unsigned long long)c[C_UNTIMED_RECV],
 	       (unsigned long long)c[C_READS],
+	       (unsigned long long)c[C_FAULTS],
 	       (unsigned long long)c[C_CALL],
 	       (unsigned long long)c[C_POLLS],
 	       (unsigned long long)c[C_ETIMEDOUT],
