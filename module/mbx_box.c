@@ -642,21 +642,6 @@ out:
 }
 
 /*
- * Is a receiver waiting on zero-capacity @box that would take a message
- * from @sender?  One blocked in receive(Q) for another process would not.
- */
-static bool mbx_receiver_for(struct mbx_box *box, struct pid *sender)
-	__must_hold(&box->lock)
-{
-	struct mbx_waiter *r;
-
-	list_for_each_entry(r, &box->receivers, node)
-		if (mbx_wants(r->from, sender))
-			return true;
-	return false;
-}
-
-/*
  * poll: EPOLLIN when a receive from anyone would not block, EPOLLOUT when
  * a send from the polling process would not, each only for a handle that
  * may do it.  On a zero-capacity mailbox that means a sender, or a

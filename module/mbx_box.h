@@ -80,9 +80,8 @@ void mbx_msg_free(struct mbx_msg *msg);
 void mbx_msg_free_received(struct mbx_box *box, struct mbx_msg *msg,
 			   bool queued);
 void mbx_msg_spare_free(struct mbx_box *box);
-struct mbx_msg *mbx_msg_restore(struct mbx_user *charge, const void *data,
-				size_t len, struct pid *sender, kuid_t uid,
-				u64 seq);
+struct mbx_msg *mbx_msg_restore(const struct mbx_small *small, size_t len,
+				struct pid *sender, kuid_t uid);
 void mbx_queue_add(struct mbx_box *box, struct mbx_msg *msg)
 	__must_hold(&box->lock);
 void mbx_queue_put_back(struct mbx_box *box, struct mbx_msg *msg)
@@ -124,9 +123,28 @@ static inline bool mbx_wants(struct pid *from, struct pid *sender)
  */
 #define MBX_SMALL_MAX	192
 
+/**
+ * struct mbx_small - a small message a sender left on its receiver's stack
+ * @data:	the payload (struct mbx_waiter.needed bytes)
+ * @seq:	its place in line (struct mbx_msg.seq), to put it back there
+ *		if the receiver's buffer faults
+ * @charged:	the sender's user, whose byte quota holds the message as it
+ *		would a queued one (ref held) until the receiver has copied
+ *		it out, or has put it back as a queued message
+ *
+ * Only the sender writes it, under the box lock, while the receiver waits.
+ */
+struct mbx_small {
+	u8 data[MBX_SMALL_MAX];
+	u64 seq;
+	struct mbx_user *charged;
+};
+
 /* mbx_handoff.c */
 struct mbx_waiter *mbx_take_receiver(struct mbx_box *box, struct pid *sender,
 				     size_t len, struct mbx_wake *kick_q)
+	__must_hold(&box->lock);
+bool mbx_receiver_for(struct mbx_box *box, struct pid *sender)
 	__must_hold(&box->lock);
 bool mbx_hand_to_receiver(struct mbx_box *box, struct mbx_msg *msg,
 			  struct mbx_wake *wake_q)
@@ -143,7 +161,8 @@ struct mbx_msg *mbx_take_blocked_msg(struct mbx_box *box,
 				     struct mbx_wake *wake_q)
 	__must_hold(&box->lock);
 int __mbx_send_direct(struct mbx_box *box, struct mbx_sendop *op);
-int mbx_send_small(struct mbx_box *box, struct mbx_sendop *op);
+int mbx_send_small(struct mbx_box *box, struct mbx_user *charge,
+		   struct mbx_sendop *op);
 void mbx_take_direct(struct mbx_box *box, struct mbx_waiter *w,
 		     struct mbx_recvop *op)
 	__must_hold(&box->lock);

@@ -8,6 +8,7 @@
  * queue and fails.
  */
 #include <linux/list.h>
+#include <linux/pagemap.h>
 #include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
@@ -40,6 +41,7 @@ static int __mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 {
 	struct mbx_wake wake_q = {};
 	struct mbx_msg *msg;
+	bool empty;
 	int ret;
 
 	ret = mbx_send_direct(box, op);
@@ -47,7 +49,7 @@ static int __mbx_send_buffered(struct mbx_box *box, struct mbx_user *charge,
 		return ret;
 	if (!sync && op->len <= MBX_SMALL_MAX &&
 	    !list_empty(&box->receivers)) {
-		ret = mbx_send_small(box, op);
+		ret = mbx_send_small(box, charge, op);
 		if (ret != -EAGAIN)
 			return ret;
 	}
@@ -106,10 +108,13 @@ sent:
 			/* Still queued and unclaimed: take it back. */
 			mbx_queue_del(box, msg);
 			mbx_refill_from_sender(box, &wake_q);
+			empty = list_empty(&box->queue);
 			spin_unlock(&box->lock);
 			mbx_wake_all(&wake_q);
 			mbx_poll_wake(box, EPOLLOUT | EPOLLWRNORM);
 			mbx_msg_free(msg);
+			if (empty)	/* an idle mailbox keeps no spare */
+				mbx_msg_spare_free(box);
 			return ret;
 		}
 		if (!ret)
@@ -187,7 +192,7 @@ static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 		       struct mbx_recvop *op)
 {
 	struct mbx_wake wake_q = {};
-	size_t n = min(op->len, msg->len);
+	size_t n = min_t(size_t, op->len, msg->len);
 	struct mbx_waiter *sync;
 	bool queued;
 
@@ -242,22 +247,27 @@ static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 }
 
 /*
- * A small send left its message in @sbuf, on our stack
- * (mbx_send_small()), and @op has its metadata: copy it out.  If our
- * buffer faults, the message goes back to its place in line (op->seq),
- * as mbx_deliver() puts back a queued one, and the receive fails:
- * nothing taken.
+ * A small send left its message in @small, on our stack
+ * (mbx_send_small()), and @op has its metadata: copy it out, and give its
+ * sender's quota back.  If our buffer faults, the message goes back to
+ * its place in line, still charged to its sender, as mbx_deliver() puts
+ * back a queued one, and the receive fails: nothing taken.
  */
 static noinline int mbx_deliver_small(struct mbx_box *box,
-				      struct mbx_recvop *op, const void *sbuf)
+				      struct mbx_recvop *op,
+				      const struct mbx_small *small)
 {
 	struct mbx_wake wake_q = {};
 	struct mbx_msg *msg;
 
-	if (!mbx_copy_out(op, 0, sbuf, op->msg_len))
+	if (!mbx_copy_out(op, 0, small->data, op->msg_len)) {
+		mbx_user_uncharge_bytes(small->charged,
+					sizeof(*msg) + op->msg_len);
+		mbx_user_put(small->charged);
 		return 0;
-	msg = mbx_msg_restore(box->creator, sbuf, op->msg_len, op->sender,
-			      op->sender_uid, op->seq);
+	}
+	msg = mbx_msg_restore(small, op->msg_len, op->sender,
+			      op->sender_uid);
 	op->sender = NULL;	/* the message has the reference now */
 	op->msg_len = 0;
 	spin_lock(&box->lock);
@@ -277,16 +287,16 @@ static noinline int mbx_deliver_small(struct mbx_box *box,
 /*
  * Nothing the receiver wants is queued: wait for a sender to hand a
  * message over (*msgp), to copy one into our buffer (*msgp NULL, the
- * metadata in @op), or to leave a small one in @sbuf (return 1, the
+ * metadata in @op), or to leave a small one in @small (return 1, the
  * metadata in @op; mbx_deliver_small()).  Its own function so that the
  * waiter is set up only when a receiver does wait.
  */
 static int mbx_recv_wait(struct mbx_box *box, struct mbx_recvop *op,
-			 struct mbx_msg **msgp, void *sbuf)
+			 struct mbx_msg **msgp, struct mbx_small *small)
 	__must_hold(&box->lock)
 {
 	struct mbx_waiter w = {
-		.sbuf = sbuf,
+		.small_buf = small,
 		.buf_len = op->len,
 		.trunc = op->flags & MBX_F_TRUNC,
 		.from = op->from,
@@ -301,7 +311,7 @@ static int mbx_recv_wait(struct mbx_box *box, struct mbx_recvop *op,
 	if (ret)
 		return ret;
 	*msgp = w.msg;
-	if (!w.msg)		/* a sender copied it into our buffer or sbuf */
+	if (!w.msg)	/* a sender copied it into our buffer or @small */
 		mbx_take_direct(box, &w, op);
 	return w.small;
 }
@@ -309,13 +319,15 @@ static int mbx_recv_wait(struct mbx_box *box, struct mbx_recvop *op,
 int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 {
 	/* Not zeroed (CONFIG_INIT_STACK_ALL_ZERO): only a sender writes it. */
-	u8 sbuf[MBX_SMALL_MAX] __attribute__((uninitialized));
+	struct mbx_small small __attribute__((uninitialized));
 	struct mbx_wake wake_q = {};
+	struct mbx_waiter *s;
+	bool was_full, checked = false;
 	struct mbx_msg *msg;
-	bool was_full;
 	int ret = 0;
 
 	spin_lock(&box->lock);
+again:
 	if (box->destroyed) {
 		ret = box->gone_err;
 		goto out_unlock;
@@ -345,6 +357,26 @@ int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 	 * holds).
 	 */
 	if (op->from || op->from_nr) {
+		/*
+		 * Taking its message completes Q's send, which a fault in
+		 * our copy could not undo: Q's message would then be queued
+		 * ahead of the senders blocked before Q, and over the
+		 * limit.  So look at our buffer first (without writing to
+		 * it), on this path only, which is rare.
+		 */
+		s = checked || !op->ubuf ? NULL :
+		    mbx_blocked_sender_from(box, op->from, op->from_nr);
+		if (s && (s->msg->len <= op->len ||
+			  (op->flags & MBX_F_TRUNC))) {
+			size_t n = min_t(size_t, op->len, s->msg->len);
+
+			spin_unlock(&box->lock);
+			if (fault_in_safe_writeable(op->ubuf, n))
+				return -EFAULT;
+			checked = true;
+			spin_lock(&box->lock);
+			goto again;
+		}
 		msg = mbx_take_from_blocked_sender(box, op, &ret, &wake_q);
 		if (msg) {
 			spin_unlock(&box->lock);
@@ -357,10 +389,10 @@ int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 	ret = mbx_recv_nothing(op);
 	if (ret)
 		goto out_unlock;
-	ret = mbx_recv_wait(box, op, &msg, sbuf);
+	ret = mbx_recv_wait(box, op, &msg, &small);
 	if (ret == 1) {
 		spin_unlock(&box->lock);
-		return mbx_deliver_small(box, op, sbuf);
+		return mbx_deliver_small(box, op, &small);
 	}
 	if (ret || !msg)
 		goto out_unlock;

@@ -93,6 +93,21 @@ struct mbx_waiter *mbx_take_receiver(struct mbx_box *box,
 	return NULL;
 }
 
+/*
+ * Is a receiver waiting that would take a message from @sender?  One
+ * blocked in receive(Q) for another process would not.
+ */
+bool mbx_receiver_for(struct mbx_box *box, struct pid *sender)
+	__must_hold(&box->lock)
+{
+	struct mbx_waiter *r;
+
+	list_for_each_entry(r, &box->receivers, node)
+		if (mbx_wants(r->from, sender))
+			return true;
+	return false;
+}
+
 /* Hand @msg to a waiting receiver; true if one took it. */
 bool mbx_hand_to_receiver(struct mbx_box *box, struct mbx_msg *msg,
 			  struct mbx_wake *wake_q)
@@ -253,8 +268,8 @@ static bool mbx_receiver_back(struct mbx_box *box, struct mbx_waiter *r,
 }
 
 /*
- * Receiver @r has our message of @len bytes (in its buffer, or its sbuf):
- * what mbx_take_direct() reads when it wakes, and it is done.
+ * Receiver @r has our message of @len bytes (in its buffer, or on its
+ * stack): what mbx_take_direct() reads when it wakes, and it is done.
  */
 static void mbx_give_direct(struct mbx_box *box, struct mbx_waiter *r,
 			    size_t len, struct mbx_wake *wake_q)
@@ -349,31 +364,35 @@ void mbx_take_direct(struct mbx_box *box, struct mbx_waiter *w,
 	op->msg_len = w->needed;
 	op->sender = w->sender;		/* the reference passes on */
 	op->sender_uid = w->sender_uid;
-	op->seq = w->seq;
 	mbx_note_recv(box);
 }
 
 /*
  * A small message for a buffered receiver already waiting (the caller
  * peeked at box->receivers): copied onto our stack, then under the lock
- * into the receiver's stack buffer (struct mbx_waiter.sbuf), from which
- * the receiver copies it out when it wakes (mbx_deliver_small()).
- * Nothing is allocated, charged or queued, and the payload is not copied
- * through a slab object (no hardened-usercopy heap check): a tenth of the
- * instructions and of the pages a small round trip touches, counted in
- * the VM, and about 9% of its time (README, "What was tried").  Only the
- * receiver that has waited longest, and only if the whole message fits
- * its buffer (a truncating one takes it the ordinary way, so the copy it
- * holds is always the whole message, which it puts back if its own
- * buffer faults).
+ * into the receiver's (struct mbx_waiter.small_buf), from which the
+ * receiver copies it out when it wakes (mbx_deliver_small()).  Nothing
+ * is allocated or queued, and the payload is not copied through a slab
+ * object (no hardened-usercopy heap check): a tenth of the instructions
+ * and of the pages a small round trip touches, counted in the VM, and
+ * about 9% of its time (README, "What was tried").  Only the receiver
+ * that has waited longest, and only if the whole message fits its buffer
+ * (a truncating one takes it the ordinary way, so the copy it holds is
+ * always the whole message, which it puts back if its own buffer
+ * faults).  The message is charged to @charge as a queued one would be,
+ * until the receiver has it: put back after a fault, it is queued, and a
+ * receiver that fails its receives on purpose must not queue messages
+ * that no quota holds.
  *
  * Return: 0 when the receiver has it, box->gone_err, or -EAGAIN (no such
- * receiver, or our buffer faulted): then send the ordinary way, which
- * reports the fault.
+ * receiver, our buffer faulted, or the quota is used up): then send the
+ * ordinary way, which reports the fault or ENOBUFS.
  */
-int mbx_send_small(struct mbx_box *box, struct mbx_sendop *op)
+int mbx_send_small(struct mbx_box *box, struct mbx_user *charge,
+		   struct mbx_sendop *op)
 {
 	u8 kbuf[MBX_SMALL_MAX] __attribute__((uninitialized));
+	size_t cost = sizeof(struct mbx_msg) + op->len;
 	struct pid *me = task_tgid(current);
 	struct mbx_wake wake_q = {};
 	const void *src = op->kbuf;
@@ -385,25 +404,31 @@ int mbx_send_small(struct mbx_box *box, struct mbx_sendop *op)
 			return -EAGAIN;
 		src = kbuf;
 	}
+	if (mbx_user_charge_bytes(charge, cost, READ_ONCE(mbx_user_bytes_max)))
+		return -EAGAIN;
 	spin_lock(&box->lock);
 	if (box->destroyed) {
 		ret = box->gone_err;
 		goto out_unlock;
 	}
 	r = list_first_entry_or_null(&box->receivers, struct mbx_waiter, node);
-	if (!r || !r->sbuf || !mbx_wants(r->from, me) ||
+	if (!r || !r->small_buf || !mbx_wants(r->from, me) ||
 	    op->len > r->buf_len) {
 		ret = -EAGAIN;
 		goto out_unlock;
 	}
 	list_del_init(&r->node);
-	memcpy(r->sbuf, src, op->len);
+	memcpy(r->small_buf->data, src, op->len);
+	r->small_buf->seq = ++box->next_seq;	/* its place in line now */
+	refcount_inc(&charge->ref);
+	r->small_buf->charged = charge;
 	r->small = true;
-	r->seq = ++box->next_seq;	/* the message's place in line now */
 	mbx_give_direct(box, r, op->len, &wake_q);
 	ret = 0;
 out_unlock:
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
+	if (ret)
+		mbx_user_uncharge_bytes(charge, cost);
 	return ret;
 }

@@ -22,6 +22,7 @@
 #include "../uapi/linux/mbx.h"
 
 struct file;
+struct mbx_small;
 struct mm_struct;
 struct pid;
 struct poll_table_struct;
@@ -151,9 +152,6 @@ struct mbx_sendop {
  *		short (see mbx_recv_zero()); 0: none.  Reset as a zero-capacity
  *		receive starts
  * @resume_at:	where that copy stopped
- * @seq:	out, with a small message a sender left on the receiver's
- *		stack (mbx_send_small()): its place in line, to put it back
- *		there if the receiver's buffer faults
  */
 struct mbx_recvop {
 	void __user *ubuf;
@@ -169,7 +167,6 @@ struct mbx_recvop {
 	kuid_t sender_uid;
 	u64 resume_id;
 	size_t resume_at;
-	u64 seq;
 };
 
 /* struct mbx_waiter.state */
@@ -219,13 +216,11 @@ enum mbx_wait_state {
  * @sync_msg:	MBX_F_SYNC sender: its message, to detach from on SIGKILL
  * @waiting:	the box's senders_waiting or receivers_waiting that counts
  *		this waiter, until it is done or leaves; NULL after
- * @sbuf:	buffered receiver: MBX_SMALL_MAX bytes on its stack, where a
- *		small send leaves its message (mbx_send_small())
- * @small:	a small send left its @needed bytes in @sbuf
+ * @small_buf: buffered receiver: room on its stack where a small send
+ *		leaves its message (mbx_send_small())
+ * @small:	a small send left its @needed bytes in @small_buf
  * @seq:	its place in line (mbx_box.next_seq), given as it starts
- *		waiting: a waiter put back after a claim goes back there;
- *		receiver given a small message: that message's (struct
- *		mbx_msg.seq), to put it back if its buffer faults
+ *		waiting: a waiter put back after a claim goes back there
  */
 struct mbx_waiter {
 	struct list_head node;
@@ -250,7 +245,7 @@ struct mbx_waiter {
 	struct pid *receiver;
 	struct mbx_msg *sync_msg;
 	u32 *waiting;
-	void *sbuf;
+	struct mbx_small *small_buf;
 	bool small;
 	u64 seq;
 };

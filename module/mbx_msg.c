@@ -13,8 +13,10 @@
  * boot, three alternations, a 64-deep bounded stream of 64 KiB messages
  * went from 2,344-2,442 to 3,619-4,087 MB/s (process_vm_readv(): 2,450-
  * 2,720).  The spare is kept only while messages are queued: the receive
- * that empties the queue frees it, and so does a destroy, so an idle
- * mailbox holds none.  Like pipe's page it stays charged to the memory
+ * (or the synchronous sender taking its message back) that empties the
+ * queue frees it, and so does a destroy, so an idle mailbox holds none;
+ * a receive that kept it looks again once it is published, in case the
+ * queue emptied or the box died meanwhile.  Like pipe's page it stays charged to the memory
  * cgroup that allocated it; the byte quota is charged per message, spare
  * or not.  Only box->spare's xchg()/cmpxchg() guard it.
  */
@@ -113,12 +115,21 @@ void mbx_msg_spare_free(struct mbx_box *box)
 void mbx_msg_free_received(struct mbx_box *box, struct mbx_msg *msg,
 			   bool queued)
 {
+	bool empty;
+
 	mbx_msg_drop_refs(msg);
-	if (!queued)
+	if (!queued) {
 		mbx_msg_spare_free(box);
-	else if (msg->data != msg->inline_data &&
-		 !cmpxchg(&box->spare, NULL, msg))
+	} else if (msg->data != msg->inline_data &&
+		   !cmpxchg(&box->spare, NULL, msg)) {
+		/* The queue may have emptied, or the box died, since. */
+		spin_lock(&box->lock);
+		empty = list_empty(&box->queue) || box->destroyed;
+		spin_unlock(&box->lock);
+		if (empty)
+			mbx_msg_spare_free(box);
 		return;
+	}
 	mbx_msg_release(msg);
 }
 
@@ -178,32 +189,28 @@ uncharge:
 }
 
 /*
- * A copy of a small message that a receiver could not copy out of its
- * stack (mbx_send_small()), to put back in line.  Its sender's send is
- * over, so @charge (the mailbox's creator) pays for it, past the quota if
- * need be, as a message put back after a fault may make a bounded queue
- * one longer than its limit; and it cannot fail (a small allocation).
- * It takes over the reference on @sender.
+ * A queued message made of @small, a small message of @len bytes that a
+ * receiver could not copy out of its stack (mbx_send_small()), to put
+ * back in line.  It takes over the quota charge and the reference on
+ * small->charged (its sender's user, charged as for a queued message
+ * when it was sent) and the reference on @sender.  It cannot fail: the
+ * message must not be lost, and the allocation is small.
  */
-struct mbx_msg *mbx_msg_restore(struct mbx_user *charge, const void *data,
-				size_t len, struct pid *sender, kuid_t uid,
-				u64 seq)
+struct mbx_msg *mbx_msg_restore(const struct mbx_small *small, size_t len,
+				struct pid *sender, kuid_t uid)
 {
 	struct mbx_msg *msg;
 
 	msg = kmalloc(struct_size(msg, inline_data, len),
 		      GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 	msg->data = msg->inline_data;
-	memcpy(msg->data, data, len);
-	WARN_ON_ONCE(mbx_user_charge_bytes(charge, sizeof(*msg) + len,
-					   ULONG_MAX));
-	refcount_inc(&charge->ref);
+	memcpy(msg->data, small->data, len);
 	msg->len = len;
-	msg->charged = charge;
+	msg->charged = small->charged;
 	msg->sender = sender;
 	msg->sender_uid = uid;
 	msg->sync = NULL;
-	msg->seq = seq;
+	msg->seq = small->seq;
 	return msg;
 }
 

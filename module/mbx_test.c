@@ -778,6 +778,66 @@ static bool mbx_test_blocked(struct mbx_box *box, int senders, int receivers)
 	return mbx_test_until(box, mbx_test_has_blocked, want);
 }
 
+/* A synchronous send from a kthread that gives up after 300 ms. */
+struct mbx_test_sync_send {
+	struct kthread_work work;
+	struct mbx_box *box;
+	struct mbx_user *user;
+	int val;
+	ktime_t deadline;
+	int ret;
+};
+
+static void mbx_test_sync_send_fn(struct kthread_work *work)
+{
+	struct mbx_test_sync_send *t = container_of(work, typeof(*t), work);
+	struct mbx_sendop op = {
+		.kbuf = &t->val, .len = sizeof(t->val), .flags = MBX_F_SYNC,
+		.expires = &t->deadline,
+	};
+
+	t->deadline = ktime_add_ms(ktime_get(), 300);
+	t->ret = mbx_box_send(t->box, t->user, &op);
+	put_pid(op.receiver);
+}
+
+/*
+ * The queue can also empty by a synchronous sender that gives up and
+ * takes its message back: the spare kept by the receive before it goes
+ * then too, as an idle mailbox holds none.
+ */
+static void mbx_spare_freed_when_sync_send_empties_queue(struct kunit *test)
+{
+	struct kthread_worker *w = mbx_test_peer(test);
+	struct mbx_test_sync_send t = { .ret = -EINPROGRESS };
+	const size_t len = 8192;
+	struct mbx_user *user;
+	struct mbx_box *box;
+	u8 *buf;
+
+	buf = kunit_kmalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	box = mbx_test_box(test, MBX_CAP_UNBOUNDED, 0, &user);
+	WRITE_ONCE(box->max_msg_size, len);
+	memset(buf, 'a', len);
+	KUNIT_ASSERT_EQ(test, mbx_test_send(box, user, buf, len), 0);
+	t.box = box;
+	t.user = user;
+	kthread_init_work(&t.work, mbx_test_sync_send_fn);
+	kthread_queue_work(w, &t.work);
+	KUNIT_ASSERT_TRUE(test, mbx_test_blocked(box, 1, -1));
+	/* The large message goes; the sync one is still queued. */
+	KUNIT_EXPECT_EQ(test, mbx_test_recv_filled(test, box, buf, len, 'a'),
+			0);
+	KUNIT_EXPECT_NOT_NULL(test, READ_ONCE(box->spare));
+	kthread_flush_work(&t.work);
+	KUNIT_EXPECT_EQ(test, t.ret, -ETIMEDOUT);
+	KUNIT_EXPECT_TRUE(test, list_empty(&box->queue));
+	KUNIT_EXPECT_NULL(test, READ_ONCE(box->spare));
+	kthread_destroy_worker(w);
+	mbx_test_box_done(box, user);
+}
+
 /*
  * A sent message goes straight to a receiver waiting for its sender;
  * a receiver that waits for another sender, even one that has waited
@@ -1380,6 +1440,7 @@ static struct kunit_case mbx_queue_cases[] = {
 	KUNIT_CASE(mbx_zero_capacity_needs_partner),
 	KUNIT_CASE(mbx_receive_filter_matches_sender),
 	KUNIT_CASE(mbx_spare_is_reused_while_queued),
+	KUNIT_CASE(mbx_spare_freed_when_sync_send_empties_queue),
 	{}
 };
 

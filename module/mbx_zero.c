@@ -124,6 +124,14 @@ static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_user *charge,
 			mbx_poll_wake(box, EPOLLIN | EPOLLRDNORM);
 			spin_lock(&box->lock);
 		} else {
+			/*
+			 * Claimed as it arrives, never on the list: its place
+			 * in line is now, should the claim be undone (put
+			 * back, or back from MBX_FAULT_IN); back from paging
+			 * its message in, it keeps the place it had.
+			 */
+			if (!again)
+				w.seq = ++box->next_seq;
 			mbx_wait_enqueue(box, &w, NULL, &box->senders_waiting);
 			spin_unlock(&box->lock);
 			mbx_wake_all(&wake_q);
@@ -224,9 +232,10 @@ static noinline int mbx_send_zero_copied(struct mbx_box *box,
  * Memory that page pinning refuses, as the send starts: offer a copy of
  * it, made (and charged) before anyone hears of the message, so that
  * running out of quota or memory tells no receiver anything either.  A
- * non-blocking send with no receiver waiting fails first, as any other
- * does: without the copy, whose charge would say ENOBUFS instead of
- * EAGAIN, and which a retry loop would make again every time.
+ * non-blocking send with no receiver waiting for it (none, or only ones
+ * in receive(Q) for other processes) fails first, as any other does:
+ * without the copy, whose charge would say ENOBUFS instead of EAGAIN,
+ * and which a retry loop would make again every time.
  */
 static int mbx_send_zero_unpinnable(struct mbx_box *box,
 				    struct mbx_user *charge,
@@ -239,7 +248,7 @@ static int mbx_send_zero_unpinnable(struct mbx_box *box,
 		spin_lock(&box->lock);
 		if (box->destroyed)
 			ret = box->gone_err;
-		else if (list_empty(&box->receivers))
+		else if (!mbx_receiver_for(box, task_tgid(current)))
 			ret = -EAGAIN;
 		spin_unlock(&box->lock);
 		if (ret)

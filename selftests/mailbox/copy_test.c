@@ -577,14 +577,16 @@ TEST_F(copy, message_spanning_secret_memory)
  * the byte quota, as a queued message is.  The send sees such memory as
  * it starts, so past the quota it fails with ENOBUFS at once, and a
  * receiver waiting meanwhile, too small for the message, hears nothing;
- * a send that made a copy gives the charge back when it ends.
+ * a send that made a copy gives the charge back when it ends.  A
+ * non-blocking one that no waiting receiver would take fails with EAGAIN
+ * before it makes any.
  */
 TEST_F_TIMEOUT(copy, copy_of_memory_that_cannot_be_pinned_is_charged, 120)
 {
 	const size_t len = 256 * 1024;
 	char quota[32], *vram, *rbuf = malloc(len);
+	pid_t pid, small, idle, other;
 	unsigned int i;
-	pid_t pid, small;
 	int fd, ret, sent;
 	ssize_t n;
 
@@ -605,6 +607,18 @@ TEST_F_TIMEOUT(copy, copy_of_memory_that_cannot_be_pinned_is_charged, 120)
 	/* Non-blocking, nobody waiting: EAGAIN, no copy made to say ENOBUFS. */
 	sent = msg_send(self->fd, vram, len, MBX_F_NONBLOCK);
 	EXPECT_EQ(-EAGAIN, sent);
+	/* The same with only a receive(Q) for another process waiting. */
+	idle = spawn_idle();
+	other = spawn_recv_from(self->fd, idle, len);
+	ret = wait_blocked(self->fd, -1, 1);
+	sent = msg_send(self->fd, vram, len, MBX_F_NONBLOCK);
+	kill(other, SIGKILL);
+	kill(idle, SIGKILL);
+	reap(other);
+	reap(idle);
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(-EAGAIN, sent) TH_LOG("%s", strerror(-sent));
+	EXPECT_EQ(0, wait_blocked(self->fd, -1, 0));
 	small = spawn_recv(self->fd, 1, 0);
 	ret = wait_blocked(self->fd, -1, 1);
 	if (ret)

@@ -387,9 +387,10 @@ TEST_F(box, receive_metadata)
 
 /*
  * A small message sent to a receiver already waiting goes through the
- * receiver's kernel stack (no message allocated, so nothing charged: it
- * goes through with a byte quota of 0), with the same metadata as any
- * other; a receiver whose buffer then faults (read-only memory,
+ * receiver's kernel stack (no message allocated), with the same metadata
+ * as any other, and charged to its sender's byte quota as a queued one
+ * until the receiver has it (with a quota of 0: ENOBUFS, the receiver
+ * still waiting); a receiver whose buffer then faults (read-only memory,
  * through msg_recv() and read()) fails with EFAULT and the message is
  * back first in line, for the next receive, neither lost nor delivered
  * twice.
@@ -420,6 +421,9 @@ TEST_F(box, small_message_to_a_waiting_receiver)
 	ASSERT_EQ(0, write_str(QUOTA_PARAM, "0"));
 	ret = msg_send(self->fd, "small", 5, 0);
 	EXPECT_EQ(0, write_str(QUOTA_PARAM, quota));
+	EXPECT_EQ(-ENOBUFS, ret) TH_LOG("%s", strerror(-ret));
+	EXPECT_EQ(0, wait_blocked(self->fd, -1, 1));
+	ret = msg_send(self->fd, "small", 5, 0);
 	EXPECT_EQ(0, ret) TH_LOG("%s", strerror(-ret));
 	if (ret)
 		kill(rx, SIGKILL);
@@ -448,36 +452,6 @@ TEST_F(box, small_message_to_a_waiting_receiver)
 		EXPECT_EQ(0, queued(self->fd));
 	}
 	munmap(ro, 4096);
-}
-
-/*
- * A child that sends @msg once the parent writes a byte to @go (or at
- * once, @go -1), then lives on until killed, so that receive(Q) names a
- * live process.
- */
-static pid_t spawn_send_then_wait(int fd, const char *msg, int go)
-{
-	pid_t pid = fork();
-	char c;
-
-	if (pid == 0) {
-		if (go >= 0 && read(go, &c, 1) != 1)
-			_exit(100);
-		if (msg_send(fd, msg, strlen(msg), 0))
-			_exit(101);
-		pause();
-		_exit(0);
-	}
-	return pid;
-}
-
-/* The next message (non-blocking) is @want; 0 or -1. */
-static int next_is(int fd, const char *want)
-{
-	char buf[64];
-	ssize_t n = msg_recv(fd, buf, sizeof(buf), MBX_F_NONBLOCK, NULL);
-
-	return n == (ssize_t)strlen(want) && !memcmp(buf, want, n) ? 0 : -1;
 }
 
 /*

@@ -143,6 +143,40 @@ static inline int wait_queued(int fd, long long n)
 	return -1;
 }
 
+/*
+ * A child that sends the string @msg once a byte arrives on @go (or at
+ * once, @go -1), then lives on until killed, so that receive(Q) names a
+ * live process.
+ */
+static inline pid_t spawn_send_then_wait(int fd, const char *msg, int go)
+{
+	pid_t pid = fork();
+	char c;
+
+	if (pid == 0) {
+		if (go >= 0 && read(go, &c, 1) != 1)
+			_exit(100);
+		if (msg_send(fd, msg, strlen(msg), 0))
+			_exit(101);
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+/* The next message (non-blocking) is the string @want: 0, else -1. */
+static inline int next_is(int fd, const char *want)
+{
+	char buf[64];
+	ssize_t n = msg_recv(fd, buf, sizeof(buf), MBX_F_NONBLOCK, NULL);
+
+	if (n == (ssize_t)strlen(want) && !memcmp(buf, want, n))
+		return 0;
+	fprintf(stderr, "# wanted \"%s\", got %zd \"%.*s\"\n", want, n,
+		n > 0 ? (int)n : 0, n > 0 ? buf : "");
+	return -1;
+}
+
 /* Fill @buf with a pattern that depends on @seed and the offset. */
 static inline void fill(void *buf, size_t len, unsigned int seed)
 {
