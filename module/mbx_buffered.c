@@ -322,7 +322,8 @@ int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 	struct mbx_small small __attribute__((uninitialized));
 	struct mbx_wake wake_q = {};
 	struct mbx_waiter *s;
-	bool was_full, checked = false;
+	size_t checked = 0;	/* bytes of a user buffer known writable */
+	bool was_full;
 	struct mbx_msg *msg;
 	int ret = 0;
 
@@ -364,16 +365,23 @@ again:
 		 * limit.  So look at our buffer first (without writing to
 		 * it), on this path only, which is rare.
 		 */
-		s = checked || !op->ubuf ? NULL :
+		s = op->kbuf ? NULL :
 		    mbx_blocked_sender_from(box, op->from, op->from_nr);
+		/*
+		 * Unlocked for the check, Q's sender may have gone and
+		 * another (a thread of Q, or Q again) may be blocked with a
+		 * longer message: check again, for more (op->len at most,
+		 * so this ends).  op->ubuf may be NULL: a user pointer too.
+		 */
 		if (s && (s->msg->len <= op->len ||
-			  (op->flags & MBX_F_TRUNC))) {
+			  (op->flags & MBX_F_TRUNC)) &&
+		    min_t(size_t, op->len, s->msg->len) > checked) {
 			size_t n = min_t(size_t, op->len, s->msg->len);
 
 			spin_unlock(&box->lock);
 			if (fault_in_safe_writeable(op->ubuf, n))
 				return -EFAULT;
-			checked = true;
+			checked = n;
 			spin_lock(&box->lock);
 			goto again;
 		}

@@ -137,6 +137,40 @@ TEST_F(putback, receive_from_a_blocked_sender_changes_nothing)
 	close(fd);
 }
 
+/*
+ * As above, with the buffer at address 0 (NULL: a user pointer like any
+ * other, which cannot be written either).
+ */
+TEST_F(putback, receive_from_a_blocked_sender_into_null_changes_nothing)
+{
+	int fd = open_box(self->dev, MBX_CAP_BOUNDED, 2, 0600, NULL);
+	struct mbx_stat st;
+	pid_t a, q;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, msg_send(fd, "m0", 2, 0));
+	ASSERT_EQ(0, msg_send(fd, "m1", 2, 0));
+	a = spawn_send(fd, "older", 5, 0);
+	ASSERT_EQ(0, wait_blocked(fd, 1, -1));
+	q = spawn_send_then_wait(fd, "from-q", -1);
+	ASSERT_EQ(0, wait_blocked(fd, 2, -1));
+	EXPECT_EQ(-EFAULT, msg_recv_from(fd, q, NULL, 64, MBX_F_NONBLOCK,
+					 NULL));
+	ASSERT_EQ(0, msg_stat(fd, &st));
+	EXPECT_EQ(2u, st.senders_waiting);
+	EXPECT_EQ(2u, st.msg_count);
+	EXPECT_EQ(0, next_is(fd, "m0"));
+	EXPECT_EQ(0, next_is(fd, "m1"));
+	EXPECT_EQ(0, wait_queued(fd, 2));
+	EXPECT_EQ(0, next_is(fd, "older"));
+	EXPECT_EQ(0, next_is(fd, "from-q"));
+	EXPECT_EQ(0, reap(a));
+	kill(q, SIGKILL);
+	reap(q);
+	msg_box_destroy(fd);
+	close(fd);
+}
+
 /* ---- a zero-capacity sender that pages its message in ------------------ */
 
 #define UFFD_LEN	(3 * 4096 + 100)	/* copied by the receiver */
@@ -267,6 +301,138 @@ TEST_F(putback, zero_sender_back_from_paging_in_waits_behind_older)
 	msg_box_destroy(fd);
 	close(fd);
 	free(src);
+}
+
+/* ---- the sender checked for is not the one taken ------------------------ */
+
+struct gate {
+	int uffd;
+	int faulted;	/* a byte when the fault arrives */
+	int hold;	/* a byte lets it be resolved */
+};
+
+static void *zero_on_fault(void *arg)
+{
+	struct gate *g = arg;
+	struct uffd_msg msg;
+	char c = 0;
+
+	while (read(g->uffd, &msg, sizeof(msg)) == sizeof(msg)) {
+		struct uffdio_zeropage z = {
+			.range.start = msg.arg.pagefault.address & ~4095UL,
+			.range.len = 4096,
+		};
+
+		if (msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		if (write(g->faulted, &c, 1) != 1 || read(g->hold, &c, 1) != 1)
+			break;
+		if (ioctl(g->uffd, UFFDIO_ZEROPAGE, &z))
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * Bounded and full, A then Q blocked for room, Q's message 100 bytes.  A
+ * receive(Q) into the last 100 bytes of a page (behind userfaultfd) that
+ * is followed by an unwritable page checks those 100 bytes, and stalls in
+ * the check.  Meanwhile Q's send times out and Q sends 200 bytes instead.
+ * The receive goes on: it must not take that message, which its check
+ * did not cover (and which faults).
+ */
+TEST_F(putback, receive_from_a_blocked_sender_checks_what_it_takes)
+{
+	int fd = open_box(self->dev, MBX_CAP_BOUNDED, 2, 0600, NULL);
+	int faulted[2], hold[2], phase[2], uffd;
+	char buf[512], c = 0;
+	struct mbx_stat st;
+	pid_t a, q, rx;
+	ssize_t n;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd");
+	close(uffd);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(faulted));
+	ASSERT_EQ(0, pipe(hold));
+	ASSERT_EQ(0, pipe(phase));
+	ASSERT_EQ(0, msg_send(fd, "m0", 2, 0));
+	ASSERT_EQ(0, msg_send(fd, "m1", 2, 0));
+	a = spawn_send(fd, "older", 5, 0);
+	ASSERT_EQ(0, wait_blocked(fd, 1, -1));
+	q = fork();
+	ASSERT_LE(0, q);
+	if (q == 0) {
+		char m[200];
+
+		memset(m, 'q', sizeof(m));
+		if (msg_send_timed(fd, m, 100, 0, 2000 * MS) != -ETIMEDOUT)
+			_exit(110);
+		if (write(phase[1], &c, 1) != 1)
+			_exit(111);
+		if (msg_send(fd, m, 200, 0))
+			_exit(112);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(0, wait_blocked(fd, 2, -1));
+	rx = fork();
+	ASSERT_LE(0, rx);
+	if (rx == 0) {
+		struct uffdio_api api = { .api = UFFD_API };
+		struct uffdio_register reg = {
+			.mode = UFFDIO_REGISTER_MODE_MISSING,
+		};
+		struct gate g = { .faulted = faulted[1], .hold = hold[0] };
+		pthread_t thread;
+		char *area;
+
+		area = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (area == MAP_FAILED || mprotect(area + 4096, 4096, PROT_READ))
+			_exit(120);
+		g.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+		if (g.uffd < 0 || ioctl(g.uffd, UFFDIO_API, &api))
+			_exit(121);
+		reg.range.start = (unsigned long)area;
+		reg.range.len = 4096;
+		if (ioctl(g.uffd, UFFDIO_REGISTER, &reg) ||
+		    pthread_create(&thread, NULL, zero_on_fault, &g))
+			_exit(122);
+		child_exit(msg_recv_from(fd, q, area + 4096 - 100, 4096, 0,
+					 NULL));
+	}
+	/* The receive stalls in its check of Q's 100 bytes. */
+	ASSERT_EQ(1, read(faulted[0], &c, 1));
+	/* Q's 100 bytes time out; Q blocks again with 200. */
+	ASSERT_EQ(1, read(phase[0], &c, 1));
+	ASSERT_EQ(0, wait_blocked(fd, 2, -1));
+	ASSERT_EQ(1, write(hold[1], &c, 1));
+	EXPECT_EQ(EFAULT, reap(rx));
+	ASSERT_EQ(0, msg_stat(fd, &st));
+	EXPECT_EQ(2u, st.senders_waiting);
+	EXPECT_EQ(2u, st.msg_count);
+	EXPECT_EQ(0, next_is(fd, "m0"));
+	EXPECT_EQ(0, next_is(fd, "m1"));
+	EXPECT_EQ(0, wait_queued(fd, 2));
+	/* A's message before Q's, which waited less. */
+	n = msg_recv(fd, buf, sizeof(buf), MBX_F_NONBLOCK, NULL);
+	EXPECT_EQ(5, n);
+	n = msg_recv(fd, buf, sizeof(buf), MBX_F_NONBLOCK, NULL);
+	EXPECT_EQ(200, n);
+	EXPECT_EQ(0, reap(a));
+	kill(q, SIGKILL);
+	EXPECT_EQ(1000 + SIGKILL, reap(q));
+	close(faulted[0]);
+	close(faulted[1]);
+	close(hold[0]);
+	close(hold[1]);
+	close(phase[0]);
+	close(phase[1]);
+	msg_box_destroy(fd);
+	close(fd);
 }
 
 /* ---- what is put back is charged to its sender -------------------------- */
