@@ -404,16 +404,21 @@ int mbx_send_small(struct mbx_box *box, struct mbx_user *charge,
 			return -EAGAIN;
 		src = kbuf;
 	}
-	if (mbx_user_charge_bytes(charge, cost, READ_ONCE(mbx_user_bytes_max)))
-		return -EAGAIN;
 	spin_lock(&box->lock);
 	if (box->destroyed) {
 		ret = box->gone_err;
 		goto out_unlock;
 	}
 	r = list_first_entry_or_null(&box->receivers, struct mbx_waiter, node);
+	/*
+	 * Charged only once there is a receiver for it (a compare and
+	 * exchange, under the lock: it does not sleep), so that a send
+	 * that finds none never holds a charge another send could see.
+	 */
 	if (!r || !r->small_buf || !mbx_wants(r->from, me) ||
-	    op->len > r->buf_len) {
+	    op->len > r->buf_len ||
+	    mbx_user_charge_bytes(charge, cost,
+				  READ_ONCE(mbx_user_bytes_max))) {
 		ret = -EAGAIN;
 		goto out_unlock;
 	}
@@ -428,7 +433,5 @@ int mbx_send_small(struct mbx_box *box, struct mbx_user *charge,
 out_unlock:
 	spin_unlock(&box->lock);
 	mbx_wake_all(&wake_q);
-	if (ret)
-		mbx_user_uncharge_bytes(charge, cost);
 	return ret;
 }
