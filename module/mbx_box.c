@@ -255,10 +255,6 @@ int mbx_box_recv(struct mbx_box *box, struct mbx_recvop *op)
 
 	op->sender = NULL;
 	op->msg_len = 0;
-	/* A buffer that cannot be written fails before anything is taken. */
-	ret = mbx_copy_probe(op, min_t(size_t, op->len, MBX_RECV_PROBE));
-	if (ret)
-		return ret;
 	capacity = mbx_op_begin(box);
 	if (capacity == MBX_CAP_ZERO && op->from_nr) {
 		ret = -ESRCH;	/* blocked senders are alive */

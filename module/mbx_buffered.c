@@ -8,6 +8,7 @@
  * queue and fails.
  */
 #include <linux/list.h>
+#include <linux/pagemap.h>
 #include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
@@ -315,39 +316,15 @@ static int mbx_recv_wait(struct mbx_box *box, struct mbx_recvop *op,
 	return w.small;
 }
 
-/*
- * Before a receive takes a message of @len bytes: is the part of its
- * buffer the copy will write proven writable (@checked bytes are)?  If
- * not, the caller drops the lock, probes (mbx_copy_probe()) and looks
- * again, since the first message may have changed meanwhile; @checked
- * only grows, up to op->len, so that ends.  A message taken is put back
- * if the copy faults after all, but then it may come after a later one
- * that another receiver took meanwhile, or go over a bounded mailbox's
- * limit (and one taken from a blocked sender would be queued behind
- * senders blocked before it): so a buffer that cannot be written fails
- * before anything is taken.  What every receive probed as it started
- * (MBX_RECV_PROBE) covers small messages: only a longer one costs
- * another round of the lock.
- */
-static size_t mbx_recv_unchecked(const struct mbx_recvop *op, size_t len,
-				 size_t checked)
-{
-	size_t n = min_t(size_t, op->len, len);
-
-	return n > checked ? n : 0;
-}
-
 int mbx_recv_buffered(struct mbx_box *box, struct mbx_recvop *op)
 {
 	/* Not zeroed (CONFIG_INIT_STACK_ALL_ZERO): only a sender writes it. */
 	struct mbx_small small __attribute__((uninitialized));
-	size_t checked = op->kbuf ? SIZE_MAX :
-			 min_t(size_t, op->len, MBX_RECV_PROBE);
 	struct mbx_wake wake_q = {};
 	struct mbx_waiter *s;
-	struct mbx_msg *msg;
+	size_t checked = 0;	/* bytes of a user buffer known writable */
 	bool was_full;
-	size_t probe;
+	struct mbx_msg *msg;
 	int ret = 0;
 
 	spin_lock(&box->lock);
@@ -363,9 +340,6 @@ again:
 			ret = -EMSGSIZE;
 			goto out_unlock;
 		}
-		probe = mbx_recv_unchecked(op, msg->len, checked);
-		if (probe)
-			goto probe_buf;
 		was_full = mbx_box_full(box);
 		mbx_queue_del(box, msg);
 		if (msg->sync)
@@ -381,16 +355,35 @@ again:
 	 * receive(Q) on a full bounded box: Q's message may be held by Q,
 	 * blocked for room that only this receiver could make.  Take it
 	 * from Q directly (none of Q's messages is queued, so its order
-	 * holds); that completes Q's send, which a fault in our copy could
-	 * not undo.
+	 * holds).
 	 */
 	if (op->from || op->from_nr) {
-		s = mbx_blocked_sender_from(box, op->from, op->from_nr);
+		/*
+		 * Taking its message completes Q's send, which a fault in
+		 * our copy could not undo: Q's message would then be queued
+		 * ahead of the senders blocked before Q, and over the
+		 * limit.  So look at our buffer first (without writing to
+		 * it), on this path only, which is rare.
+		 */
+		s = op->kbuf ? NULL :
+		    mbx_blocked_sender_from(box, op->from, op->from_nr);
+		/*
+		 * Unlocked for the check, Q's sender may have gone and
+		 * another (a thread of Q, or Q again) may be blocked with a
+		 * longer message: check again, for more (op->len at most,
+		 * so this ends).  op->ubuf may be NULL: a user pointer too.
+		 */
 		if (s && (s->msg->len <= op->len ||
-			  (op->flags & MBX_F_TRUNC))) {
-			probe = mbx_recv_unchecked(op, s->msg->len, checked);
-			if (probe)
-				goto probe_buf;
+			  (op->flags & MBX_F_TRUNC)) &&
+		    min_t(size_t, op->len, s->msg->len) > checked) {
+			size_t n = min_t(size_t, op->len, s->msg->len);
+
+			spin_unlock(&box->lock);
+			if (fault_in_safe_writeable(op->ubuf, n))
+				return -EFAULT;
+			checked = n;
+			spin_lock(&box->lock);
+			goto again;
 		}
 		msg = mbx_take_from_blocked_sender(box, op, &ret, &wake_q);
 		if (msg) {
@@ -417,13 +410,4 @@ again:
 out_unlock:
 	spin_unlock(&box->lock);
 	return ret;
-
-probe_buf:
-	spin_unlock(&box->lock);
-	ret = mbx_copy_probe(op, probe);
-	if (ret)
-		return ret;
-	checked = probe;
-	spin_lock(&box->lock);
-	goto again;
 }

@@ -83,44 +83,6 @@ int mbx_copy_out(struct mbx_recvop *op, size_t offset, const void *src,
 	return copy_to_user(op->ubuf + offset, src, len) ? -EFAULT : 0;
 }
 
-/**
- * mbx_copy_probe() - prove a receiver's buffer writable, taking nothing
- * @op:		the receive
- * @len:	how much of its buffer the copy will write (at most op->len)
- *
- * A receive takes its message before it copies it out, and a message put
- * back after a fault may then come after a later one that another
- * receiver took meanwhile, or go over a bounded mailbox's limit.  So a
- * receive first reads a byte in each page of what it will write and
- * writes the same byte back: a buffer that cannot be written fails here,
- * before anything is taken, and one not yet in memory is paged in, in
- * the receiver's own time.  Writing back what was read changes nothing,
- * but for another thread writing the same byte at the same moment, which
- * races with the receive anyway (the buffer is the receive's to write);
- * fault_in_writeable() would write zeros, fault_in_safe_writeable()
- * walks the page tables through GUP.  Only another thread unmapping or
- * protecting the buffer after this can still make the copy fault.
- *
- * Return: 0 or -EFAULT.
- */
-int mbx_copy_probe(const struct mbx_recvop *op, size_t len)
-{
-	u8 __user *p = op->ubuf;
-	u8 __user *end = p + len;
-	u8 v;
-
-	if (op->kbuf || !len)
-		return 0;
-	if (!access_ok(p, len))
-		return -EFAULT;
-	do {
-		if (get_user(v, p) || put_user(v, p))
-			return -EFAULT;
-		p = (u8 __user *)PAGE_ALIGN((unsigned long)p + 1);
-	} while (p < end);
-	return 0;
-}
-
 /* Copy from a sender's own buffer without faulting: 0 or -EAGAIN. */
 static int mbx_copy_in_nofault(void *dst, const struct mbx_sendop *op,
 			       size_t offset, size_t len)

@@ -356,13 +356,6 @@ void mbx_proc_exit(void);
 /* mbx_copy.c: the single copy of a rendezvous. */
 int mbx_copy_out(struct mbx_recvop *op, size_t offset, const void *src,
 		 size_t len);
-int mbx_copy_probe(const struct mbx_recvop *op, size_t len);
-/*
- * What every receive probes of its buffer before it looks at the mailbox
- * (more before it takes a longer queued message): all a small message
- * handed to it while it waits can need.
- */
-#define MBX_RECV_PROBE		256
 void mbx_copy_prefault(struct mbx_recvop *op);
 int mbx_copy_to_receiver(const struct mbx_sendop *op,
 			 const struct mbx_waiter *receiver, size_t len);

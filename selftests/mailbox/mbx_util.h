@@ -11,14 +11,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -178,93 +175,6 @@ static inline int next_is(int fd, const char *want)
 	fprintf(stderr, "# wanted \"%s\", got %zd \"%.*s\"\n", want, n,
 		n > 0 ? (int)n : 0, n > 0 ? buf : "");
 	return -1;
-}
-
-/*
- * A receiver whose buffer another thread makes read-only while it waits:
- * every receive proves its buffer writable as it starts, so this is how
- * a receive is made to fail in its copy-out, after it took its message
- * (which it must then put back).  A child process: its thread receives
- * (receive(@from), 0: anyone; or read(2) with @use_read) into a buffer of
- * @len bytes; revoked_rx_revoke() has its main thread mprotect() that
- * buffer read-only; revoked_rx_reap() returns the receive's errno (0: it
- * got a message), or 1000 + signal.
- */
-struct revoked_rx {
-	pid_t pid;
-	int go[2], done[2];
-};
-
-struct revoked_rx_arg {
-	int fd;
-	pid_t from;
-	bool use_read;
-	char *buf;
-	size_t len;
-	long ret;
-};
-
-static inline void *revoked_rx_thread(void *p)
-{
-	struct revoked_rx_arg *a = p;
-
-	if (a->use_read) {
-		a->ret = read(a->fd, a->buf, a->len);
-		if (a->ret < 0)
-			a->ret = -errno;
-	} else {
-		a->ret = msg_recv_from(a->fd, a->from, a->buf, a->len, 0,
-				       NULL);
-	}
-	return NULL;
-}
-
-static inline int revoked_rx_start(struct revoked_rx *r, int fd, pid_t from,
-				   bool use_read, size_t len)
-{
-	struct revoked_rx_arg a = { .fd = fd, .from = from,
-				    .use_read = use_read, .len = len };
-	pthread_t thread;
-	char c;
-
-	if (pipe(r->go) || pipe(r->done))
-		return -1;
-	r->pid = fork();
-	if (r->pid)
-		return r->pid < 0 ? -1 : 0;
-	a.buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (a.buf == MAP_FAILED)
-		_exit(200);
-	memset(a.buf, 0, len);
-	if (pthread_create(&thread, NULL, revoked_rx_thread, &a))
-		_exit(201);
-	if (read(r->go[0], &c, 1) != 1 || mprotect(a.buf, len, PROT_READ) ||
-	    write(r->done[1], &c, 1) != 1)
-		_exit(202);
-	pthread_join(thread, NULL);
-	child_exit(a.ret);
-	return 0;
-}
-
-/* Make the waiting receiver's buffer read-only: 0 or -1. */
-static inline int revoked_rx_revoke(struct revoked_rx *r)
-{
-	char c = 0;
-
-	return write(r->go[1], &c, 1) == 1 && read(r->done[0], &c, 1) == 1 ?
-	       0 : -1;
-}
-
-static inline int revoked_rx_reap(struct revoked_rx *r)
-{
-	int ret = reap(r->pid);
-
-	close(r->go[0]);
-	close(r->go[1]);
-	close(r->done[0]);
-	close(r->done[1]);
-	return ret;
 }
 
 /* Fill @buf with a pattern that depends on @seed and the offset. */

@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kselftests of what a receive that fails leaves behind.  A receive whose
- * buffer cannot be written fails with EFAULT and takes nothing: it
- * proves the part it will write writable before it takes a message.
- * One whose buffer stops being writable while it waits (another thread's
- * mprotect(), struct revoked_rx) fails in its copy-out, after a message
- * was handed to it: that message (or the zero-capacity sender it had
- * claimed) goes back to its place in line, behind what came before it,
- * even when receive(Q) took it from the middle of the line; and what it
- * puts back stays charged to its sender, so that receives failed on
- * purpose cannot queue messages that no quota holds.  (mailbox_test's
- * failed_receive_from_keeps_the_order covers the buffered cases.)
+ * buffer cannot be written fails with EFAULT and takes nothing: the
+ * message it had (or the zero-capacity sender it had claimed) goes back
+ * to its place in line, behind what came before it, even when receive(Q)
+ * took it from the middle of the line; and what it puts back stays
+ * charged to its sender, so that receives failed on purpose cannot queue
+ * messages that no quota holds.  (mailbox_test's
+ * failed_receive_from_keeps_the_order covers the queued and handed-over
+ * cases in each capacity mode.)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -69,15 +67,13 @@ FIXTURE_TEARDOWN(putback)
 /*
  * Zero capacity: A blocks first; then Q sends while a receive(Q) waits,
  * so Q is claimed as it arrives, never on the senders' list.  The
- * receiver's buffer, made read-only while it waited, faults: Q goes back
- * behind A, which waited longer.
+ * receiver's buffer faults: Q goes back behind A, which waited longer.
  */
 TEST_F(putback, zero_sender_claimed_as_it_arrives_goes_back_behind_older)
 {
 	int fd = open_box(self->dev, MBX_CAP_ZERO, 0, 0600, NULL);
-	struct revoked_rx rx;
 	int go[2];
-	pid_t a, q;
+	pid_t a, q, rx;
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, pipe(go));
@@ -85,11 +81,13 @@ TEST_F(putback, zero_sender_claimed_as_it_arrives_goes_back_behind_older)
 	ASSERT_EQ(0, wait_blocked(fd, 1, -1));
 	q = spawn_send_then_wait(fd, "from-q", go[0]);
 	ASSERT_LE(0, q);
-	ASSERT_EQ(0, revoked_rx_start(&rx, fd, q, false, 4096));
+	rx = fork();
+	ASSERT_LE(0, rx);
+	if (rx == 0)
+		child_exit(msg_recv_from(fd, q, self->ro, 64, 0, NULL));
 	ASSERT_EQ(0, wait_blocked(fd, 1, 1));
-	ASSERT_EQ(0, revoked_rx_revoke(&rx));
 	ASSERT_EQ(1, write(go[1], "x", 1));
-	EXPECT_EQ(EFAULT, revoked_rx_reap(&rx));
+	EXPECT_EQ(EFAULT, reap(rx));
 	ASSERT_EQ(0, wait_blocked(fd, 2, 0));
 	EXPECT_EQ(0, next_is(fd, "older"));
 	EXPECT_EQ(0, next_is(fd, "from-q"));
@@ -443,16 +441,14 @@ TEST_F(putback, receive_from_a_blocked_sender_checks_what_it_takes)
 
 /*
  * One round on @fd: a fresh sender Y, and a receiver blocked in
- * receive(Y) whose buffer is made read-only while it waits; Y sends @len
- * bytes, straight to that receiver, which fails.  Returns Y's errno (0:
- * sent).
+ * receive(Y) with a buffer it cannot write; Y sends @len bytes, straight
+ * to that receiver, which fails.  Returns Y's errno (0: sent).
  */
-static int failed_round(int fd, size_t len)
+static int failed_round(int fd, size_t len, void *ro)
 {
 	char msg[256] = { 0 }, c = 0;
-	struct revoked_rx z;
 	int go[2], ret, yret;
-	pid_t y;
+	pid_t y, z;
 
 	if (pipe(go))
 		return 1000;
@@ -462,12 +458,10 @@ static int failed_round(int fd, size_t len)
 			_exit(99);
 		child_exit(msg_send(fd, msg, len, 0));
 	}
-	if (revoked_rx_start(&z, fd, y, false, 4096)) {
-		kill(y, SIGKILL);
-		reap(y);
-		return 1003;
-	}
-	ret = wait_blocked(fd, -1, 1) || revoked_rx_revoke(&z) ? 1001 : 0;
+	z = fork();
+	if (z == 0)
+		child_exit(msg_recv_from(fd, y, ro, sizeof(msg), 0, NULL));
+	ret = wait_blocked(fd, -1, 1) ? 1001 : 0;
 	if (!ret && write(go[1], &c, 1) != 1)
 		ret = 1002;
 	if (ret)
@@ -477,8 +471,8 @@ static int failed_round(int fd, size_t len)
 		ret = yret;
 	/* The receiver fails, or still waits if nothing was sent. */
 	if (ret)
-		kill(z.pid, SIGKILL);
-	revoked_rx_reap(&z);
+		kill(z, SIGKILL);
+	reap(z);
 	close(go[0]);
 	close(go[1]);
 	return ret;
@@ -527,7 +521,7 @@ TEST_F_TIMEOUT(putback, failed_receives_queue_nothing_past_the_senders_quota,
 			if (box < 0)
 				_exit(91);
 			for (k = 0; k < ROUNDS; k++) {
-				ret = failed_round(box, lens[i]);
+				ret = failed_round(box, lens[i], self->ro);
 				if (ret && !shared[1])
 					shared[1] = ret;
 				if (!ret)

@@ -627,8 +627,8 @@ static void account(struct task *t, ssize_t n, const struct msg_meta *meta,
 	/*
 	 * A receive into read-only memory on this instance may have held
 	 * this message while this receiver took a later one of the same
-	 * sender, then put it back (README, "A receive proves its buffer
-	 * writable"): counted, not a failure.
+	 * sender, then put it back (README, "A receive whose copy-out
+	 * faults puts its message back"): counted, not a failure.
 	 */
 	if (last->pid == m->pid && last->seq > m->seq + 1 &&
 	    __atomic_load_n(&sh->faults[ch][epoch], __ATOMIC_RELAXED)) {
@@ -711,15 +711,14 @@ static void do_recv(struct task *t, int slot, int mode)
 		break;
 	case R_FAULT:
 		/*
-		 * EFAULT, and nothing taken: the receive proves its buffer
-		 * writable before it takes anything, and what a copy-out
-		 * that faults all the same took goes back where it was in
-		 * line, which the checks of order and loss see.  A bounded
-		 * mailbox may then be left one over its limit (README, "A
-		 * receive proves its buffer writable"), which those checks
-		 * allow for: counted before the call, so that they never
-		 * see the extra message without it, and taken back after
-		 * it but for EFAULT (or a SIGKILL meanwhile).
+		 * EFAULT, and nothing taken: the message (or zero-capacity
+		 * sender) goes back where it was in line, which the checks
+		 * of order and loss see.  A bounded mailbox may be left one
+		 * over its limit (README, "A receive whose copy-out faults
+		 * puts its message back"), which those checks allow for:
+		 * counted before the call, so that they never see the
+		 * extra message without it, and taken back after it but
+		 * for EFAULT (or a SIGKILL meanwhile).
 		 */
 		__atomic_fetch_add(&sh->faults[ch][epoch], 1,
 				   __ATOMIC_RELAXED);
