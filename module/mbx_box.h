@@ -93,14 +93,21 @@ struct mbx_msg *mbx_queue_first(struct mbx_box *box,
 	__must_hold(&box->lock);
 
 /*
- * @msg enters the mailbox's line now, queued or handed to a receiver:
- * behind every message that entered before it (struct mbx_msg.seq).
- * Places count from 1: 0 is ahead of all (mbx_recv_zero()).
+ * The next place in @box's line, behind everything (message or waiter)
+ * that entered it before.  Places count from 1: 0 is ahead of all
+ * (mbx_recv_zero()).
  */
+static inline u64 mbx_next_place(struct mbx_box *box)
+	__must_hold(&box->lock)
+{
+	return ++box->next_seq;
+}
+
+/* @msg enters the line now, queued or handed to a receiver. */
 static inline void mbx_msg_stamp(struct mbx_box *box, struct mbx_msg *msg)
 	__must_hold(&box->lock)
 {
-	msg->seq = ++box->next_seq;
+	msg->seq = mbx_next_place(box);
 }
 
 static inline bool mbx_box_full(struct mbx_box *box)

@@ -199,9 +199,9 @@ static int mbx_deliver(struct mbx_box *box, struct mbx_msg *msg,
 	if (mbx_copy_out(op, 0, msg->data, n)) {
 		/*
 		 * Back where it was in line (mbx_queue_put_back()).  A
-		 * blocked sender may have taken the slot meanwhile: a bounded
-		 * queue can then hold one more than its limit until the next
-		 * receive.
+		 * blocked sender or a new send may have taken the slot
+		 * meanwhile: a bounded queue can then hold more than its
+		 * limit, until receives drain it.
 		 */
 		spin_lock(&box->lock);
 		sync = msg->sync;

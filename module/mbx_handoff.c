@@ -424,7 +424,7 @@ int mbx_send_small(struct mbx_box *box, struct mbx_user *charge,
 	}
 	list_del_init(&r->node);
 	memcpy(r->small_buf->data, src, op->len);
-	r->small_buf->seq = ++box->next_seq;	/* its place in line now */
+	r->small_buf->seq = mbx_next_place(box);
 	refcount_inc(&charge->ref);
 	r->small_buf->charged = charge;
 	r->small = true;

@@ -81,7 +81,7 @@ void mbx_wait_enqueue(struct mbx_box *box, struct mbx_waiter *w,
 {
 	w->task = current;
 	if (list) {
-		w->seq = ++box->next_seq;
+		w->seq = mbx_next_place(box);
 		list_add_tail(&w->node, list);
 	} else {
 		INIT_LIST_HEAD(&w->node);

@@ -131,7 +131,7 @@ static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_user *charge,
 			 * its message in, it keeps the place it had.
 			 */
 			if (!again)
-				w.seq = ++box->next_seq;
+				w.seq = mbx_next_place(box);
 			mbx_wait_enqueue(box, &w, NULL, &box->senders_waiting);
 			spin_unlock(&box->lock);
 			mbx_wake_all(&wake_q);

@@ -103,72 +103,44 @@ TEST_F(putback, zero_sender_claimed_as_it_arrives_goes_back_behind_older)
 /*
  * Bounded and full, A then Q blocked for room: a receive(Q) would take
  * Q's message from Q itself, which completes Q's send.  With a buffer it
- * cannot write it fails first: both still blocked, the queue as it was,
- * and A's message still goes before Q's.
+ * cannot write (read-only memory; NULL, a user pointer like any other)
+ * it fails first: both still blocked, the queue as it was, and A's
+ * message still goes before Q's.
  */
 TEST_F(putback, receive_from_a_blocked_sender_changes_nothing)
 {
-	int fd = open_box(self->dev, MBX_CAP_BOUNDED, 2, 0600, NULL);
+	char *bufs[] = { self->ro, NULL };
 	struct mbx_stat st;
+	unsigned int i;
 	pid_t a, q;
+	int fd;
 
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, msg_send(fd, "m0", 2, 0));
-	ASSERT_EQ(0, msg_send(fd, "m1", 2, 0));
-	a = spawn_send(fd, "older", 5, 0);
-	ASSERT_EQ(0, wait_blocked(fd, 1, -1));
-	q = spawn_send_then_wait(fd, "from-q", -1);
-	ASSERT_EQ(0, wait_blocked(fd, 2, -1));
-	EXPECT_EQ(-EFAULT, msg_recv_from(fd, q, self->ro, 64, MBX_F_NONBLOCK,
-					 NULL));
-	EXPECT_EQ(-EFAULT, msg_recv_from(fd, q, self->ro, 64, 0, NULL));
-	ASSERT_EQ(0, msg_stat(fd, &st));
-	EXPECT_EQ(2u, st.senders_waiting);
-	EXPECT_EQ(2u, st.msg_count);
-	EXPECT_EQ(0, next_is(fd, "m0"));
-	EXPECT_EQ(0, next_is(fd, "m1"));
-	EXPECT_EQ(0, wait_queued(fd, 2));
-	EXPECT_EQ(0, next_is(fd, "older"));
-	EXPECT_EQ(0, next_is(fd, "from-q"));
-	EXPECT_EQ(0, reap(a));
-	kill(q, SIGKILL);
-	reap(q);
-	msg_box_destroy(fd);
-	close(fd);
-}
-
-/*
- * As above, with the buffer at address 0 (NULL: a user pointer like any
- * other, which cannot be written either).
- */
-TEST_F(putback, receive_from_a_blocked_sender_into_null_changes_nothing)
-{
-	int fd = open_box(self->dev, MBX_CAP_BOUNDED, 2, 0600, NULL);
-	struct mbx_stat st;
-	pid_t a, q;
-
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, msg_send(fd, "m0", 2, 0));
-	ASSERT_EQ(0, msg_send(fd, "m1", 2, 0));
-	a = spawn_send(fd, "older", 5, 0);
-	ASSERT_EQ(0, wait_blocked(fd, 1, -1));
-	q = spawn_send_then_wait(fd, "from-q", -1);
-	ASSERT_EQ(0, wait_blocked(fd, 2, -1));
-	EXPECT_EQ(-EFAULT, msg_recv_from(fd, q, NULL, 64, MBX_F_NONBLOCK,
-					 NULL));
-	ASSERT_EQ(0, msg_stat(fd, &st));
-	EXPECT_EQ(2u, st.senders_waiting);
-	EXPECT_EQ(2u, st.msg_count);
-	EXPECT_EQ(0, next_is(fd, "m0"));
-	EXPECT_EQ(0, next_is(fd, "m1"));
-	EXPECT_EQ(0, wait_queued(fd, 2));
-	EXPECT_EQ(0, next_is(fd, "older"));
-	EXPECT_EQ(0, next_is(fd, "from-q"));
-	EXPECT_EQ(0, reap(a));
-	kill(q, SIGKILL);
-	reap(q);
-	msg_box_destroy(fd);
-	close(fd);
+	for (i = 0; i < 2; i++) {
+		fd = open_box(self->dev, MBX_CAP_BOUNDED, 2, 0600, NULL);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, msg_send(fd, "m0", 2, 0));
+		ASSERT_EQ(0, msg_send(fd, "m1", 2, 0));
+		a = spawn_send(fd, "older", 5, 0);
+		ASSERT_EQ(0, wait_blocked(fd, 1, -1));
+		q = spawn_send_then_wait(fd, "from-q", -1);
+		ASSERT_EQ(0, wait_blocked(fd, 2, -1));
+		EXPECT_EQ(-EFAULT, msg_recv_from(fd, q, bufs[i], 64,
+						 MBX_F_NONBLOCK, NULL));
+		EXPECT_EQ(-EFAULT, msg_recv_from(fd, q, bufs[i], 64, 0, NULL));
+		ASSERT_EQ(0, msg_stat(fd, &st));
+		EXPECT_EQ(2u, st.senders_waiting) TH_LOG("buffer %p", bufs[i]);
+		EXPECT_EQ(2u, st.msg_count);
+		EXPECT_EQ(0, next_is(fd, "m0"));
+		EXPECT_EQ(0, next_is(fd, "m1"));
+		EXPECT_EQ(0, wait_queued(fd, 2));
+		EXPECT_EQ(0, next_is(fd, "older"));
+		EXPECT_EQ(0, next_is(fd, "from-q"));
+		EXPECT_EQ(0, reap(a));
+		kill(q, SIGKILL);
+		reap(q);
+		msg_box_destroy(fd);
+		close(fd);
+	}
 }
 
 /* ---- a zero-capacity sender that pages its message in ------------------ */
