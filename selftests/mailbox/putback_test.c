@@ -154,6 +154,35 @@ struct pager {
 	int hold;	/* a byte on it lets one page in (5 s at most) */
 };
 
+/* Whether userfaultfd is there for us (CONFIG_USERFAULTFD, root). */
+static bool have_userfaultfd(void)
+{
+	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+
+	if (uffd < 0)
+		return false;
+	close(uffd);
+	return true;
+}
+
+/* A userfaultfd serving missing pages of @len bytes at @area, or -1. */
+static int uffd_register_missing(char *area, size_t len)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+		.range = { .start = (unsigned long)area, .len = len },
+	};
+	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+
+	if (uffd >= 0 && (ioctl(uffd, UFFDIO_API, &api) ||
+			  ioctl(uffd, UFFDIO_REGISTER, &reg))) {
+		close(uffd);
+		uffd = -1;
+	}
+	return uffd;
+}
+
 static void *page_on_fault(void *arg)
 {
 	struct pager *f = arg;
@@ -186,8 +215,6 @@ static void *page_on_fault(void *arg)
  */
 static pid_t spawn_paged_sender(int fd, const char *src, int hold, int go)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	struct pager f = { .src = src, .hold = hold };
 	size_t size = (UFFD_LEN + 4095) & ~4095UL;
 	pthread_t thread;
@@ -196,16 +223,12 @@ static pid_t spawn_paged_sender(int fd, const char *src, int hold, int go)
 
 	if (pid)
 		return pid;
-	f.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-	if (f.uffd < 0 || ioctl(f.uffd, UFFDIO_API, &api))
-		_exit(201);
 	f.area = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (f.area == MAP_FAILED)
 		_exit(202);
-	reg.range.start = (unsigned long)f.area;
-	reg.range.len = size;
-	if (ioctl(f.uffd, UFFDIO_REGISTER, &reg))
+	f.uffd = uffd_register_missing(f.area, size);
+	if (f.uffd < 0)
 		_exit(203);
 	if (pthread_create(&thread, NULL, page_on_fault, &f))
 		_exit(204);
@@ -225,15 +248,13 @@ TEST_F(putback, zero_sender_back_from_paging_in_waits_behind_older)
 {
 	int fd = open_box(self->dev, MBX_CAP_ZERO, 0, 0600, NULL);
 	char *src = aligned_alloc(4096, 5 * 4096);
-	int hold[2], go[2], uffd;
+	int hold[2], go[2];
 	char buf[64];
 	pid_t a, q, rx;
 	ssize_t n;
 
-	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-	if (uffd < 0)
+	if (!have_userfaultfd())
 		SKIP(return, "no userfaultfd");
-	close(uffd);
 	ASSERT_LE(0, fd);
 	ASSERT_NE(NULL, src);
 	memset(src, 'q', 5 * 4096);
@@ -316,16 +337,14 @@ static void *zero_on_fault(void *arg)
 TEST_F(putback, receive_from_a_blocked_sender_checks_what_it_takes)
 {
 	int fd = open_box(self->dev, MBX_CAP_BOUNDED, 2, 0600, NULL);
-	int faulted[2], hold[2], phase[2], uffd;
+	int faulted[2], hold[2], phase[2];
 	char buf[512], c = 0;
 	struct mbx_stat st;
 	pid_t a, q, rx;
 	ssize_t n;
 
-	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-	if (uffd < 0)
+	if (!have_userfaultfd())
 		SKIP(return, "no userfaultfd");
-	close(uffd);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, pipe(faulted));
 	ASSERT_EQ(0, pipe(hold));
@@ -353,10 +372,6 @@ TEST_F(putback, receive_from_a_blocked_sender_checks_what_it_takes)
 	rx = fork();
 	ASSERT_LE(0, rx);
 	if (rx == 0) {
-		struct uffdio_api api = { .api = UFFD_API };
-		struct uffdio_register reg = {
-			.mode = UFFDIO_REGISTER_MODE_MISSING,
-		};
 		struct gate g = { .faulted = faulted[1], .hold = hold[0] };
 		pthread_t thread;
 		char *area;
@@ -365,12 +380,8 @@ TEST_F(putback, receive_from_a_blocked_sender_checks_what_it_takes)
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (area == MAP_FAILED || mprotect(area + 4096, 4096, PROT_READ))
 			_exit(120);
-		g.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-		if (g.uffd < 0 || ioctl(g.uffd, UFFDIO_API, &api))
-			_exit(121);
-		reg.range.start = (unsigned long)area;
-		reg.range.len = 4096;
-		if (ioctl(g.uffd, UFFDIO_REGISTER, &reg) ||
+		g.uffd = uffd_register_missing(area, 4096);
+		if (g.uffd < 0 ||
 		    pthread_create(&thread, NULL, zero_on_fault, &g))
 			_exit(122);
 		child_exit(msg_recv_from(fd, q, area + 4096 - 100, 4096, 0,
