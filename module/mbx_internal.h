@@ -33,6 +33,7 @@ extern unsigned int mbx_max_msg_size;
 extern unsigned int mbx_max_msg_size_cap;
 extern unsigned long mbx_user_bytes_max;
 extern unsigned int mbx_user_mailboxes_max;
+extern unsigned int mbx_spin_ns;
 
 /* Features this build implements: the MBX_IOC_INFO features word. */
 #define MBX_FEATURES_SUPPORTED	(MBX_FEATURE_MAILBOXES | MBX_FEATURE_DIRECT | \

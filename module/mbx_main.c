@@ -77,6 +77,31 @@ module_param_named(user_mailboxes_max, mbx_user_mailboxes_max, uint, 0644);
 MODULE_PARM_DESC(user_mailboxes_max,
 		 "Mailboxes one user may create (1024)");
 
+/*
+ * How long a rendezvous (zero-capacity) sender or receiver about to sleep
+ * may spin first, while its peer runs on another CPU (mbx_wait_spin() in
+ * mbx_wait.c); 0 turns spinning off, as on a host whose CPUs are
+ * overcommitted.  Read at each wait.  At most 1 ms: a write past it fails
+ * with EINVAL and changes nothing.
+ */
+#define MBX_SPIN_NS_DEFAULT	(100 * NSEC_PER_USEC)
+#define MBX_SPIN_NS_MAX		NSEC_PER_MSEC
+
+static int mbx_spin_ns_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, MBX_SPIN_NS_MAX);
+}
+
+static const struct kernel_param_ops mbx_spin_ns_ops = {
+	.set = mbx_spin_ns_set,
+	.get = param_get_uint,
+};
+
+unsigned int mbx_spin_ns = MBX_SPIN_NS_DEFAULT;
+module_param_cb(spin_ns, &mbx_spin_ns_ops, &mbx_spin_ns, 0644);
+MODULE_PARM_DESC(spin_ns,
+		 "Nanoseconds a rendezvous may spin for a peer running on another CPU before it sleeps (100000; 0: never; at most 1000000)");
+
 /**
  * struct mbx_client - one open file of /dev/mailbox
  * @inbox:	the opener's inbox (mbx_inbox.c), shared by all its opens

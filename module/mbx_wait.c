@@ -10,10 +10,12 @@
  * or is interrupted while still MBX_WAITING removes itself.  The locking
  * rules are at the top of mbx_box.c.
  */
+#include <linux/cpumask.h>
 #include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/wait_bit.h>
@@ -205,6 +207,76 @@ int mbx_wait_sleep(struct mbx_box *box, struct mbx_waiter *w,
 	if (ret)
 		list_del_init(&w->node);
 	return ret;
+}
+
+/*
+ * Is @peer running on another CPU, or about to (woken, or runnable
+ * there)?  One on our CPU cannot run while we spin, and one asleep may
+ * never come.
+ */
+static bool mbx_peer_busy(struct task_struct *peer)
+{
+	return !(READ_ONCE(peer->__state) & ~TASK_WAKING) &&
+	       task_cpu(peer) != raw_smp_processor_id();
+}
+
+/**
+ * mbx_wait_spin() - spin a little before a rendezvous sleeps
+ * @box:	the zero-capacity mailbox (locked; unlocked while spinning)
+ * @w:		a sender or receiver about to mbx_wait_sleep(): waiting on
+ *		its list, or claimed by a peer copying its message
+ * @peer_pid:	the process whose call would finish @w: the mailbox's
+ *		last receiver for a sender, its last sender for a receiver
+ *
+ * Between CPUs, sleeping costs a rendezvous an IPI and the other CPU's
+ * wake-up per message, which in TCG is more than the copy of 64 KiB
+ * ("Rendezvous between CPUs" in the README).  So while @w waits and the
+ * peer runs on another CPU (it is likely on its way back for the next
+ * message), or while a peer copies @w's message, we spin instead, with
+ * the lock dropped, and let the peer find us awake: its wake-up of a
+ * running task is a no-op.  The spin ends when @w is done or released,
+ * when the peer sleeps or is on our CPU, when this CPU has other work
+ * (need_resched()), on a signal, and after spin_ns (a module parameter;
+ * 0: never).  Then mbx_wait_sleep() looks at @w under the lock as ever:
+ * the spin only delays the sleep, it decides nothing.  Mutexes spin on
+ * their owner the same way (mutex_spin_on_owner()).
+ *
+ * The peer is watched by its main thread (a struct pid names a
+ * process; keeping the thread would cost every call a task reference),
+ * so a multi-threaded peer whose main thread sleeps is slept for, as
+ * before.  Buffered mailboxes do not spin: there a sender need not wait
+ * for a receiver, and spinning consumers took the CPU their producer
+ * needed (README, "What was tried").
+ */
+void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
+		   struct pid *peer_pid)
+	__must_hold(&box->lock)
+{
+	u64 spin = READ_ONCE(mbx_spin_ns), until;
+	struct task_struct *peer;
+	enum mbx_wait_state state;
+
+	if (!spin || w->nonblock || box->settlers || !peer_pid ||
+	    num_online_cpus() < 2)
+		return;
+	peer = get_pid_task(peer_pid, PIDTYPE_TGID);
+	if (!peer)
+		return;
+	spin_unlock(&box->lock);
+	until = local_clock() + spin;
+	for (;;) {
+		state = READ_ONCE(w->state);
+		if (state != MBX_WAITING && state != MBX_CLAIMED)
+			break;
+		if (state == MBX_WAITING && !mbx_peer_busy(peer))
+			break;
+		if (need_resched() || signal_pending(current) ||
+		    local_clock() > until)
+			break;
+		cpu_relax();
+	}
+	put_task_struct(peer);
+	spin_lock(&box->lock);
 }
 
 int mbx_wait(struct mbx_box *box, struct mbx_waiter *w,

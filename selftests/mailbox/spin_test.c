@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A rendezvous between CPUs spins before it sleeps, while its peer runs on
+ * the other CPU (module parameter spin_ns, mbx_wait_spin()).  The spin may
+ * only change when a waiter sleeps: every message still arrives once and
+ * in order, a deadline and a signal still end a wait that nobody
+ * finishes, and the parameter refuses what it cannot honour.  Each test
+ * runs with spinning off, at its default and at its longest, with the two
+ * sides pinned to different CPUs (skipped on one CPU).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "mbx_util.h"
+
+#define SPIN_PARAM	"/sys/module/mbx/parameters/spin_ns"
+#define SPIN_MAX	1000000
+#define BIG		(64 * 1024 + 3)
+
+/* The sizes a stream cycles through: copied in, pinned, copied directly. */
+static const size_t sizes[] = { 8, 300, 20 * 1024, BIG };
+
+static int read_param(unsigned int *val)
+{
+	FILE *f = fopen(SPIN_PARAM, "r");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%u", val) == 1;
+	fclose(f);
+	return ok ? 0 : -EINVAL;
+}
+
+/* Write @text to the parameter: 0 or the errno the write failed with. */
+static int write_param(const char *text)
+{
+	ssize_t n;
+	int fd = open(SPIN_PARAM, O_WRONLY);
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return n;
+}
+
+static int pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Message @i of a stream: its length and a pattern only it has. */
+static size_t fill_msg(unsigned char *buf, unsigned int i)
+{
+	size_t len = sizes[i % 4], k;
+
+	for (k = 0; k < len; k++)
+		buf[k] = (unsigned char)(i * 131 + k * 7);
+	return len;
+}
+
+static int check_msg(const unsigned char *buf, ssize_t n, unsigned int i)
+{
+	size_t len = sizes[i % 4], k;
+
+	if (n != (ssize_t)len)
+		return -1;
+	for (k = 0; k < len; k++)
+		if (buf[k] != (unsigned char)(i * 131 + k * 7))
+			return -1;
+	return 0;
+}
+
+FIXTURE(spin) {
+	int dev;
+	int fd[2];
+	unsigned int saved;
+};
+
+FIXTURE_VARIANT(spin) {
+	const char *spin_ns;
+};
+
+FIXTURE_VARIANT_ADD(spin, off) {
+	.spin_ns = "0",
+};
+
+FIXTURE_VARIANT_ADD(spin, default) {
+	.spin_ns = "100000",
+};
+
+FIXTURE_VARIANT_ADD(spin, longest) {
+	.spin_ns = "1000000",
+};
+
+FIXTURE_SETUP(spin)
+{
+	struct msg_box_attr attr = {
+		.capacity = MBX_CAP_ZERO,
+		.max_msg_size = BIG,
+		.mode = 0600,
+	};
+	int i;
+
+	self->dev = -1;
+	self->fd[0] = self->fd[1] = -1;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "one CPU: nothing spins");
+	if (geteuid() || read_param(&self->saved))
+		SKIP(return, "spin_ns not writable here");
+	ASSERT_EQ(0, write_param(variant->spin_ns));
+	self->dev = msg_dev_open(0);
+	ASSERT_LE(0, self->dev);
+	for (i = 0; i < 2; i++) {
+		self->fd[i] = msg_box_open(self->dev, NULL, 0, MBX_O_PRIVATE |
+					   MBX_O_SEND | MBX_O_RECV, &attr,
+					   NULL);
+		ASSERT_LE(0, self->fd[i]);
+	}
+}
+
+FIXTURE_TEARDOWN(spin)
+{
+	char text[16];
+	int i;
+
+	if (self->dev < 0)
+		return;
+	for (i = 0; i < 2; i++) {
+		msg_box_destroy(self->fd[i]);
+		close(self->fd[i]);
+	}
+	close(self->dev);
+	snprintf(text, sizeof(text), "%u", self->saved);
+	write_param(text);
+}
+
+/*
+ * A stream from CPU 0 to CPU 1, sizes mixed so that every copy path
+ * runs (and a spinning sender is claimed, copied from and finished),
+ * arrives whole, once and in order.
+ */
+TEST_F_TIMEOUT(spin, stream_between_cpus_arrives_whole_and_in_order, 120)
+{
+	enum { N = 800 };
+	unsigned char *buf = malloc(BIG);
+	unsigned int i;
+	pid_t rx;
+
+	ASSERT_NE(NULL, buf);
+	rx = fork();
+	ASSERT_LE(0, rx);
+	if (rx == 0) {
+		if (pin(1))
+			_exit(99);
+		for (i = 0; i < N; i++)
+			if (check_msg(buf, msg_recv(self->fd[0], buf, BIG, 0, NULL),
+				  i))
+				_exit(100);
+		_exit(msg_recv(self->fd[0], buf, BIG, MBX_F_NONBLOCK, NULL) ==
+		      -EAGAIN ? 0 : 101);
+	}
+	ASSERT_EQ(0, pin(0));
+	for (i = 0; i < N; i++) {
+		/* A rendezvous send returns its receiver's pid. */
+		ASSERT_EQ(rx, msg_send(self->fd[0], buf, fill_msg(buf, i), 0));
+	}
+	EXPECT_EQ(0, reap(rx));
+	free(buf);
+}
+
+/*
+ * Round trips between CPUs: each side waits as a receiver, then sends;
+ * every request gets its own reply.
+ */
+TEST_F_TIMEOUT(spin, round_trips_between_cpus_pair_up, 120)
+{
+	enum { N = 600 };
+	unsigned char *buf = malloc(BIG);
+	unsigned int i;
+	ssize_t n;
+	pid_t peer;
+
+	ASSERT_NE(NULL, buf);
+	peer = fork();
+	ASSERT_LE(0, peer);
+	if (peer == 0) {
+		if (pin(1))
+			_exit(99);
+		for (i = 0; i < N; i++) {
+			n = msg_recv(self->fd[0], buf, BIG, 0, NULL);
+			if (check_msg(buf, n, i))
+				_exit(100);
+			if (msg_send(self->fd[1], buf, fill_msg(buf, i + 1),
+				     0) != getppid())
+				_exit(101);
+		}
+		_exit(0);
+	}
+	ASSERT_EQ(0, pin(0));
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(peer, msg_send(self->fd[0], buf, fill_msg(buf, i),
+					 0));
+		n = msg_recv(self->fd[1], buf, BIG, 0, NULL);
+		ASSERT_EQ(0, check_msg(buf, n, i + 1)) TH_LOG("reply %u", i);
+	}
+	EXPECT_EQ(0, reap(peer));
+	free(buf);
+}
+
+/*
+ * The mailbox's last receiver, busy in user space on the other CPU,
+ * is what a sender spins for; it never comes back.  The spin must not
+ * outlast the sender's deadline by more than the spin, and the message
+ * must not go: the receiver then finds nothing.
+ */
+static pid_t spawn_busy_receiver(struct __test_metadata *_metadata,
+				 int fd, int go[2])
+{
+	unsigned char buf[8];
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (pin(1) || fcntl(go[0], F_SETFL, O_NONBLOCK) ||
+		    msg_recv(fd, buf, sizeof(buf), 0, NULL) != 1)
+			_exit(99);
+		/* Busy in user space (and system calls) until told. */
+		while (read(go[0], &c, 1) != 1)
+			;
+		_exit(msg_recv(fd, buf, sizeof(buf), MBX_F_NONBLOCK, NULL) ==
+		      -EAGAIN ? 0 : 100);
+	}
+	close(go[0]);
+	ASSERT_EQ(0, pin(0));
+	/* Become its last receive's sender: it is now the one watched. */
+	ASSERT_EQ(pid, msg_send(fd, "x", 1, 0));
+	return pid;
+}
+
+TEST_F(spin, deadline_ends_a_wait_for_a_busy_peer)
+{
+	long long start, took;
+	int go[2];
+	pid_t rx;
+
+	rx = spawn_busy_receiver(_metadata, self->fd[0], go);
+	ASSERT_LT(0, rx);
+	start = now_ns();
+	EXPECT_EQ(-ETIMEDOUT, msg_send_timed(self->fd[0], "late", 4, 0,
+					     20 * MS));
+	took = now_ns() - start;
+	EXPECT_LE(20 * MS, took);
+	EXPECT_EQ(1, write(go[1], "g", 1));
+	EXPECT_EQ(0, reap(rx));
+	close(go[1]);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+TEST_F(spin, signal_ends_a_wait_for_a_busy_peer)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
+	struct itimerval it = { .it_value = { .tv_usec = 20000 } };
+	int go[2];
+	pid_t rx;
+
+	rx = spawn_busy_receiver(_metadata, self->fd[0], go);
+	ASSERT_LT(0, rx);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	EXPECT_EQ(-EINTR, msg_send(self->fd[0], "late", 4, 0));
+	EXPECT_EQ(1, write(go[1], "g", 1));
+	EXPECT_EQ(0, reap(rx));
+	close(go[1]);
+	signal(SIGALRM, SIG_DFL);
+}
+
+/*
+ * spin_ns takes 0 to 1000000 (1 ms); anything else fails (EINVAL, or
+ * ERANGE for a number past 32 bits, as every unsigned parameter) and
+ * leaves the value as it was.
+ */
+TEST_F(spin, parameter_refuses_what_it_cannot_honour)
+{
+	static const char *const bad[] = {
+		"1000001", "-1", "4294967296", "abc", "\n",
+	};
+	int err;
+	unsigned int before, after, i;
+
+	ASSERT_EQ(0, read_param(&before));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err = write_param(bad[i]);
+		EXPECT_EQ(i == 2 ? -ERANGE : -EINVAL, err) TH_LOG("'%s'", bad[i]);
+		ASSERT_EQ(0, read_param(&after));
+		EXPECT_EQ(before, after) TH_LOG("'%s'", bad[i]);
+	}
+	EXPECT_EQ(0, write_param("1000000"));
+	ASSERT_EQ(0, read_param(&after));
+	EXPECT_EQ(SPIN_MAX, (int)after);
+	EXPECT_EQ(0, write_param("0"));
+	ASSERT_EQ(0, read_param(&after));
+	EXPECT_EQ(0, (int)after);
+}
+
+TEST_HARNESS_MAIN
