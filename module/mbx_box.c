@@ -18,7 +18,12 @@
  * waker is about to sleep itself (then under it: allowed, the woken task
  * spins briefly).  box->lock nests inside mbx_registry_lock and never the
  * other way round.  (The deferred wake-ups are struct mbx_wake, in
- * mbx_box.h: wake_q is not exported to modules.)
+ * mbx_box.h: wake_q is not exported to modules.)  One read of a waiter's
+ * state is not under the lock: a rendezvous spinning before it sleeps
+ * (mbx_wait_spin()) polls its own waiter's state with READ_ONCE() to
+ * know when to stop, and takes the lock before it acts on what it saw;
+ * so the stores that change a rendezvous waiter's state, still made
+ * under the lock, are WRITE_ONCE().
  *
  * An inbox's capacity changes only while it is idle.  box->active counts
  * the sends and receives running on it (mbx_op_begin()/mbx_op_end());

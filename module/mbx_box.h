@@ -64,7 +64,7 @@ int mbx_wait(struct mbx_box *box, struct mbx_waiter *w,
 	     struct list_head *list, u32 *waiting, ktime_t *expires)
 	__must_hold(&box->lock);
 void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
-		   struct pid *peer_pid)
+		   struct pid *peer_pid, ktime_t *expires)
 	__must_hold(&box->lock);
 void mbx_unclaim(struct mbx_waiter *w, struct mbx_wake *wake_q);
 int mbx_recv_waited(struct mbx_waiter *w, struct mbx_recvop *op, int ret);

@@ -252,7 +252,7 @@ static bool mbx_receiver_back(struct mbx_box *box, struct mbx_waiter *r,
 	was_full = mbx_box_full(box);
 	if (s && box->capacity == MBX_CAP_ZERO) {
 		list_del_init(&s->node);
-		s->state = MBX_CLAIMED;
+		WRITE_ONCE(s->state, MBX_CLAIMED);
 		r->peer = s;
 	} else if (s) {
 		r->msg = mbx_take_blocked_msg(box, s, wake_q);
@@ -323,7 +323,7 @@ again:
 		ret = -EAGAIN;
 		goto out_unlock;
 	}
-	r->state = MBX_CLAIMED;
+	WRITE_ONCE(r->state, MBX_CLAIMED);
 	/* We write its buffer: what it held of another message is gone. */
 	r->rop->resume_id = 0;
 	spin_unlock(&box->lock);

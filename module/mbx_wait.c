@@ -53,7 +53,7 @@ void mbx_waiter_done(struct mbx_waiter *w, int err,
 {
 	if (w->state == MBX_WAITING && !list_empty(&w->node))
 		list_del_init(&w->node);
-	w->state = MBX_DONE;
+	WRITE_ONCE(w->state, MBX_DONE);
 	w->err = err;
 	mbx_wait_uncount(w);
 	mbx_wake_add(wake_q, w->task);
@@ -227,17 +227,20 @@ static bool mbx_peer_busy(struct task_struct *peer)
  *		its list, or claimed by a peer copying its message
  * @peer_pid:	the process whose call would finish @w: the mailbox's
  *		last receiver for a sender, its last sender for a receiver
+ * @expires:	the call's deadline (NULL: none), which the spin ends by
  *
  * Between CPUs, sleeping costs a rendezvous an IPI and the other CPU's
  * wake-up per message, which in TCG is more than the copy of 64 KiB
- * ("Rendezvous between CPUs" in the README).  So while @w waits and the
- * peer runs on another CPU (it is likely on its way back for the next
- * message), or while a peer copies @w's message, we spin instead, with
- * the lock dropped, and let the peer find us awake: its wake-up of a
+ * ("Rendezvous between CPUs spins" in the README).  So while @w waits
+ * and the peer runs on another CPU (it is likely on its way back for the
+ * next message), or while a peer copies @w's message, we spin instead,
+ * with the lock dropped, and let the peer find us awake: its wake-up of a
  * running task is a no-op.  The spin ends when @w is done or released,
  * when the peer sleeps or is on our CPU, when this CPU has other work
  * (need_resched()), on a signal, and after spin_ns (a module parameter;
- * 0: never).  Then mbx_wait_sleep() looks at @w under the lock as ever:
+ * 0: never) or at the deadline, whichever comes first: a peer must not
+ * find a timed call still there after its deadline, when asleep it would
+ * have gone.  Then mbx_wait_sleep() looks at @w under the lock as ever:
  * the spin only delays the sleep, it decides nothing.  Mutexes spin on
  * their owner the same way (mutex_spin_on_owner()).
  *
@@ -249,16 +252,23 @@ static bool mbx_peer_busy(struct task_struct *peer)
  * needed (README, "What was tried").
  */
 void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
-		   struct pid *peer_pid)
+		   struct pid *peer_pid, ktime_t *expires)
 	__must_hold(&box->lock)
 {
 	u64 spin = READ_ONCE(mbx_spin_ns), until;
 	struct task_struct *peer;
 	enum mbx_wait_state state;
+	s64 left;
 
 	if (!spin || w->nonblock || box->settlers || !peer_pid ||
 	    num_online_cpus() < 2)
 		return;
+	if (expires) {
+		left = ktime_to_ns(ktime_sub(*expires, ktime_get()));
+		if (left <= 0)
+			return;
+		spin = min_t(u64, spin, left);
+	}
 	peer = get_pid_task(peer_pid, PIDTYPE_TGID);
 	if (!peer)
 		return;
@@ -290,7 +300,7 @@ int mbx_wait(struct mbx_box *box, struct mbx_waiter *w,
 /* Undo a claim: the waiter waits again, and re-arms its deadline. */
 void mbx_unclaim(struct mbx_waiter *w, struct mbx_wake *wake_q)
 {
-	w->state = MBX_WAITING;
+	WRITE_ONCE(w->state, MBX_WAITING);
 	mbx_wake_add(wake_q, w->task);
 }
 

@@ -68,7 +68,7 @@ static bool mbx_offer_sender(struct mbx_box *box, struct mbx_waiter *s,
 	if (!r)
 		return false;
 	r->peer = s;
-	s->state = MBX_CLAIMED;
+	WRITE_ONCE(s->state, MBX_CLAIMED);
 	mbx_waiter_done(r, 0, wake_q);
 	return true;
 }
@@ -137,7 +137,7 @@ static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_user *charge,
 			mbx_wake_all(&wake_q);
 			spin_lock(&box->lock);
 		}
-		mbx_wait_spin(box, &w, box->last_receiver);
+		mbx_wait_spin(box, &w, box->last_receiver, op->expires);
 		ret = mbx_wait_sleep(box, &w, op->expires);
 		if (ret || w.state != MBX_FAULT_IN)
 			break;
@@ -332,7 +332,7 @@ again:	/* box->lock held */
 			goto out_unlock;
 		}
 		list_del_init(&s->node);
-		s->state = MBX_CLAIMED;
+		WRITE_ONCE(s->state, MBX_CLAIMED);
 		goto copy;
 	}
 	ret = mbx_recv_nothing(op);
@@ -362,7 +362,7 @@ wait:
 	mbx_wake_all(&wake_q);
 	mbx_poll_wake(box, w.from ? 0 : EPOLLOUT | EPOLLWRNORM);
 	spin_lock(&box->lock);
-	mbx_wait_spin(box, &w, box->last_sender);
+	mbx_wait_spin(box, &w, box->last_sender, op->expires);
 	ret = mbx_wait_sleep(box, &w, op->expires);
 	ret = mbx_recv_waited(&w, op, ret);
 	if (ret)
@@ -427,7 +427,7 @@ copy:
 		 * non-blocking one, which cannot (its next call starts
 		 * afresh) and leaves the message to whoever comes.
 		 */
-		s->state = MBX_FAULT_IN;
+		WRITE_ONCE(s->state, MBX_FAULT_IN);
 		s->fault_at = at;
 		s->fault_end = op->nonblock ? s->op->len :
 			       min_t(size_t, n, at + MBX_FAULT_IN_MAX);
