@@ -16,6 +16,7 @@
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
+#include <linux/sched/stat.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/wait_bit.h>
@@ -237,7 +238,8 @@ static bool mbx_peer_busy(struct task_struct *peer)
  * with the lock dropped, and let the peer find us awake: its wake-up of a
  * running task is a no-op.  The spin ends when @w is done or released,
  * when the peer sleeps or is on our CPU, when this CPU has other work
- * (need_resched()), on a signal, and after spin_ns (a module parameter;
+ * (need_resched(), or another task runnable here: single_task_running(),
+ * as KVM's halt polling does), on a signal, and after spin_ns (a module parameter;
  * 0: never) or at the deadline, whichever comes first: a peer must not
  * find a timed call still there after its deadline, when asleep it would
  * have gone.  Then mbx_wait_sleep() looks at @w under the lock as ever:
@@ -261,7 +263,7 @@ void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
 	s64 left;
 
 	if (!spin || w->nonblock || box->settlers || !peer_pid ||
-	    num_online_cpus() < 2)
+	    num_online_cpus() < 2 || !single_task_running())
 		return;
 	if (expires) {
 		left = ktime_to_ns(ktime_sub(*expires, ktime_get()));
@@ -280,8 +282,8 @@ void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
 			break;
 		if (state == MBX_WAITING && !mbx_peer_busy(peer))
 			break;
-		if (need_resched() || signal_pending(current) ||
-		    local_clock() > until)
+		if (need_resched() || !single_task_running() ||
+		    signal_pending(current) || local_clock() > until)
 			break;
 		cpu_relax();
 	}
