@@ -227,7 +227,8 @@ static bool mbx_peer_busy(struct task_struct *peer)
  * @w:		a sender or receiver about to mbx_wait_sleep(): waiting on
  *		its list, or claimed by a peer copying its message
  * @peer_pid:	the process whose call would finish @w: the mailbox's
- *		last receiver for a sender, its last sender for a receiver
+ *		last receiver for a sender; for a receiver the process it
+ *		receives from (receive(Q)), or else the last sender
  * @expires:	the call's deadline (NULL: none), which the spin ends by
  *
  * Between CPUs, sleeping costs a rendezvous an IPI and the other CPU's
@@ -237,21 +238,25 @@ static bool mbx_peer_busy(struct task_struct *peer)
  * next message), or while a peer copies @w's message, we spin instead,
  * with the lock dropped, and let the peer find us awake: its wake-up of a
  * running task is a no-op.  The spin ends when @w is done or released,
- * when the peer sleeps or is on our CPU, when this CPU has other work
- * (need_resched(), or another task runnable here: single_task_running(),
- * as KVM's halt polling does), on a signal, and after spin_ns (a module parameter;
- * 0: never) or at the deadline, whichever comes first: a peer must not
- * find a timed call still there after its deadline, when asleep it would
- * have gone.  Then mbx_wait_sleep() looks at @w under the lock as ever:
- * the spin only delays the sleep, it decides nothing.  Mutexes spin on
- * their owner the same way (mutex_spin_on_owner()).
+ * when the (waited-for) peer sleeps or is on our CPU, when this CPU has
+ * other work (need_resched(), or another task runnable here:
+ * single_task_running(), as KVM's halt polling does), on a signal, and
+ * after spin_ns (a module parameter; 0: never) or at the deadline,
+ * whichever comes first: a peer must not find a timed call there later
+ * than it would find a sleeping one.  Then mbx_wait_sleep() looks at @w
+ * under the lock as ever: the spin only delays the sleep, it decides
+ * nothing.  Mutexes spin on their owner the same way
+ * (mutex_spin_on_owner()).
  *
  * The peer is watched by its main thread (a struct pid names a
  * process; keeping the thread would cost every call a task reference),
  * so a multi-threaded peer whose main thread sleeps is slept for, as
- * before.  Buffered mailboxes do not spin: there a sender need not wait
- * for a receiver, and spinning consumers took the CPU their producer
- * needed (README, "What was tried").
+ * before, and threads of one process passing messages among themselves
+ * never spin.  A claimed waiter spins for its claimer without looking
+ * at it (a claim is one copy between resident pages), at most spin_ns.
+ * Buffered mailboxes do not spin: there a sender need not wait for a
+ * receiver, and spinning consumers took the CPU their producer needed
+ * (README, "What was tried").
  */
 void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
 		   struct pid *peer_pid, ktime_t *expires)
@@ -262,8 +267,10 @@ void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
 	enum mbx_wait_state state;
 	s64 left;
 
+	/* Our own process: its main thread tells us nothing of the peer. */
 	if (!spin || w->nonblock || box->settlers || !peer_pid ||
-	    num_online_cpus() < 2 || !single_task_running())
+	    peer_pid == task_tgid(current) || num_online_cpus() < 2 ||
+	    !single_task_running())
 		return;
 	if (expires) {
 		left = ktime_to_ns(ktime_sub(*expires, ktime_get()));
@@ -275,6 +282,8 @@ void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
 	if (!peer)
 		return;
 	spin_unlock(&box->lock);
+	/* On one CPU, as mutex spinners: one clock, and need_resched(). */
+	preempt_disable();
 	until = local_clock() + spin;
 	for (;;) {
 		state = READ_ONCE(w->state);
@@ -287,6 +296,7 @@ void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
 			break;
 		cpu_relax();
 	}
+	preempt_enable();
 	put_task_struct(peer);
 	spin_lock(&box->lock);
 }

@@ -362,7 +362,7 @@ wait:
 	mbx_wake_all(&wake_q);
 	mbx_poll_wake(box, w.from ? 0 : EPOLLOUT | EPOLLWRNORM);
 	spin_lock(&box->lock);
-	mbx_wait_spin(box, &w, box->last_sender, op->expires);
+	mbx_wait_spin(box, &w, w.from ?: box->last_sender, op->expires);
 	ret = mbx_wait_sleep(box, &w, op->expires);
 	ret = mbx_recv_waited(&w, op, ret);
 	if (ret)
