@@ -114,6 +114,22 @@ static int pin(int which)
 	return sched_setaffinity(0, sizeof(set), &set);
 }
 
+/*
+ * fork(), the child on the test's CPU 1 (exit 99 if it cannot be), the
+ * caller on its CPU 0.
+ */
+static pid_t fork_pinned(struct __test_metadata *_metadata)
+{
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0 && pin(1))
+		_exit(99);
+	if (pid > 0)
+		ASSERT_EQ(0, pin(0));
+	return pid;
+}
+
 /* Long enough for TCG, short enough to fail before the harness does. */
 #define STUCK_NS	(10000 * MS)
 
@@ -213,11 +229,8 @@ TEST_F_TIMEOUT(spin, stream_between_cpus_arrives_whole_and_in_order, 120)
 	pid_t rx;
 
 	ASSERT_NE(NULL, buf);
-	rx = fork();
-	ASSERT_LE(0, rx);
+	rx = fork_pinned(_metadata);
 	if (rx == 0) {
-		if (pin(1))
-			_exit(99);
 		for (i = 0; i < N; i++)
 			if (check_msg(buf, msg_recv_timed(self->fd[0], buf, BIG,
 							  0, STUCK_NS, NULL),
@@ -226,7 +239,6 @@ TEST_F_TIMEOUT(spin, stream_between_cpus_arrives_whole_and_in_order, 120)
 		_exit(msg_recv(self->fd[0], buf, BIG, MBX_F_NONBLOCK, NULL) ==
 		      -EAGAIN ? 0 : 101);
 	}
-	ASSERT_EQ(0, pin(0));
 	for (i = 0; i < N; i++) {
 		/* A rendezvous send returns its receiver's pid. */
 		ASSERT_EQ(rx, msg_send_timed(self->fd[0], buf, fill_msg(buf, i),
@@ -249,11 +261,8 @@ TEST_F_TIMEOUT(spin, round_trips_between_cpus_pair_up, 120)
 	pid_t peer;
 
 	ASSERT_NE(NULL, buf);
-	peer = fork();
-	ASSERT_LE(0, peer);
+	peer = fork_pinned(_metadata);
 	if (peer == 0) {
-		if (pin(1))
-			_exit(99);
 		for (i = 0; i < N; i++) {
 			n = msg_recv_timed(self->fd[0], buf, BIG, 0, STUCK_NS,
 					   NULL);
@@ -265,7 +274,6 @@ TEST_F_TIMEOUT(spin, round_trips_between_cpus_pair_up, 120)
 		}
 		_exit(0);
 	}
-	ASSERT_EQ(0, pin(0));
 	for (i = 0; i < N; i++) {
 		ASSERT_EQ(peer, msg_send_timed(self->fd[0], buf,
 					       fill_msg(buf, i), 0, STUCK_NS));
@@ -294,11 +302,10 @@ static pid_t spawn_busy_receiver(struct __test_metadata *_metadata,
 	char c;
 
 	ASSERT_EQ(0, pipe(go));
-	pid = fork();
-	ASSERT_LE(0, pid);
+	pid = fork_pinned(_metadata);
 	if (pid == 0) {
 		close(go[1]);
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || pin(1) ||
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) ||
 		    fcntl(go[0], F_SETFL, O_NONBLOCK) ||
 		    msg_recv(fd, buf, sizeof(buf), 0, NULL) != 1)
 			_exit(99);
@@ -312,7 +319,6 @@ static pid_t spawn_busy_receiver(struct __test_metadata *_metadata,
 		      -EAGAIN ? 0 : 100);
 	}
 	close(go[0]);
-	ASSERT_EQ(0, pin(0));
 	/* Become its last receive's sender: it is now the one watched. */
 	ASSERT_EQ(pid, msg_send_timed(fd, "x", 1, 0, STUCK_NS));
 	return pid;
@@ -357,23 +363,6 @@ static void check_quick(struct __test_metadata *_metadata,
 	}
 }
 
-TEST_F(spin, deadline_ends_a_wait_for_a_busy_peer)
-{
-	long long unspun, quickest;
-	int go[2];
-	pid_t rx;
-
-	rx = spawn_busy_receiver(_metadata, self->fd[0], go);
-	ASSERT_EQ(0, write_param("0"));
-	unspun = quickest_timed_out(_metadata, self->fd[0]);
-	ASSERT_EQ(0, write_param(variant->spin_ns));
-	quickest = quickest_timed_out(_metadata, self->fd[0]);
-	check_quick(_metadata, unspun, quickest);
-	EXPECT_EQ(1, write(go[1], "g", 1));
-	EXPECT_EQ(0, reap(rx));
-	close(go[1]);
-}
-
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -406,23 +395,43 @@ static long long quickest_interrupted(struct __test_metadata *_metadata,
 	return quickest;
 }
 
-TEST_F(spin, signal_ends_a_wait_for_a_busy_peer)
+/*
+ * @quickest_of the sends to the busy receiver's mailbox, first not
+ * spinning, then with @spin_ns; then the receiver must find nothing.
+ */
+static void against_busy_peer(struct __test_metadata *_metadata, int fd,
+			      const char *spin_ns,
+			      long long (*quickest_of)(struct __test_metadata *,
+						       int))
 {
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
 	long long unspun, quickest;
 	int go[2];
 	pid_t rx;
 
-	rx = spawn_busy_receiver(_metadata, self->fd[0], go);
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	rx = spawn_busy_receiver(_metadata, fd, go);
 	ASSERT_EQ(0, write_param("0"));
-	unspun = quickest_interrupted(_metadata, self->fd[0]);
-	ASSERT_EQ(0, write_param(variant->spin_ns));
-	quickest = quickest_interrupted(_metadata, self->fd[0]);
+	unspun = quickest_of(_metadata, fd);
+	ASSERT_EQ(0, write_param(spin_ns));
+	quickest = quickest_of(_metadata, fd);
 	check_quick(_metadata, unspun, quickest);
 	EXPECT_EQ(1, write(go[1], "g", 1));
 	EXPECT_EQ(0, reap(rx));
 	close(go[1]);
+}
+
+TEST_F(spin, deadline_ends_a_wait_for_a_busy_peer)
+{
+	against_busy_peer(_metadata, self->fd[0], variant->spin_ns,
+			  quickest_timed_out);
+}
+
+TEST_F(spin, signal_ends_a_wait_for_a_busy_peer)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	against_busy_peer(_metadata, self->fd[0], variant->spin_ns,
+			  quickest_interrupted);
 	signal(SIGALRM, SIG_DFL);
 }
 
