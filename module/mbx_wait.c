@@ -222,8 +222,8 @@ static bool mbx_peer_busy(struct task_struct *peer)
 }
 
 /**
- * mbx_wait_spin() - spin a little before a rendezvous sleeps
- * @box:	the zero-capacity mailbox (locked; unlocked while spinning)
+ * mbx_wait_spin() - spin a little before a wait between CPUs sleeps
+ * @box:	the mailbox (locked; unlocked while spinning)
  * @w:		a sender or receiver about to mbx_wait_sleep(): waiting on
  *		its list, or claimed by a peer copying its message
  * @peer_pid:	the process whose call would finish @w: the mailbox's
@@ -254,9 +254,9 @@ static bool mbx_peer_busy(struct task_struct *peer)
  * before, and threads of one process passing messages among themselves
  * never spin.  A claimed waiter spins for its claimer without looking
  * at it (a claim is one copy between resident pages), at most spin_ns.
- * Buffered mailboxes do not spin: there a sender need not wait for a
- * receiver, and spinning consumers took the CPU their producer needed
- * (README, "What was tried").
+ * In a buffered mailbox only receivers spin (a sender waits only for room,
+ * which a spinning consumer would not make sooner), and only those no
+ * large message could be copied into directly (mbx_recv_spins()).
  */
 void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
 		   struct pid *peer_pid, ktime_t *expires)

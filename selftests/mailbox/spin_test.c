@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A rendezvous between CPUs spins before it sleeps, while its peer runs on
- * the other CPU (module parameter spin_ns, mbx_wait_spin()).  The spin may
- * only change when a waiter sleeps: every message still arrives once and
- * in order, a deadline and a signal still end a wait that nobody
- * finishes, and the parameter refuses what it cannot honour.  Each test
- * runs with spinning off, at its default and at its longest, with the two
- * sides pinned to different CPUs (skipped on one CPU).
+ * A wait between CPUs spins before it sleeps, while its peer runs on the
+ * other CPU (module parameter spin_ns, mbx_wait_spin()): a rendezvous's
+ * sender and receiver, and a buffered receiver that no sender could copy
+ * a message into directly (its buffer, or its mailbox's largest message,
+ * under 16 KiB).  The spin may only change when a waiter sleeps: every
+ * message still arrives once and in order, a deadline and a signal still
+ * end a wait that nobody finishes, and the parameter refuses what it
+ * cannot honour.  Which receivers spin is seen in their context switches.
+ * Each test runs with spinning off, at its default and at its longest,
+ * with the two sides pinned to different CPUs (skipped on one CPU).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,9 +33,15 @@
 #define SPIN_PARAM	"/sys/module/mbx/parameters/spin_ns"
 #define SPIN_MAX	1000000
 #define BIG		(64 * 1024 + 3)
+#define SMALL_MAX	4096
 
-/* The sizes a stream cycles through: copied in, pinned, copied directly. */
+/*
+ * The sizes a stream cycles through.  Rendezvous: copied in, pinned,
+ * copied directly.  Buffered, to a receiver that spins: through its
+ * stack (at most 192 bytes), handed over as a block.
+ */
 static const size_t sizes[] = { 8, 300, 20 * 1024, BIG };
+static const size_t small_sizes[] = { 8, 192, 193, SMALL_MAX };
 
 static int read_param(unsigned int *val)
 {
@@ -133,19 +143,21 @@ static pid_t fork_pinned(struct __test_metadata *_metadata)
 /* Long enough for TCG, short enough to fail before the harness does. */
 #define STUCK_NS	(10000 * MS)
 
-/* Message @i of a stream: its length and a pattern only it has. */
-static size_t fill_msg(unsigned char *buf, unsigned int i)
+/* Message @i of a stream of @set's sizes: a pattern only it has. */
+static size_t fill_msg(unsigned char *buf, unsigned int i,
+		       const size_t *set)
 {
-	size_t len = sizes[i % 4], k;
+	size_t len = set[i % 4], k;
 
 	for (k = 0; k < len; k++)
 		buf[k] = (unsigned char)(i * 131 + k * 7);
 	return len;
 }
 
-static int check_msg(const unsigned char *buf, ssize_t n, unsigned int i)
+static int check_msg(const unsigned char *buf, ssize_t n, unsigned int i,
+		     const size_t *set)
 {
-	size_t len = sizes[i % 4], k;
+	size_t len = set[i % 4], k;
 
 	if (n != (ssize_t)len)
 		return -1;
@@ -157,7 +169,8 @@ static int check_msg(const unsigned char *buf, ssize_t n, unsigned int i)
 
 FIXTURE(spin) {
 	int dev;
-	int fd[2];
+	int fd[2];	/* zero capacity */
+	int small;	/* bounded, messages of at most SMALL_MAX bytes */
 };
 
 FIXTURE_VARIANT(spin) {
@@ -182,11 +195,18 @@ FIXTURE_SETUP(spin)
 		.capacity = MBX_CAP_ZERO,
 		.max_msg_size = BIG,
 		.mode = 0600,
+	}, small = {
+		.capacity = MBX_CAP_BOUNDED,
+		.limit = 4,
+		.max_msg_size = SMALL_MAX,
+		.mode = 0600,
 	};
 	int i;
 
 	self->dev = -1;
-	self->fd[0] = self->fd[1] = -1;
+	self->fd[0] = -1;
+	self->fd[1] = -1;
+	self->small = -1;
 	if (find_cpus())
 		SKIP(return, "one CPU: nothing spins");
 	if (!have_param)
@@ -200,6 +220,9 @@ FIXTURE_SETUP(spin)
 					   NULL);
 		ASSERT_LE(0, self->fd[i]);
 	}
+	self->small = msg_box_open(self->dev, NULL, 0, MBX_O_PRIVATE |
+				   MBX_O_SEND | MBX_O_RECV, &small, NULL);
+	ASSERT_LE(0, self->small);
 }
 
 FIXTURE_TEARDOWN(spin)
@@ -211,6 +234,10 @@ FIXTURE_TEARDOWN(spin)
 	for (i = 0; i < 2; i++) {
 		msg_box_destroy(self->fd[i]);
 		close(self->fd[i]);
+	}
+	if (self->small >= 0) {
+		msg_box_destroy(self->small);
+		close(self->small);
 	}
 	close(self->dev);
 	restore_param();
@@ -234,15 +261,16 @@ TEST_F_TIMEOUT(spin, stream_between_cpus_arrives_whole_and_in_order, 120)
 		for (i = 0; i < N; i++)
 			if (check_msg(buf, msg_recv_timed(self->fd[0], buf, BIG,
 							  0, STUCK_NS, NULL),
-				      i))
+				      i, sizes))
 				_exit(100);
 		_exit(msg_recv(self->fd[0], buf, BIG, MBX_F_NONBLOCK, NULL) ==
 		      -EAGAIN ? 0 : 101);
 	}
 	for (i = 0; i < N; i++) {
 		/* A rendezvous send returns its receiver's pid. */
-		ASSERT_EQ(rx, msg_send_timed(self->fd[0], buf, fill_msg(buf, i),
-					     0, STUCK_NS));
+		ASSERT_EQ(rx, msg_send_timed(self->fd[0], buf,
+					     fill_msg(buf, i, sizes), 0,
+					     STUCK_NS));
 	}
 	EXPECT_EQ(0, reap(rx));
 	free(buf);
@@ -266,35 +294,212 @@ TEST_F_TIMEOUT(spin, round_trips_between_cpus_pair_up, 120)
 		for (i = 0; i < N; i++) {
 			n = msg_recv_timed(self->fd[0], buf, BIG, 0, STUCK_NS,
 					   NULL);
-			if (check_msg(buf, n, i))
+			if (check_msg(buf, n, i, sizes))
 				_exit(100);
-			if (msg_send_timed(self->fd[1], buf, fill_msg(buf, i + 1),
-					   0, STUCK_NS) != getppid())
+			if (msg_send_timed(self->fd[1], buf,
+					   fill_msg(buf, i + 1, sizes), 0,
+					   STUCK_NS) != getppid())
 				_exit(101);
 		}
 		_exit(0);
 	}
 	for (i = 0; i < N; i++) {
 		ASSERT_EQ(peer, msg_send_timed(self->fd[0], buf,
-					       fill_msg(buf, i), 0, STUCK_NS));
+					       fill_msg(buf, i, sizes), 0,
+					       STUCK_NS));
 		n = msg_recv_timed(self->fd[1], buf, BIG, 0, STUCK_NS, NULL);
-		ASSERT_EQ(0, check_msg(buf, n, i + 1)) TH_LOG("reply %u", i);
+		ASSERT_EQ(0, check_msg(buf, n, i + 1, sizes))
+			TH_LOG("reply %u", i);
 	}
 	EXPECT_EQ(0, reap(peer));
 	free(buf);
 }
 
 /*
- * The mailbox's last receiver, busy in user space on the other CPU, is
- * what a sender spins for; it never comes back for the message.  Its
- * sender's deadline and a signal must still end the wait on time, spin
- * or not: at the longest spin (1 ms) a wait that spun past them would
- * take a millisecond every time, so of five tries the quickest must be
- * well under one.  Afterwards the receiver finds nothing: the message
- * did not go.
+ * A buffered stream of small messages from CPU 0 to CPU 1, to a receiver
+ * that spins (its mailbox's messages are at most SMALL_MAX bytes): each
+ * is left on its stack or handed over as a block, and all arrive whole,
+ * once and in order.
  */
-static pid_t spawn_busy_receiver(struct __test_metadata *_metadata,
-				 int fd, int go[2])
+TEST_F_TIMEOUT(spin, buffered_stream_to_a_spinning_receiver_arrives_whole,
+	       120)
+{
+	enum { N = 1200 };
+	unsigned char buf[SMALL_MAX];
+	unsigned int i;
+	pid_t rx;
+
+	rx = fork_pinned(_metadata);
+	if (rx == 0) {
+		for (i = 0; i < N; i++)
+			if (check_msg(buf, msg_recv_timed(self->small, buf,
+							  sizeof(buf), 0,
+							  STUCK_NS, NULL),
+				      i, small_sizes))
+				_exit(100);
+		_exit(msg_recv(self->small, buf, sizeof(buf), MBX_F_NONBLOCK,
+			       NULL) == -EAGAIN ? 0 : 101);
+	}
+	for (i = 0; i < N; i++)
+		ASSERT_EQ(0, msg_send_timed(self->small, buf,
+					    fill_msg(buf, i, small_sizes), 0,
+					    STUCK_NS));
+	EXPECT_EQ(0, reap(rx));
+}
+
+/*
+ * Which buffered receivers spin.  One that no sender could copy a
+ * message into directly (mbx_send_direct(): 16 KiB or more, and room for
+ * it) spins; one that could be sent such a message sleeps, so that its
+ * sender can queue more while it wakes.  Seen from the parent's side of
+ * round trips between CPUs: a receive that sleeps is a voluntary context
+ * switch, one that spins while the reply comes is none.
+ */
+struct rt_case {
+	const char *what;
+	unsigned int max_msg_size;	/* 0: between inboxes (8 KiB) */
+	size_t buf_len;
+	unsigned int flags;		/* of the receives */
+	bool spins;
+};
+
+static const struct rt_case rt_cases[] = {
+	{ "mailboxes of small messages", SMALL_MAX, SMALL_MAX, 0, true },
+	{ "a small buffer", BIG, SMALL_MAX, 0, true },
+	{ "inboxes", 0, 8192, 0, true },
+	{ "a large buffer", BIG, BIG, 0, false },
+	{ "a truncating receive", BIG, SMALL_MAX, MBX_F_TRUNC, false },
+};
+
+#define RT_COUNT	300U
+#define RT_LEN		64
+
+static long voluntary_switches(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_nvcsw;
+}
+
+/*
+ * The echo side, on CPU 1: RT_COUNT round trips through @rx and @tx (or,
+ * @rx < 0, through its own inbox and its parent's).
+ */
+static void echo(const struct rt_case *c, int rx, int tx,
+		 unsigned char *buf)
+{
+	pid_t parent = getppid();
+	unsigned int i;
+	int dev = -1;
+
+	if (rx < 0) {
+		dev = msg_dev_open(0);
+		/* Our inbox exists: say so. */
+		if (dev < 0 || msg_send_to(dev, parent, "r", 1, 0) < 0)
+			_exit(99);
+	}
+	for (i = 0; i < RT_COUNT; i++) {
+		if (msg_recv_timed(rx < 0 ? dev : rx, buf, c->buf_len,
+				   c->flags, STUCK_NS, NULL) != RT_LEN)
+			_exit(100);
+		if ((rx < 0 ? msg_send_to(dev, parent, buf, RT_LEN, 0) :
+			      msg_send(tx, buf, RT_LEN, 0)) < 0)
+			_exit(101);
+	}
+	_exit(0);
+}
+
+/* The parent's voluntary context switches per round trip of @c. */
+static double switches_per_round_trip(struct __test_metadata *_metadata,
+				      int dev, const struct rt_case *c)
+{
+	struct msg_box_attr attr = {
+		.capacity = MBX_CAP_BOUNDED, .limit = 4,
+		.max_msg_size = c->max_msg_size, .mode = 0600,
+	};
+	unsigned char *buf = malloc(BIG);
+	int fd[2] = { -1, -1 }, i, to;
+	long before, after;
+	unsigned int n;
+	pid_t peer;
+
+	if (!buf)
+		return -1;
+	memset(buf, 'q', BIG);
+	for (i = 0; c->max_msg_size && i < 2; i++) {
+		fd[i] = msg_box_open(dev, NULL, 0, MBX_O_PRIVATE | MBX_O_SEND |
+				     MBX_O_RECV, &attr, NULL);
+		EXPECT_LE(0, fd[i]);
+	}
+	peer = fork_pinned(_metadata);
+	if (peer == 0)
+		echo(c, fd[0], fd[1], buf);
+	/* Where replies come: our inbox (the device), or the second box. */
+	to = c->max_msg_size ? fd[1] : dev;
+	if (!c->max_msg_size)
+		EXPECT_EQ(1, msg_recv_timed(dev, buf, c->buf_len, 0, STUCK_NS,
+					    NULL));
+	before = voluntary_switches();
+	for (n = 0; n < RT_COUNT; n++) {
+		if ((c->max_msg_size ? msg_send(fd[0], buf, RT_LEN, 0) :
+				       msg_send_to(dev, peer, buf, RT_LEN, 0)) < 0 ||
+		    msg_recv_timed(to, buf, c->buf_len, c->flags, STUCK_NS,
+				   NULL) != RT_LEN)
+			break;
+	}
+	after = voluntary_switches();
+	EXPECT_EQ(RT_COUNT, n) TH_LOG("%s: round trip %u failed", c->what, n);
+	EXPECT_EQ(0, reap(peer)) TH_LOG("%s", c->what);
+	for (i = 0; i < 2; i++) {
+		if (fd[i] >= 0) {
+			msg_box_destroy(fd[i]);
+			close(fd[i]);
+		}
+	}
+	free(buf);
+	return (double)(after - before) / RT_COUNT;
+}
+
+/*
+ * Receivers that must not spin sleep in every variant.  Those that may
+ * must spin through most round trips at the longest spin (1 ms: far more
+ * than a round trip takes between CPUs, on a debug kernel too), and
+ * sleep through them with spinning off; at the default the figures are
+ * only logged, as a host busy with other work could stretch a round trip
+ * past 100 µs.
+ */
+TEST_F_TIMEOUT(spin, only_receivers_no_large_message_could_reach_spin, 120)
+{
+	bool off = !strcmp(variant->spin_ns, "0");
+	bool longest = atoi(variant->spin_ns) == SPIN_MAX;
+	unsigned int i;
+	double csw;
+
+	for (i = 0; i < ARRAY_SIZE(rt_cases); i++) {
+		const struct rt_case *c = &rt_cases[i];
+
+		csw = switches_per_round_trip(_metadata, self->dev, c);
+		TH_LOG("%s: %.2f switches per round trip", c->what, csw);
+		if (!c->spins || off) {
+			EXPECT_LE(0.5, csw) TH_LOG("%s slept too little",
+						   c->what);
+		} else if (longest) {
+			EXPECT_GT(0.5, csw) TH_LOG("%s did not spin", c->what);
+		}
+	}
+}
+
+/*
+ * The peer the waiter spins for, busy in user space on the other CPU,
+ * never comes back: a rendezvous's last receiver (for a sender) or a
+ * buffered mailbox's last sender (for a receiver).  The waiter's deadline
+ * and a signal must still end the wait on time, spin or not: at the
+ * longest spin (1 ms) a wait that spun past them would take a millisecond
+ * every time, so of five tries the quickest must be well under one.
+ * Afterwards nothing is queued: no send went through.
+ */
+static pid_t spawn_busy_peer(struct __test_metadata *_metadata, int fd,
+			     bool sender, int go[2])
 {
 	unsigned char buf[8];
 	ssize_t n;
@@ -307,38 +512,57 @@ static pid_t spawn_busy_receiver(struct __test_metadata *_metadata,
 		close(go[1]);
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) ||
 		    fcntl(go[0], F_SETFL, O_NONBLOCK) ||
-		    msg_recv(fd, buf, sizeof(buf), 0, NULL) != 1)
+		    (sender ? msg_send(fd, "x", 1, 0) :
+			      msg_recv(fd, buf, sizeof(buf), 0, NULL)) < 0)
 			_exit(99);
 		/* Busy in user space (and system calls) until told. */
 		do {
 			n = read(go[0], &c, 1);
 		} while (n < 0 && errno == EAGAIN);
-		if (n != 1)
-			_exit(98);	/* the test went away */
-		_exit(msg_recv(fd, buf, sizeof(buf), MBX_F_NONBLOCK, NULL) ==
-		      -EAGAIN ? 0 : 100);
+		_exit(n == 1 ? 0 : 98);	/* 98: the test went away */
 	}
 	close(go[0]);
-	/* Become its last receive's sender: it is now the one watched. */
-	ASSERT_EQ(pid, msg_send_timed(fd, "x", 1, 0, STUCK_NS));
+	/* The other end of its call: it is now the one watched. */
+	if (sender) {
+		ASSERT_EQ(1, msg_recv_timed(fd, buf, sizeof(buf), 0, STUCK_NS,
+					    NULL));
+	} else {
+		ASSERT_EQ(pid, msg_send_timed(fd, "x", 1, 0, STUCK_NS));
+	}
 	return pid;
+}
+
+/* A wait for the busy peer, timed (@ns) or not (0): 0 if not a wait. */
+typedef int (*wait_op)(int fd, long long ns);
+
+static int send_late(int fd, long long ns)
+{
+	return ns ? msg_send_timed(fd, "late", 4, 0, ns) :
+		    msg_send(fd, "late", 4, 0);
+}
+
+static int recv_none(int fd, long long ns)
+{
+	char buf[8];
+
+	return ns ? msg_recv_timed(fd, buf, sizeof(buf), 0, ns, NULL) :
+		    msg_recv(fd, buf, sizeof(buf), 0, NULL);
 }
 
 #define TRIES		5
 #define SHORT_NS	100000		/* a deadline well inside the spin */
 #define LATE_NS		800000		/* what a 1 ms spin cannot beat */
 
-/* The quickest of TRIES sends that time out after SHORT_NS. */
+/* The quickest of TRIES waits that time out after SHORT_NS. */
 static long long quickest_timed_out(struct __test_metadata *_metadata,
-				    int fd)
+				    int fd, wait_op op)
 {
 	long long start, took, quickest = -1;
 	int i;
 
 	for (i = 0; i < TRIES; i++) {
 		start = now_ns();
-		EXPECT_EQ(-ETIMEDOUT, msg_send_timed(fd, "late", 4, 0,
-						     SHORT_NS));
+		EXPECT_EQ(-ETIMEDOUT, op(fd, SHORT_NS));
 		took = now_ns() - start;
 		EXPECT_LE(SHORT_NS, took);
 		if (quickest < 0 || took < quickest)
@@ -368,12 +592,9 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-/*
- * The quickest of TRIES sends that a repeating SIGALRM interrupts: each
- * must fail with EINTR, having sent nothing.
- */
+/* The quickest of TRIES waits that a repeating SIGALRM interrupts. */
 static long long quickest_interrupted(struct __test_metadata *_metadata,
-				      int fd)
+				      int fd, wait_op op)
 {
 	/* Again and again: one may come before the call waits. */
 	struct itimerval it = {
@@ -386,7 +607,7 @@ static long long quickest_interrupted(struct __test_metadata *_metadata,
 	for (i = 0; i < TRIES; i++) {
 		start = now_ns();
 		ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
-		EXPECT_EQ(-EINTR, msg_send(fd, "late", 4, 0));
+		EXPECT_EQ(-EINTR, op(fd, 0));
 		ASSERT_EQ(0, setitimer(ITIMER_REAL, &off, NULL));
 		took = now_ns() - start;
 		if (quickest < 0 || took < quickest)
@@ -395,34 +616,41 @@ static long long quickest_interrupted(struct __test_metadata *_metadata,
 	return quickest;
 }
 
+typedef long long (*quickest_fn)(struct __test_metadata *, int, wait_op);
+
 /*
- * @quickest_of the sends to the busy receiver's mailbox, first not
- * spinning, then with @spin_ns; then the receiver must find nothing.
+ * @quickest_of the waits on @fd for a busy peer (a sender if @op
+ * receives), first not spinning, then with @spin_ns; then nothing is
+ * queued.
  */
 static void against_busy_peer(struct __test_metadata *_metadata, int fd,
-			      const char *spin_ns,
-			      long long (*quickest_of)(struct __test_metadata *,
-						       int))
+			      const char *spin_ns, quickest_fn quickest_of,
+			      wait_op op)
 {
 	long long unspun, quickest;
+	unsigned char buf[8];
 	int go[2];
-	pid_t rx;
+	pid_t peer;
 
-	rx = spawn_busy_receiver(_metadata, fd, go);
+	peer = spawn_busy_peer(_metadata, fd, op == recv_none, go);
 	ASSERT_EQ(0, write_param("0"));
-	unspun = quickest_of(_metadata, fd);
+	unspun = quickest_of(_metadata, fd, op);
 	ASSERT_EQ(0, write_param(spin_ns));
-	quickest = quickest_of(_metadata, fd);
+	quickest = quickest_of(_metadata, fd, op);
 	check_quick(_metadata, unspun, quickest);
 	EXPECT_EQ(1, write(go[1], "g", 1));
-	EXPECT_EQ(0, reap(rx));
+	EXPECT_EQ(0, reap(peer));
 	close(go[1]);
+	EXPECT_EQ(-EAGAIN, msg_recv(fd, buf, sizeof(buf), MBX_F_NONBLOCK,
+				    NULL));
 }
 
 TEST_F(spin, deadline_ends_a_wait_for_a_busy_peer)
 {
 	against_busy_peer(_metadata, self->fd[0], variant->spin_ns,
-			  quickest_timed_out);
+			  quickest_timed_out, send_late);
+	against_busy_peer(_metadata, self->small, variant->spin_ns,
+			  quickest_timed_out, recv_none);
 }
 
 TEST_F(spin, signal_ends_a_wait_for_a_busy_peer)
@@ -431,7 +659,9 @@ TEST_F(spin, signal_ends_a_wait_for_a_busy_peer)
 
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	against_busy_peer(_metadata, self->fd[0], variant->spin_ns,
-			  quickest_interrupted);
+			  quickest_interrupted, send_late);
+	against_busy_peer(_metadata, self->small, variant->spin_ns,
+			  quickest_interrupted, recv_none);
 	signal(SIGALRM, SIG_DFL);
 }
 
@@ -449,7 +679,7 @@ TEST_F(spin, parameter_refuses_what_it_cannot_honour)
 	unsigned int before, after, i;
 
 	ASSERT_EQ(0, read_param(&before));
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		err = write_param(bad[i]);
 		EXPECT_EQ(i == 2 ? -ERANGE : -EINVAL, err) TH_LOG("'%s'", bad[i]);
 		ASSERT_EQ(0, read_param(&after));
