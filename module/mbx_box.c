@@ -19,11 +19,12 @@
  * spins briefly).  box->lock nests inside mbx_registry_lock and never the
  * other way round.  (The deferred wake-ups are struct mbx_wake, in
  * mbx_box.h: wake_q is not exported to modules.)  One read of a waiter's
- * state is not under the lock: a rendezvous spinning before it sleeps
- * (mbx_wait_spin()) polls its own waiter's state with READ_ONCE() to
- * know when to stop, and takes the lock before it acts on what it saw;
- * so the stores that change a rendezvous waiter's state, still made
- * under the lock, are WRITE_ONCE().
+ * state is not under the lock: a waiter spinning before it sleeps
+ * (mbx_wait_spin(): a rendezvous's sender or receiver, a buffered
+ * receiver) polls its own waiter's state with READ_ONCE() to know when
+ * to stop, and takes the lock before it acts on what it saw (or reads
+ * anything a sender left it); so the stores that change the state of a
+ * waiter that may spin, still made under the lock, are WRITE_ONCE().
  *
  * An inbox's capacity changes only while it is idle.  box->active counts
  * the sends and receives running on it (mbx_op_begin()/mbx_op_end());
@@ -106,6 +107,8 @@ static void mbx_box_release(struct kref *ref)
 	mbx_msg_spare_free(box);
 	put_pid(box->last_sender);
 	put_pid(box->last_receiver);
+	put_pid(box->last_send_thread);
+	put_pid(box->last_recv_thread);
 	put_pid(box->owner);
 	mbx_user_put(box->creator);
 	/* An inbox embeds its box first: this frees the whole inbox. */
@@ -118,34 +121,49 @@ void mbx_box_put(struct mbx_box *box)
 }
 EXPORT_SYMBOL_IF_KUNIT(mbx_box_put);
 
+/* References change only when the sender or receiver does. */
+static void mbx_note_pid(struct pid **last, struct pid *me)
+{
+	if (*last != me) {
+		put_pid(*last);
+		*last = get_pid(me);
+	}
+}
+
 /*
- * The times of the last send and receive are the coarse clock (one tick,
- * as inode times and System V's msg_stime): they are stamped on every
- * message, and reading the fine clock costs more than the rest of a small
- * send where the clocksource is slow to read (a VM's hpet or acpi_pm).
+ * The last sender and receiver: their processes for the status, their
+ * threads for the spin (mbx_wait_spin()).  The times are the coarse clock
+ * (one tick, as inode times and System V's msg_stime): they are stamped on
+ * every message, and reading the fine clock costs more than the rest of a
+ * small send where the clocksource is slow to read (a VM's hpet or
+ * acpi_pm).
  */
 void mbx_note_send(struct mbx_box *box)
 	__must_hold(&box->lock)
 {
-	struct pid *me = task_tgid(current);
-
-	if (box->last_sender != me) {
-		put_pid(box->last_sender);
-		box->last_sender = get_pid(me);
-	}
+	mbx_note_pid(&box->last_sender, task_tgid(current));
+	mbx_note_pid(&box->last_send_thread, task_pid(current));
 	box->send_time = ktime_get_coarse_real_ns();
 }
 
 void mbx_note_recv(struct mbx_box *box)
 	__must_hold(&box->lock)
 {
-	struct pid *me = task_tgid(current);
-
-	if (box->last_receiver != me) {
-		put_pid(box->last_receiver);
-		box->last_receiver = get_pid(me);
-	}
+	mbx_note_pid(&box->last_receiver, task_tgid(current));
+	mbx_note_pid(&box->last_recv_thread, task_pid(current));
 	box->recv_time = ktime_get_coarse_real_ns();
+}
+
+/*
+ * The thread a receive from @from (NULL: anyone) spins for: the last
+ * sending thread, if it is one of @from's; else @from's main thread.
+ */
+struct pid *mbx_spin_peer(struct mbx_box *box, struct pid *from)
+	__must_hold(&box->lock)
+{
+	if (from && from != box->last_sender)
+		return from;
+	return box->last_send_thread;
 }
 
 /* ---- entry points ------------------------------------------------------ */

@@ -212,10 +212,12 @@ static inline int mbx_recv_nothing(const struct mbx_recvop *op)
 	return op->nonblock ? -EAGAIN : 0;
 }
 
-/* mbx_box.c: the status stamps of the last send and receive. */
+/* mbx_box.c: who sent and received last, and when. */
 void mbx_note_send(struct mbx_box *box)
 	__must_hold(&box->lock);
 void mbx_note_recv(struct mbx_box *box)
+	__must_hold(&box->lock);
+struct pid *mbx_spin_peer(struct mbx_box *box, struct pid *from)
 	__must_hold(&box->lock);
 
 /* mbx_buffered.c and mbx_zero.c: send and receive, box->lock not held. */

@@ -294,7 +294,10 @@ static noinline int mbx_deliver_small(struct mbx_box *box,
  * and the receiver's copies out then run side by side.  Had it spun, it
  * would be found waiting every time and each message copied by the sender
  * alone, one after another: deep streams of 64 KiB messages lost 10 to
- * 20% that way ("Buffered receivers spin" in the README).
+ * 20% that way ("Buffered receivers spin" in the README).  Decided once,
+ * as the receiver starts to wait: should its mailbox's max_msg_size be
+ * raised meanwhile, a large message may yet be copied into it while it
+ * spins, which mbx_wait_spin() allows for (it spins on while claimed).
  */
 static bool mbx_recv_spins(const struct mbx_box *box,
 			   const struct mbx_recvop *op)
@@ -327,7 +330,8 @@ static int mbx_recv_wait(struct mbx_box *box, struct mbx_recvop *op,
 
 	mbx_wait_enqueue(box, &w, &box->receivers, &box->receivers_waiting);
 	if (mbx_recv_spins(box, op))
-		mbx_wait_spin(box, &w, w.from ?: box->last_sender, op->expires);
+		mbx_wait_spin(box, &w, mbx_spin_peer(box, w.from),
+			      op->expires);
 	ret = mbx_wait_sleep(box, &w, op->expires);
 	ret = mbx_recv_waited(&w, op, ret);
 	if (ret)

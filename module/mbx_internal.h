@@ -173,7 +173,10 @@ struct mbx_recvop {
 /* struct mbx_waiter.state */
 enum mbx_wait_state {
 	MBX_WAITING,	/* on a wait list, nothing for it yet */
-	MBX_CLAIMED,	/* zero-capacity sender: a receiver is copying */
+	MBX_CLAIMED,	/* off its list, its peer copying: a zero-capacity
+			 * sender's message out, or a large message into a
+			 * receiver's buffer (mbx_send_direct())
+			 */
 	MBX_FAULT_IN,	/* zero-capacity sender released to page its message
 			 * in from .fault_at, and offer it again
 			 */
@@ -293,6 +296,8 @@ struct mbx_box {
 	u32 active;				/* [lock] inbox ops running */
 	u32 settlers;		/* [lock] in mbx_box_settle(), waiting */
 	struct pid *last_sender, *last_receiver;/* [lock] refs held */
+	/* [lock] refs held: their threads, which waiters spin for */
+	struct pid *last_send_thread, *last_recv_thread;
 	s64 send_time, recv_time, change_time;	/* [lock] */
 
 	wait_queue_head_t poll_wq;		/* poll/epoll only */

@@ -226,9 +226,10 @@ static bool mbx_peer_busy(struct task_struct *peer)
  * @box:	the mailbox (locked; unlocked while spinning)
  * @w:		a sender or receiver about to mbx_wait_sleep(): waiting on
  *		its list, or claimed by a peer copying its message
- * @peer_pid:	the process whose call would finish @w: the mailbox's
- *		last receiver for a sender; for a receiver the process it
- *		receives from (receive(Q)), or else the last sender
+ * @peer_pid:	the thread whose call would finish @w: the mailbox's
+ *		last receiving thread for a sender; for a receiver the last
+ *		sending thread, or in a receive(Q) Q's main thread when the
+ *		last sender was another process (mbx_spin_peer())
  * @expires:	the call's deadline (NULL: none), which the spin ends by
  *
  * Between CPUs, sleeping costs a rendezvous an IPI and the other CPU's
@@ -248,12 +249,12 @@ static bool mbx_peer_busy(struct task_struct *peer)
  * nothing.  Mutexes spin on their owner the same way
  * (mutex_spin_on_owner()).
  *
- * The peer is watched by its main thread (a struct pid names a
- * process; keeping the thread would cost every call a task reference),
- * so a multi-threaded peer whose main thread sleeps is slept for, as
- * before, and threads of one process passing messages among themselves
- * never spin.  A claimed waiter spins for its claimer without looking
- * at it (a claim is one copy between resident pages), at most spin_ns.
+ * The peer is a thread, kept by its struct pid (mbx_note_send(): a
+ * reference taken only when the sender changes), so a worker thread of a
+ * process whose main thread sleeps is spun for, and threads of one
+ * process spin for each other; a thread never spins for itself.  A
+ * claimed waiter spins for its claimer without looking at it (a claim is
+ * one copy between resident pages), at most spin_ns.
  * In a buffered mailbox only receivers spin (a sender waits only for room,
  * which a spinning consumer would not make sooner), and only those no
  * large message could be copied into directly (mbx_recv_spins()).
@@ -267,9 +268,8 @@ void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
 	enum mbx_wait_state state;
 	s64 left;
 
-	/* Our own process: its main thread tells us nothing of the peer. */
 	if (!spin || w->nonblock || box->settlers || !peer_pid ||
-	    peer_pid == task_tgid(current) || num_online_cpus() < 2 ||
+	    peer_pid == task_pid(current) || num_online_cpus() < 2 ||
 	    !single_task_running())
 		return;
 	if (expires) {
@@ -278,7 +278,7 @@ void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
 			return;
 		spin = min_t(u64, spin, left);
 	}
-	peer = get_pid_task(peer_pid, PIDTYPE_TGID);
+	peer = get_pid_task(peer_pid, PIDTYPE_PID);
 	if (!peer)
 		return;
 	spin_unlock(&box->lock);

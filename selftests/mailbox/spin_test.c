@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A wait between CPUs spins before it sleeps, while its peer runs on the
- * other CPU (module parameter spin_ns, mbx_wait_spin()): a rendezvous's
- * sender and receiver, and a buffered receiver that no sender could copy
- * a message into directly (its buffer, or its mailbox's largest message,
+ * A wait between CPUs spins before it sleeps (module parameter spin_ns,
+ * mbx_wait_spin()), while the thread it waits for runs on the other CPU:
+ * for a sender, the thread that received from the mailbox last; for a
+ * receiver, the one that sent last.  A rendezvous's senders and receivers
+ * spin, and so does a buffered receiver that no sender could copy a
+ * message into directly (its buffer, or its mailbox's largest message,
  * under 16 KiB).  The spin may only change when a waiter sleeps: every
  * message still arrives once and in order, a deadline and a signal still
  * end a wait that nobody finishes, and the parameter refuses what it
- * cannot honour.  Which receivers spin is seen in their context switches.
+ * cannot honour.  Which waiters spin is seen in their context switches.
  * Each test runs with spinning off, at its default and at its longest,
  * with the two sides pinned to different CPUs (skipped on one CPU).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -348,92 +351,167 @@ TEST_F_TIMEOUT(spin, buffered_stream_to_a_spinning_receiver_arrives_whole,
 }
 
 /*
- * Which buffered receivers spin.  One that no sender could copy a
+ * Which waiters spin.  A buffered receiver that no sender could copy a
  * message into directly (mbx_send_direct(): 16 KiB or more, and room for
  * it) spins; one that could be sent such a message sleeps, so that its
- * sender can queue more while it wakes.  Seen from the parent's side of
- * round trips between CPUs: a receive that sleeps is a voluntary context
- * switch, one that spins while the reply comes is none.
+ * sender can queue more while it wakes.  A rendezvous spins whatever the
+ * size.  The peer spun for is a thread: a worker thread of a process, or
+ * another thread of the caller's own.  Seen from the measuring thread's
+ * side of round trips between CPUs: a receive that sleeps is a voluntary
+ * context switch, one that spins while the reply comes is none.
  */
+enum rt_peer {
+	PEER_PROCESS,	/* a child process */
+	PEER_WORKER,	/* a child process's second thread; the first waits */
+	PEER_THREAD,	/* a thread of ours */
+};
+
 struct rt_case {
 	const char *what;
 	unsigned int max_msg_size;	/* 0: between inboxes (8 KiB) */
 	size_t buf_len;
 	unsigned int flags;		/* of the receives */
 	bool spins;
+	bool zero;			/* zero capacity, else bounded */
+	enum rt_peer peer;
 };
 
 static const struct rt_case rt_cases[] = {
-	{ "mailboxes of small messages", SMALL_MAX, SMALL_MAX, 0, true },
-	{ "a small buffer", BIG, SMALL_MAX, 0, true },
-	{ "inboxes", 0, 8192, 0, true },
-	{ "a large buffer", BIG, BIG, 0, false },
-	{ "a truncating receive", BIG, SMALL_MAX, MBX_F_TRUNC, false },
+	{ "a small mailbox", SMALL_MAX, SMALL_MAX, 0, true, false,
+	  PEER_PROCESS },
+	{ "a small mailbox, a large buffer", SMALL_MAX, BIG, 0, true, false,
+	  PEER_PROCESS },
+	{ "a small mailbox, truncating", SMALL_MAX, SMALL_MAX, MBX_F_TRUNC,
+	  true, false, PEER_PROCESS },
+	{ "a small buffer", BIG, SMALL_MAX, 0, true, false, PEER_PROCESS },
+	{ "a buffer of 16 KiB - 1", BIG, 16 * 1024 - 1, 0, true, false,
+	  PEER_PROCESS },
+	{ "a buffer of 16 KiB", BIG, 16 * 1024, 0, false, false,
+	  PEER_PROCESS },
+	{ "inboxes", 0, 8192, 0, true, false, PEER_PROCESS },
+	{ "a large buffer", BIG, BIG, 0, false, false, PEER_PROCESS },
+	{ "a truncating receive", BIG, SMALL_MAX, MBX_F_TRUNC, false, false,
+	  PEER_PROCESS },
+	{ "a worker thread", SMALL_MAX, SMALL_MAX, 0, true, false,
+	  PEER_WORKER },
+	{ "threads of one process", SMALL_MAX, SMALL_MAX, 0, true, false,
+	  PEER_THREAD },
+	{ "rendezvous", BIG, BIG, 0, true, true, PEER_PROCESS },
+	{ "rendezvous, a worker thread", BIG, BIG, 0, true, true,
+	  PEER_WORKER },
+	{ "rendezvous, threads of one process", BIG, BIG, 0, true, true,
+	  PEER_THREAD },
 };
 
 #define RT_COUNT	300U
 #define RT_LEN		64
 
+/* The calling thread's: the echo side may be another thread of ours. */
 static long voluntary_switches(void)
 {
 	struct rusage ru;
 
-	return getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_nvcsw;
+	return getrusage(RUSAGE_THREAD, &ru) ? -1 : ru.ru_nvcsw;
 }
 
+struct echo_args {
+	const struct rt_case *c;
+	int rx, tx;		/* rx < 0: through inboxes */
+	pid_t parent;
+	unsigned char *buf;
+};
+
 /*
- * The echo side, on CPU 1: RT_COUNT round trips through @rx and @tx (or,
- * @rx < 0, through its own inbox and its parent's).
+ * The echo side: RT_COUNT round trips through @a->rx and @a->tx (or
+ * through its own inbox and its parent's).  Returns 0, or where it
+ * failed.
  */
-static void echo(const struct rt_case *c, int rx, int tx,
-		 unsigned char *buf)
+static int echo_loop(const struct echo_args *a)
 {
-	pid_t parent = getppid();
+	const struct rt_case *c = a->c;
 	unsigned int i;
 	int dev = -1;
 
-	if (rx < 0) {
+	if (a->rx < 0) {
 		dev = msg_dev_open(0);
 		/* Our inbox exists: say so. */
-		if (dev < 0 || msg_send_to(dev, parent, "r", 1, 0) < 0)
-			_exit(99);
+		if (dev < 0 || msg_send_to(dev, a->parent, "r", 1, 0) < 0)
+			return 99;
 	}
 	for (i = 0; i < RT_COUNT; i++) {
-		if (msg_recv_timed(rx < 0 ? dev : rx, buf, c->buf_len,
+		if (msg_recv_timed(a->rx < 0 ? dev : a->rx, a->buf, c->buf_len,
 				   c->flags, STUCK_NS, NULL) != RT_LEN)
-			_exit(100);
-		if ((rx < 0 ? msg_send_to(dev, parent, buf, RT_LEN, 0) :
-			      msg_send(tx, buf, RT_LEN, 0)) < 0)
-			_exit(101);
+			return 100;
+		if ((a->rx < 0 ? msg_send_to(dev, a->parent, a->buf, RT_LEN, 0) :
+				 msg_send(a->tx, a->buf, RT_LEN, 0)) < 0)
+			return 101;
 	}
-	_exit(0);
+	return 0;
 }
 
-/* The parent's voluntary context switches per round trip of @c. */
+static void *echo_thread(void *arg)
+{
+	struct echo_args *a = arg;
+
+	/* Ours runs on CPU 1; a worker inherits its process's CPU. */
+	if (a->c->peer == PEER_THREAD && pin(1))
+		return (void *)(intptr_t)98;
+	return (void *)(intptr_t)echo_loop(a);
+}
+
+/* Start the echo side of @a as @a->c says; a pid to reap, or 0. */
+static pid_t start_echo(struct __test_metadata *_metadata,
+			struct echo_args *a, pthread_t *thread)
+{
+	void *ret;
+	pid_t pid;
+
+	if (a->c->peer == PEER_THREAD) {
+		ASSERT_EQ(0, pin(0));
+		ASSERT_EQ(0, pthread_create(thread, NULL, echo_thread, a));
+		return 0;
+	}
+	pid = fork_pinned(_metadata);
+	if (pid)
+		return pid;
+	if (a->c->peer == PEER_PROCESS)
+		_exit(echo_loop(a));
+	if (pthread_create(thread, NULL, echo_thread, a) ||
+	    pthread_join(*thread, &ret))
+		_exit(97);
+	_exit((int)(intptr_t)ret);
+}
+
+/* The measuring thread's voluntary context switches per round trip. */
 static double switches_per_round_trip(struct __test_metadata *_metadata,
 				      int dev, const struct rt_case *c)
 {
 	struct msg_box_attr attr = {
-		.capacity = MBX_CAP_BOUNDED, .limit = 4,
+		.capacity = c->zero ? MBX_CAP_ZERO : MBX_CAP_BOUNDED,
+		.limit = c->zero ? 0 : 4,
 		.max_msg_size = c->max_msg_size, .mode = 0600,
 	};
+	struct echo_args a = { .c = c, .parent = getpid() };
 	unsigned char *buf = malloc(BIG);
 	int fd[2] = { -1, -1 }, i, to;
 	long before, after;
+	pthread_t thread;
 	unsigned int n;
+	void *ret;
 	pid_t peer;
 
-	if (!buf)
-		return -1;
+	ASSERT_NE(NULL, buf);
 	memset(buf, 'q', BIG);
 	for (i = 0; c->max_msg_size && i < 2; i++) {
 		fd[i] = msg_box_open(dev, NULL, 0, MBX_O_PRIVATE | MBX_O_SEND |
 				     MBX_O_RECV, &attr, NULL);
-		EXPECT_LE(0, fd[i]);
+		ASSERT_LE(0, fd[i]);
 	}
-	peer = fork_pinned(_metadata);
-	if (peer == 0)
-		echo(c, fd[0], fd[1], buf);
+	a.rx = fd[0];
+	a.tx = fd[1];
+	a.buf = malloc(BIG);
+	ASSERT_NE(NULL, a.buf);
+	peer = start_echo(_metadata, &a, &thread);
 	/* Where replies come: our inbox (the device), or the second box. */
 	to = c->max_msg_size ? fd[1] : dev;
 	if (!c->max_msg_size)
@@ -449,37 +527,54 @@ static double switches_per_round_trip(struct __test_metadata *_metadata,
 	}
 	after = voluntary_switches();
 	EXPECT_EQ(RT_COUNT, n) TH_LOG("%s: round trip %u failed", c->what, n);
-	EXPECT_EQ(0, reap(peer)) TH_LOG("%s", c->what);
+	if (peer) {
+		EXPECT_EQ(0, reap(peer)) TH_LOG("%s", c->what);
+	} else {
+		ASSERT_EQ(0, pthread_join(thread, &ret));
+		EXPECT_EQ(0, (int)(intptr_t)ret) TH_LOG("%s", c->what);
+	}
 	for (i = 0; i < 2; i++) {
 		if (fd[i] >= 0) {
 			msg_box_destroy(fd[i]);
 			close(fd[i]);
 		}
 	}
+	free(a.buf);
 	free(buf);
 	return (double)(after - before) / RT_COUNT;
 }
 
 /*
- * Receivers that must not spin sleep in every variant.  Those that may
+ * Waiters that must not spin sleep in every variant.  Those that may
  * must spin through most round trips at the longest spin (1 ms: far more
  * than a round trip takes between CPUs, on a debug kernel too), and
  * sleep through them with spinning off; at the default the figures are
- * only logged, as a host busy with other work could stretch a round trip
- * past 100 µs.
+ * only logged: on the debug kernel a round trip can take longer than
+ * 100 µs.  A host that deschedules a vCPU for longer than the spin makes
+ * a spinner sleep too, so a case that should spin is measured up to
+ * three times, and its best run counts.
  */
-TEST_F_TIMEOUT(spin, only_receivers_no_large_message_could_reach_spin, 120)
+TEST_F_TIMEOUT(spin, which_waiters_spin, 240)
 {
 	bool off = !strcmp(variant->spin_ns, "0");
 	bool longest = atoi(variant->spin_ns) == SPIN_MAX;
-	unsigned int i;
-	double csw;
+	unsigned int i, tries;
+	double csw, best;
 
 	for (i = 0; i < ARRAY_SIZE(rt_cases); i++) {
 		const struct rt_case *c = &rt_cases[i];
 
-		csw = switches_per_round_trip(_metadata, self->dev, c);
-		TH_LOG("%s: %.2f switches per round trip", c->what, csw);
+		best = -1;
+		for (tries = 0; tries < (c->spins && !off ? 3 : 1); tries++) {
+			csw = switches_per_round_trip(_metadata, self->dev, c);
+			TH_LOG("%s: %.2f switches per round trip", c->what,
+			       csw);
+			if (best < 0 || csw < best)
+				best = csw;
+			if (best < 0.5)
+				break;
+		}
+		csw = best;
 		if (!c->spins || off) {
 			EXPECT_LE(0.5, csw) TH_LOG("%s slept too little",
 						   c->what);
@@ -512,8 +607,8 @@ static pid_t spawn_busy_peer(struct __test_metadata *_metadata, int fd,
 		close(go[1]);
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) ||
 		    fcntl(go[0], F_SETFL, O_NONBLOCK) ||
-		    (sender ? msg_send(fd, "x", 1, 0) :
-			      msg_recv(fd, buf, sizeof(buf), 0, NULL)) < 0)
+		    (sender ? msg_send(fd, "x", 1, 0) < 0 :
+			      msg_recv(fd, buf, sizeof(buf), 0, NULL) != 1))
 			_exit(99);
 		/* Busy in user space (and system calls) until told. */
 		do {
@@ -620,8 +715,9 @@ typedef long long (*quickest_fn)(struct __test_metadata *, int, wait_op);
 
 /*
  * @quickest_of the waits on @fd for a busy peer (a sender if @op
- * receives), first not spinning, then with @spin_ns; then nothing is
- * queued.
+ * receives), first not spinning, then with @spin_ns.  Then nothing is
+ * queued (no send went through), no waiter was left behind on the
+ * mailbox, and a message sent now is the one received.
  */
 static void against_busy_peer(struct __test_metadata *_metadata, int fd,
 			      const char *spin_ns, quickest_fn quickest_of,
@@ -643,6 +739,11 @@ static void against_busy_peer(struct __test_metadata *_metadata, int fd,
 	close(go[1]);
 	EXPECT_EQ(-EAGAIN, msg_recv(fd, buf, sizeof(buf), MBX_F_NONBLOCK,
 				    NULL));
+	EXPECT_EQ(0, wait_blocked(fd, 0, 0));
+	if (op == recv_none) {
+		EXPECT_EQ(0, msg_send(fd, "after", 5, 0));
+		EXPECT_EQ(0, next_is(fd, "after"));
+	}
 }
 
 TEST_F(spin, deadline_ends_a_wait_for_a_busy_peer)
