@@ -47,6 +47,7 @@ struct mbx_wake {
 
 /* mbx_wait.c */
 void mbx_wake_add(struct mbx_wake *wake, struct task_struct *task);
+void mbx_waiter_wake(struct mbx_waiter *w, struct mbx_wake *wake_q);
 void mbx_wake_all(struct mbx_wake *wake);
 void mbx_waiter_done(struct mbx_waiter *w, int err, struct mbx_wake *wake_q);
 void mbx_settlers_wake(struct mbx_box *box);

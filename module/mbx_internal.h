@@ -190,6 +190,8 @@ enum mbx_wait_state {
  * @state:	enum mbx_wait_state, changed only under the box lock
  * @nonblock:	a non-blocking zero-capacity sender: it waits only while
  *		claimed, and fails with -EAGAIN if the claim is undone
+ * @spinning:	in mbx_wait_spin(), watching @state: whoever changes it
+ *		need not wake the task (set and cleared under the box lock)
  * @err:	with MBX_DONE: 0 or a negative errno
  * @buf_len:	receiver: its buffer size
  * @trunc:	receiver: MBX_F_TRUNC
@@ -231,6 +233,7 @@ struct mbx_waiter {
 	struct task_struct *task;
 	enum mbx_wait_state state;
 	bool nonblock;
+	bool spinning;
 	int err;
 	size_t buf_len;
 	bool trunc;

@@ -33,6 +33,20 @@ void mbx_wake_add(struct mbx_wake *wake, struct task_struct *task)
 	}
 }
 
+/*
+ * Wake @w's task (later, from @wake_q), which has just seen its state
+ * change under the box lock; unless it is spinning, watching that state
+ * (mbx_wait_spin()): it is running, and a wake-up would only cost its
+ * task's reference count and pi_lock a trip to the waker's CPU and back
+ * for every message handed to it.  It stops spinning under the lock, so
+ * after that it is woken again.
+ */
+void mbx_waiter_wake(struct mbx_waiter *w, struct mbx_wake *wake_q)
+{
+	if (!w->spinning)
+		mbx_wake_add(wake_q, w->task);
+}
+
 void mbx_wake_all(struct mbx_wake *wake)
 {
 	unsigned int i;
@@ -57,7 +71,7 @@ void mbx_waiter_done(struct mbx_waiter *w, int err,
 	WRITE_ONCE(w->state, MBX_DONE);
 	w->err = err;
 	mbx_wait_uncount(w);
-	mbx_wake_add(wake_q, w->task);
+	mbx_waiter_wake(w, wake_q);
 }
 
 /*
@@ -281,6 +295,7 @@ void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
 	peer = get_pid_task(peer_pid, PIDTYPE_PID);
 	if (!peer)
 		return;
+	w->spinning = true;
 	spin_unlock(&box->lock);
 	/* On one CPU, as mutex spinners: one clock, and need_resched(). */
 	preempt_disable();
@@ -299,6 +314,7 @@ void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
 	preempt_enable();
 	put_task_struct(peer);
 	spin_lock(&box->lock);
+	w->spinning = false;
 }
 
 int mbx_wait(struct mbx_box *box, struct mbx_waiter *w,
@@ -313,7 +329,7 @@ int mbx_wait(struct mbx_box *box, struct mbx_waiter *w,
 void mbx_unclaim(struct mbx_waiter *w, struct mbx_wake *wake_q)
 {
 	WRITE_ONCE(w->state, MBX_WAITING);
-	mbx_wake_add(wake_q, w->task);
+	mbx_waiter_wake(w, wake_q);
 }
 
 /*

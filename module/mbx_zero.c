@@ -432,7 +432,7 @@ copy:
 		s->fault_end = op->nonblock ? s->op->len :
 			       min_t(size_t, n, at + MBX_FAULT_IN_MAX);
 		mbx_wait_uncount(s);
-		mbx_wake_add(&wake_q, s->task);
+		mbx_waiter_wake(s, &wake_q);
 		if (op->nonblock) {
 			ret = -EAGAIN;
 			if (++released >= MBX_RELEASES_MAX)
