@@ -26,9 +26,11 @@ if [ "${KVM:-0}" = 1 ]; then
 	accel=(-accel kvm -cpu host)
 fi
 
-# quiet + loglevel=4: only warnings and worse reach the console live
-# (those are the reports that fail a run); the whole log is dumped at the
-# end by the guest.  oops=panic, panic=-1 and -no-reboot turn an oops
+# quiet + loglevel=4: only errors and worse (levels 0-3: a report's
+# first line, not its stack trace) reach the console live; the whole log
+# is dumped at the end by the guest, and that is what fails a run.  A
+# guest that hangs dumps nothing: VM_APPEND=loglevel=5 shows warnings
+# and stack traces live too.  oops=panic, panic=-1 and -no-reboot turn an oops
 # into QEMU exiting with status 0, which is "no verdict".
 append="console=ttyS0 quiet loglevel=4 panic=-1 oops=panic mbx.mode=$mode"
 # secretmem.enable=1: memfd_secret() for copy_test (off by default in 6.1).
