@@ -25,6 +25,9 @@
  * to stop, and takes the lock before it acts on what it saw (or reads
  * anything a sender left it); so the stores that change the state of a
  * waiter that may spin, still made under the lock, are WRITE_ONCE().
+ * Its .spinning is set and cleared under the lock, by the waiter, and
+ * read under it by whoever finishes the waiter, who then need not wake
+ * it (mbx_waiter_wake()).
  *
  * An inbox's capacity changes only while it is idle.  box->active counts
  * the sends and receives running on it (mbx_op_begin()/mbx_op_end());
@@ -107,8 +110,6 @@ static void mbx_box_release(struct kref *ref)
 	mbx_msg_spare_free(box);
 	put_pid(box->last_sender);
 	put_pid(box->last_receiver);
-	put_pid(box->last_send_thread);
-	put_pid(box->last_recv_thread);
 	put_pid(box->owner);
 	mbx_user_put(box->creator);
 	/* An inbox embeds its box first: this frees the whole inbox. */
@@ -132,7 +133,10 @@ static void mbx_note_pid(struct pid **last, struct pid *me)
 
 /*
  * The last sender and receiver: their processes for the status, their
- * threads for the spin (mbx_wait_spin()).  The times are the coarse clock
+ * threads for the spin (mbx_wait_spin(): by number, as it only needs to
+ * find a thread that is running, and a reference would cost every call
+ * whose thread is not the last one's two atomic operations on struct
+ * pids another CPU wrote last).  The times are the coarse clock
  * (one tick, as inode times and System V's msg_stime): they are stamped on
  * every message, and reading the fine clock costs more than the rest of a
  * small send where the clocksource is slow to read (a VM's hpet or
@@ -142,7 +146,7 @@ void mbx_note_send(struct mbx_box *box)
 	__must_hold(&box->lock)
 {
 	mbx_note_pid(&box->last_sender, task_tgid(current));
-	mbx_note_pid(&box->last_send_thread, task_pid(current));
+	box->last_send_tid = current->pid;
 	box->send_time = ktime_get_coarse_real_ns();
 }
 
@@ -150,20 +154,8 @@ void mbx_note_recv(struct mbx_box *box)
 	__must_hold(&box->lock)
 {
 	mbx_note_pid(&box->last_receiver, task_tgid(current));
-	mbx_note_pid(&box->last_recv_thread, task_pid(current));
+	box->last_recv_tid = current->pid;
 	box->recv_time = ktime_get_coarse_real_ns();
-}
-
-/*
- * The thread a receive from @from (NULL: anyone) spins for: the last
- * sending thread, if it is one of @from's; else @from's main thread.
- */
-struct pid *mbx_spin_peer(struct mbx_box *box, struct pid *from)
-	__must_hold(&box->lock)
-{
-	if (from && from != box->last_sender)
-		return from;
-	return box->last_send_thread;
 }
 
 /* ---- entry points ------------------------------------------------------ */

@@ -65,7 +65,7 @@ int mbx_wait(struct mbx_box *box, struct mbx_waiter *w,
 	     struct list_head *list, u32 *waiting, ktime_t *expires)
 	__must_hold(&box->lock);
 void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
-		   struct pid *peer_pid, ktime_t *expires)
+		   pid_t peer_tid, struct pid *from, ktime_t *expires)
 	__must_hold(&box->lock);
 void mbx_unclaim(struct mbx_waiter *w, struct mbx_wake *wake_q);
 int mbx_recv_waited(struct mbx_waiter *w, struct mbx_recvop *op, int ret);
@@ -217,8 +217,6 @@ static inline int mbx_recv_nothing(const struct mbx_recvop *op)
 void mbx_note_send(struct mbx_box *box)
 	__must_hold(&box->lock);
 void mbx_note_recv(struct mbx_box *box)
-	__must_hold(&box->lock);
-struct pid *mbx_spin_peer(struct mbx_box *box, struct pid *from)
 	__must_hold(&box->lock);
 
 /* mbx_buffered.c and mbx_zero.c: send and receive, box->lock not held. */

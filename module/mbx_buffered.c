@@ -330,7 +330,7 @@ static int mbx_recv_wait(struct mbx_box *box, struct mbx_recvop *op,
 
 	mbx_wait_enqueue(box, &w, &box->receivers, &box->receivers_waiting);
 	if (mbx_recv_spins(box, op))
-		mbx_wait_spin(box, &w, mbx_spin_peer(box, w.from),
+		mbx_wait_spin(box, &w, box->last_send_tid, w.from,
 			      op->expires);
 	ret = mbx_wait_sleep(box, &w, op->expires);
 	ret = mbx_recv_waited(&w, op, ret);

@@ -299,8 +299,11 @@ struct mbx_box {
 	u32 active;				/* [lock] inbox ops running */
 	u32 settlers;		/* [lock] in mbx_box_settle(), waiting */
 	struct pid *last_sender, *last_receiver;/* [lock] refs held */
-	/* [lock] refs held: their threads, which waiters spin for */
-	struct pid *last_send_thread, *last_recv_thread;
+	/*
+	 * [lock] their threads, which waiters spin for (mbx_wait_spin()):
+	 * thread ids in the initial pid namespace, no reference held
+	 */
+	pid_t last_send_tid, last_recv_tid;
 	s64 send_time, recv_time, change_time;	/* [lock] */
 
 	wait_queue_head_t poll_wq;		/* poll/epoll only */

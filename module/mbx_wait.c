@@ -5,7 +5,8 @@
  *
  * A waiter (struct mbx_waiter) lives on its task's stack.  The waker
  * removes it from its list, sets .state under box->lock and queues the
- * task on a struct mbx_wake, woken after the lock is dropped; the waiter
+ * task on a struct mbx_wake, woken after the lock is dropped (unless the
+ * waiter is spinning, watching .state: mbx_waiter_wake()); the waiter
  * re-reads .state under the lock when it runs.  A waiter that times out
  * or is interrupted while still MBX_WAITING removes itself.  The locking
  * rules are at the top of mbx_box.c.
@@ -14,6 +15,8 @@
 #include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/stat.h>
@@ -235,15 +238,36 @@ static bool mbx_peer_busy(struct task_struct *peer)
 	       task_cpu(peer) != raw_smp_processor_id();
 }
 
+/*
+ * The thread a wait spins for, in an RCU read-side section (the task
+ * stays valid memory until it ends): the thread numbered @tid (in the
+ * initial pid namespace); in a receive from @from (a process), the
+ * process's main thread instead when that thread is not one of it or is
+ * gone.  NULL if none.  A number that has since been given to another
+ * thread finds that one: the spin then watches the wrong thread, for at
+ * most spin_ns, which decides nothing.
+ */
+static struct task_struct *mbx_spin_peer(pid_t tid, struct pid *from)
+{
+	struct task_struct *peer = NULL;
+
+	if (tid)
+		peer = pid_task(find_pid_ns(tid, &init_pid_ns), PIDTYPE_PID);
+	if (from && (!peer || task_tgid(peer) != from))
+		peer = pid_task(from, PIDTYPE_PID);
+	return peer;
+}
+
 /**
  * mbx_wait_spin() - spin a little before a wait between CPUs sleeps
  * @box:	the mailbox (locked; unlocked while spinning)
  * @w:		a sender or receiver about to mbx_wait_sleep(): waiting on
  *		its list, or claimed by a peer copying its message
- * @peer_pid:	the thread whose call would finish @w: the mailbox's
- *		last receiving thread for a sender; for a receiver the last
- *		sending thread, or in a receive(Q) Q's main thread when the
- *		last sender was another process (mbx_spin_peer())
+ * @peer_tid:	the thread whose call would finish @w: the mailbox's last
+ *		receiving thread for a sender, its last sending thread for
+ *		a receiver (box->last_recv_tid, last_send_tid); 0: none
+ * @from:	a receive(Q): Q, whose main thread is watched if the last
+ *		sending thread is not one of Q's; NULL otherwise
  * @expires:	the call's deadline (NULL: none), which the spin ends by
  *
  * Between CPUs, sleeping costs a rendezvous an IPI and the other CPU's
@@ -251,8 +275,8 @@ static bool mbx_peer_busy(struct task_struct *peer)
  * ("Rendezvous between CPUs spins" in the README).  So while @w waits
  * and the peer runs on another CPU (it is likely on its way back for the
  * next message), or while a peer copies @w's message, we spin instead,
- * with the lock dropped, and let the peer find us awake: its wake-up of a
- * running task is a no-op.  The spin ends when @w is done or released,
+ * with the lock dropped, and let the peer find us awake (@w->spinning:
+ * it does not even wake us).  The spin ends when @w is done or released,
  * when the (waited-for) peer sleeps or is on our CPU, when this CPU has
  * other work (need_resched(), or another task runnable here:
  * single_task_running(), as KVM's halt polling does), on a signal, and
@@ -260,21 +284,20 @@ static bool mbx_peer_busy(struct task_struct *peer)
  * whichever comes first: a peer must not find a timed call there later
  * than it would find a sleeping one.  Then mbx_wait_sleep() looks at @w
  * under the lock as ever: the spin only delays the sleep, it decides
- * nothing.  Mutexes spin on their owner the same way
- * (mutex_spin_on_owner()).
+ * nothing.  Mutexes spin on their owner the same way, under RCU and
+ * without a reference to it (mutex_spin_on_owner()).
  *
- * The peer is a thread, kept by its struct pid (mbx_note_send(): a
- * reference taken only when the sender changes), so a worker thread of a
- * process whose main thread sleeps is spun for, and threads of one
- * process spin for each other; a thread never spins for itself.  A
- * claimed waiter spins for its claimer without looking at it (a claim is
- * one copy between resident pages), at most spin_ns.
- * In a buffered mailbox only receivers spin (a sender waits only for room,
- * which a spinning consumer would not make sooner), and only those no
- * large message could be copied into directly (mbx_recv_spins()).
+ * The peer is a thread, so a worker thread of a process whose main
+ * thread sleeps is spun for, and threads of one process spin for each
+ * other; a thread never spins for itself.  A claimed waiter spins for its
+ * claimer without looking at it (a claim is one copy between resident
+ * pages), at most spin_ns.  In a buffered mailbox only receivers spin (a
+ * sender waits only for room, which a spinning consumer would not make
+ * sooner), and only those no large message could be copied into
+ * directly (mbx_recv_spins()).
  */
 void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
-		   struct pid *peer_pid, ktime_t *expires)
+		   pid_t peer_tid, struct pid *from, ktime_t *expires)
 	__must_hold(&box->lock)
 {
 	u64 spin = READ_ONCE(mbx_spin_ns), until;
@@ -282,9 +305,8 @@ void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
 	enum mbx_wait_state state;
 	s64 left;
 
-	if (!spin || w->nonblock || box->settlers || !peer_pid ||
-	    peer_pid == task_pid(current) || num_online_cpus() < 2 ||
-	    !single_task_running())
+	if (!spin || w->nonblock || box->settlers ||
+	    num_online_cpus() < 2 || !single_task_running())
 		return;
 	if (expires) {
 		left = ktime_to_ns(ktime_sub(*expires, ktime_get()));
@@ -292,9 +314,12 @@ void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
 			return;
 		spin = min_t(u64, spin, left);
 	}
-	peer = get_pid_task(peer_pid, PIDTYPE_PID);
-	if (!peer)
+	rcu_read_lock();
+	peer = mbx_spin_peer(peer_tid, from);
+	if (!peer || peer == current) {
+		rcu_read_unlock();
 		return;
+	}
 	w->spinning = true;
 	spin_unlock(&box->lock);
 	/* On one CPU, as mutex spinners: one clock, and need_resched(). */
@@ -312,7 +337,7 @@ void mbx_wait_spin(struct mbx_box *box, struct mbx_waiter *w,
 		cpu_relax();
 	}
 	preempt_enable();
-	put_task_struct(peer);
+	rcu_read_unlock();
 	spin_lock(&box->lock);
 	w->spinning = false;
 }

@@ -137,7 +137,7 @@ static int mbx_send_zero_wait(struct mbx_box *box, struct mbx_user *charge,
 			mbx_wake_all(&wake_q);
 			spin_lock(&box->lock);
 		}
-		mbx_wait_spin(box, &w, box->last_recv_thread, op->expires);
+		mbx_wait_spin(box, &w, box->last_recv_tid, NULL, op->expires);
 		ret = mbx_wait_sleep(box, &w, op->expires);
 		if (ret || w.state != MBX_FAULT_IN)
 			break;
@@ -362,7 +362,7 @@ wait:
 	mbx_wake_all(&wake_q);
 	mbx_poll_wake(box, w.from ? 0 : EPOLLOUT | EPOLLWRNORM);
 	spin_lock(&box->lock);
-	mbx_wait_spin(box, &w, mbx_spin_peer(box, w.from), op->expires);
+	mbx_wait_spin(box, &w, box->last_send_tid, w.from, op->expires);
 	ret = mbx_wait_sleep(box, &w, op->expires);
 	ret = mbx_recv_waited(&w, op, ret);
 	if (ret)
