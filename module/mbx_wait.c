@@ -241,9 +241,9 @@ static bool mbx_peer_busy(struct task_struct *peer)
 /*
  * The thread a wait spins for, in an RCU read-side section (the task
  * stays valid memory until it ends): the thread numbered @tid (in the
- * initial pid namespace); in a receive from @from (a process), the
- * process's main thread instead when that thread is not one of it or is
- * gone.  NULL if none.  A number that has since been given to another
+ * initial pid namespace); in a receive from @from (a process), that
+ * process's main thread instead when the thread numbered @tid is gone or
+ * belongs to another process.  NULL if none.  A number that has since been given to another
  * thread finds that one: the spin then watches the wrong thread, for at
  * most spin_ns, which decides nothing.
  */
